@@ -1,0 +1,86 @@
+using PerfSim.Core.Machine;
+
+namespace PerfSim.Core.Kernel;
+
+/// <summary>Key, default length and description of every <see cref="KernelPath"/>.</summary>
+public static class KernelPaths
+{
+    public static readonly int Count = Enum.GetValues<KernelPath>().Length;
+
+    /// <summary>Metadata, indexed by <see cref="KernelPath"/>; the unit is always instructions.</summary>
+    public static readonly IReadOnlyList<ParamDef> Defs = Build();
+
+    private static ParamDef[] Build()
+    {
+        var d = new ParamDef[Count];
+        void P(KernelPath p, string key, string description) => d[(int)p] = new ParamDef(key, ParamUnit.Instructions, 0, 100_000_000, description);
+        P(KernelPath.SyscallDispatch, "syscall_dispatch", "System-call entry and exit path: SAVE_ALL, table dispatch, exit-work check, RESTORE_ALL.");
+        P(KernelPath.SysNull, "sys_null", "Body of a trivial system call (getppid).");
+        P(KernelPath.SysReadDevZero, "sys_read_devzero", "read() of 1 byte from /dev/zero: fget, rw_verify_area, the driver, fput.");
+        P(KernelPath.SysWriteDevNull, "sys_write_devnull", "write() of 1 byte to /dev/null.");
+        P(KernelPath.SysStat, "sys_stat", "stat(): path lookup through the dcache and inode copy-out.");
+        P(KernelPath.SysOpen, "sys_open", "open(O_RDONLY): path lookup, file allocation, fd install.");
+        P(KernelPath.SysClose, "sys_close", "close(): fd release and fput.");
+        P(KernelPath.SysSigaction, "sys_sigaction", "rt_sigaction installing a handler.");
+        P(KernelPath.SysKill, "sys_kill", "kill(): permission checks and queueing a signal to a process.");
+        P(KernelPath.SignalSetupFrame, "signal_setup_frame", "Signal delivery on return to user: dequeue, build the signal frame on the user stack.");
+        P(KernelPath.SysSigreturn, "sys_sigreturn", "sigreturn: restore the saved context from the signal frame.");
+        P(KernelPath.SysSelectBase, "sys_select_base", "select(): fixed part (copying fd sets, the poll table).");
+        P(KernelPath.SysSelectPerFd, "sys_select_per_fd", "select(): per descriptor polled (a TCP socket's poll).");
+        P(KernelPath.SysCreate, "sys_create", "creat() of a new empty file on ext2/ext3 plus the close that follows.");
+        P(KernelPath.SysUnlink, "sys_unlink", "unlink() of a small file.");
+        P(KernelPath.SysWritePerPage, "sys_write_per_page", "write(): per 4 KB page copied into the page cache.");
+        P(KernelPath.PipeRead, "pipe_read", "read() of a few bytes from a pipe that holds them.");
+        P(KernelPath.PipeWrite, "pipe_write", "write() of a few bytes to a pipe, waking the reader.");
+        P(KernelPath.SysMsync, "sys_msync", "msync() over a small mapping.");
+        P(KernelPath.SysBrk, "sys_brk", "brk() moving the heap end.");
+        P(KernelPath.SysOther, "sys_other", "Any system call the model does not name.");
+        P(KernelPath.ForkBase, "fork_base", "copy_process: task struct and kernel stack, files, fs, signal handlers, pid, runqueue insert.");
+        P(KernelPath.ForkPerVma, "fork_per_vma", "dup_mmap: per VMA copied (vm_area_struct, anon_vma link, file refcount).");
+        P(KernelPath.ForkPerPte, "fork_per_pte", "copy_one_pte: per present PTE copied (page refcount, rmap), besides the PTE operations.");
+        P(KernelPath.ForkPerPageTable, "fork_per_page_table", "copy_page_range: per page-table page walked in the parent.");
+        P(KernelPath.ExecBase, "exec_base", "do_execve and load_elf_binary: open the image, read headers, flush the old context, set up the new one.");
+        P(KernelPath.ExecPerArgPage, "exec_per_arg_page", "Per argument/environment page copied and installed.");
+        P(KernelPath.ExecPerSegment, "exec_per_segment", "Per ELF segment mapped (do_mmap).");
+        P(KernelPath.ExitBase, "exit_base", "do_exit: files, fs, signals, notify the parent, final schedule.");
+        P(KernelPath.ExitPerVma, "exit_per_vma", "exit_mmap: per VMA removed.");
+        P(KernelPath.ExitPerPte, "exit_per_pte", "zap_pte_range: per present PTE (page refcount drop, rmap, freeing), besides the PTE clear.");
+        P(KernelPath.ExitPerPageTable, "exit_per_page_table", "free_pgtables: per page-table page freed.");
+        P(KernelPath.WaitBase, "wait_base", "wait4 reaping a zombie child.");
+        P(KernelPath.Schedule, "schedule", "schedule(): runqueue manipulation and picking the next task.");
+        P(KernelPath.SwitchTo, "switch_to", "context_switch/__switch_to software work besides the privileged operations.");
+        P(KernelPath.FaultBase, "fault_base", "do_page_fault: find_vma, access checks, handle_mm_fault dispatch and the exception return path.");
+        P(KernelPath.FaultAnonymous, "fault_anonymous", "do_anonymous_page: page allocation and accounting (clearing is a page operation).");
+        P(KernelPath.FaultFile, "fault_file", "do_no_page: page-cache lookup and mapping of a cached file page.");
+        P(KernelPath.FaultCopyOnWrite, "fault_cow", "do_wp_page: page allocation, rmap and refcount work (copying is a page operation).");
+        P(KernelPath.FaultSegv, "fault_segv", "A protection fault turned into SIGSEGV: force_sig_info.");
+        P(KernelPath.MmapBase, "mmap_base", "do_mmap_pgoff: VMA allocation, merge checks, file mapping.");
+        P(KernelPath.MunmapBase, "munmap_base", "do_munmap: VMA split or removal, unmap_region bookkeeping.");
+        P(KernelPath.UnmapPerPte, "unmap_per_pte", "zap_pte_range on munmap: per present PTE (refcount drop, rmap, dirty tracking).");
+        P(KernelPath.MprotectBase, "mprotect_base", "mprotect_fixup: VMA split/merge and flag changes.");
+        P(KernelPath.MprotectPerPte, "mprotect_per_pte", "change_pte_range: per present PTE besides the PTE operations.");
+        P(KernelPath.PageTableAlloc, "page_table_alloc", "pte_alloc_one: allocating a page-table page (clearing is a page operation).");
+        for (var i = 0; i < d.Length; i++)
+        {
+            if (d[i] is null)
+            {
+                throw new InvalidOperationException($"KernelPath {(KernelPath)i} has no definition.");
+            }
+        }
+        return d;
+    }
+
+    public static bool TryFind(string key, out KernelPath path)
+    {
+        for (var i = 0; i < Defs.Count; i++)
+        {
+            if (Defs[i].Key == key)
+            {
+                path = (KernelPath)i;
+                return true;
+            }
+        }
+        path = default;
+        return false;
+    }
+}

@@ -1,0 +1,72 @@
+using PerfSim.Core.Machine;
+
+namespace PerfSim.Core.Kernel;
+
+/// <summary>A frozen guest-kernel profile: version behaviour knobs and a length for every <see cref="KernelPath"/>.</summary>
+public sealed class KernelProfile
+{
+    private readonly long[] _pathInstructions;
+    private readonly string[] _sources;
+
+    public KernelProfile(
+        string name,
+        string description,
+        PagingMode paging,
+        SyscallEntry syscallEntry,
+        bool forkCopiesFilePtes,
+        bool forkWriteProtectsReadOnlyPtes,
+        bool globalKernelPages,
+        IReadOnlyList<long> pathInstructions,
+        IReadOnlyList<string> sources)
+    {
+        if (pathInstructions.Count != KernelPaths.Count || sources.Count != KernelPaths.Count)
+        {
+            throw new ArgumentException($"A kernel profile needs exactly {KernelPaths.Count} path lengths and sources.");
+        }
+        Name = name;
+        Description = description;
+        Paging = paging;
+        SyscallEntry = syscallEntry;
+        ForkCopiesFilePtes = forkCopiesFilePtes;
+        ForkWriteProtectsReadOnlyPtes = forkWriteProtectsReadOnlyPtes;
+        GlobalKernelPages = globalKernelPages;
+        _pathInstructions = pathInstructions.ToArray();
+        _sources = sources.ToArray();
+    }
+
+    public string Name { get; }
+    public string Description { get; }
+    public PagingMode Paging { get; }
+    public SyscallEntry SyscallEntry { get; }
+
+    /// <summary>Linux 2.4 copies the PTEs of every VMA at fork; 2.6 skips VMAs with no anon_vma (refilled by faults).</summary>
+    public bool ForkCopiesFilePtes { get; }
+
+    /// <summary>2.6.20 write-protects every COW PTE at fork, even ones already read-only; later kernels skip those.</summary>
+    public bool ForkWriteProtectsReadOnlyPtes { get; }
+
+    /// <summary>Kernel mappings are marked global (PGE) so they survive CR3 loads.</summary>
+    public bool GlobalKernelPages { get; }
+
+    public long this[KernelPath p] => _pathInstructions[(int)p];
+
+    public string SourceOf(KernelPath p) => _sources[(int)p];
+
+    public KernelProfile With(KernelPath p, long instructions, string source)
+    {
+        var v = (long[])_pathInstructions.Clone();
+        var s = (string[])_sources.Clone();
+        v[(int)p] = instructions;
+        s[(int)p] = source;
+        return new KernelProfile(Name, Description, Paging, SyscallEntry, ForkCopiesFilePtes, ForkWriteProtectsReadOnlyPtes, GlobalKernelPages, v, s);
+    }
+
+    /// <summary>Entries per page-table page.</summary>
+    public int EntriesPerTable => Paging == PagingMode.I386 ? 1024 : 512;
+
+    /// <summary>Page-table entries read by one page walk.</summary>
+    public int WalkLevels => Paging == PagingMode.X86_64 ? 4 : 2;
+
+    /// <summary>Bytes one page-table page maps (4 MB, or 2 MB with 8-byte entries).</summary>
+    public long BytesPerTable => EntriesPerTable * 4096L;
+}

@@ -1,0 +1,152 @@
+namespace PerfSim.Core.Machine;
+
+/// <summary>
+/// Every hardware cost primitive of a machine profile. A profile is a value per entry
+/// (<see cref="MachineProfile"/>); <see cref="MachineParams.Defs"/> holds the key, unit and description.
+/// </summary>
+public enum MachineParam
+{
+    FrequencyMhz,
+    // Plain instructions.
+    Store,
+    Load,
+    LockedRmw,
+    Xchg,
+    CallDirect,
+    CallIndirect,
+    CallIndirectMispredict,
+    // Interrupt flag.
+    Cli,
+    Sti,
+    Pushf,
+    Popf,
+    // Privilege transitions.
+    TrapEntry,
+    TrapExit,
+    SysenterEntry,
+    SysexitExit,
+    // Privileged instructions.
+    Cr3Write,
+    ReadCr2,
+    ReadCr0,
+    WriteCr0,
+    Clts,
+    Invlpg,
+    Lgdt,
+    Lldt,
+    Ltr,
+    Wrmsr,
+    Rdmsr,
+    MovDr,
+    Cpuid,
+    Rdtsc,
+    Fxsave,
+    Fxrstor,
+    // Memory.
+    ClearPage,
+    CopyPage,
+    L1Latency,
+    L2Latency,
+    MemoryLatency,
+    CacheLineRefill,
+    // TLBs and page walks.
+    DtlbEntries,
+    DtlbWays,
+    ItlbEntries,
+    ItlbWays,
+    StlbEntries,
+    StlbWays,
+    StlbHit,
+    WalkReference,
+    GlobalPages,
+    // Kernel code.
+    KernelCpi,
+}
+
+public static class MachineParams
+{
+    public static readonly int Count = Enum.GetValues<MachineParam>().Length;
+
+    /// <summary>Metadata, indexed by <see cref="MachineParam"/>.</summary>
+    public static readonly IReadOnlyList<ParamDef> Defs = Build();
+
+    private static ParamDef[] Build()
+    {
+        const long Big = 100_000_000;
+        var d = new ParamDef[Count];
+        void C(MachineParam p, string key, string description) => d[(int)p] = new ParamDef(key, ParamUnit.Cycles, 0, Big, description);
+        void U(MachineParam p, string key, ParamUnit unit, long min, long max, string description) => d[(int)p] = new ParamDef(key, unit, min, max, description);
+
+        U(MachineParam.FrequencyMhz, "frequency", ParamUnit.Mhz, 1, 20_000, "Core clock; converts cycles to microseconds in reports.");
+        C(MachineParam.Store, "store", "A store that hits the L1 data cache (a native PTE write).");
+        C(MachineParam.Load, "load", "A load that hits the L1 data cache.");
+        C(MachineParam.LockedRmw, "locked_rmw", "A LOCK-prefixed read-modify-write hitting the cache (lock btr on a PTE).");
+        C(MachineParam.Xchg, "xchg", "An xchg with memory (implicitly locked).");
+        C(MachineParam.CallDirect, "call_direct", "A predicted direct call plus return.");
+        C(MachineParam.CallIndirect, "call_indirect", "A predicted indirect call plus return.");
+        C(MachineParam.CallIndirectMispredict, "call_indirect_mispredict", "Extra cycles when an indirect call is mispredicted.");
+        C(MachineParam.Cli, "cli", "cli: clear the interrupt flag.");
+        C(MachineParam.Sti, "sti", "sti: set the interrupt flag.");
+        C(MachineParam.Pushf, "pushf", "pushf; pop: save the flags register.");
+        C(MachineParam.Popf, "popf", "push; popf: restore the flags register.");
+        C(MachineParam.TrapEntry, "trap_entry", "Exception or int 0x80 entry from user mode to the kernel through an IDT gate.");
+        C(MachineParam.TrapExit, "trap_exit", "iret from the kernel back to user mode.");
+        C(MachineParam.SysenterEntry, "sysenter_entry", "sysenter from user mode to the kernel.");
+        C(MachineParam.SysexitExit, "sysexit_exit", "sti; sysexit back to user mode.");
+        C(MachineParam.Cr3Write, "cr3_write", "mov to CR3, excluding the TLB refills it causes (those are walks).");
+        C(MachineParam.ReadCr2, "read_cr2", "mov from CR2 (faulting address).");
+        C(MachineParam.ReadCr0, "read_cr0", "mov from CR0.");
+        C(MachineParam.WriteCr0, "write_cr0", "mov to CR0 (stts).");
+        C(MachineParam.Clts, "clts", "clts: clear CR0.TS.");
+        C(MachineParam.Invlpg, "invlpg", "invlpg of one page.");
+        C(MachineParam.Lgdt, "lgdt", "lgdt/lidt.");
+        C(MachineParam.Lldt, "lldt", "lldt.");
+        C(MachineParam.Ltr, "ltr", "ltr.");
+        C(MachineParam.Wrmsr, "wrmsr", "wrmsr.");
+        C(MachineParam.Rdmsr, "rdmsr", "rdmsr.");
+        C(MachineParam.MovDr, "mov_dr", "A write to one debug register.");
+        C(MachineParam.Cpuid, "cpuid", "cpuid.");
+        C(MachineParam.Rdtsc, "rdtsc", "rdtsc.");
+        C(MachineParam.Fxsave, "fxsave", "fxsave of the FPU/SSE state.");
+        C(MachineParam.Fxrstor, "fxrstor", "fxrstor of the FPU/SSE state.");
+        C(MachineParam.ClearPage, "clear_page", "Zeroing one 4 KB page (clear_page), cache-cold destination.");
+        C(MachineParam.CopyPage, "copy_page", "Copying one 4 KB page (copy_page), cache-cold.");
+        C(MachineParam.L1Latency, "l1_latency", "L1 data cache load-to-use latency.");
+        C(MachineParam.L2Latency, "l2_latency", "Last-level (L2) cache hit latency.");
+        C(MachineParam.MemoryLatency, "memory_latency", "DRAM access latency.");
+        C(MachineParam.CacheLineRefill, "cache_line_refill", "Refilling one cache line of a working set evicted by another process (used per line a context-switch benchmark re-reads).");
+        U(MachineParam.DtlbEntries, "dtlb_entries", ParamUnit.Entries, 1, 1 << 16, "L1 data TLB entries for 4 KB pages.");
+        U(MachineParam.DtlbWays, "dtlb_ways", ParamUnit.Ways, 1, 1 << 16, "L1 data TLB associativity (ways = entries: fully associative).");
+        U(MachineParam.ItlbEntries, "itlb_entries", ParamUnit.Entries, 1, 1 << 16, "L1 instruction TLB entries for 4 KB pages.");
+        U(MachineParam.ItlbWays, "itlb_ways", ParamUnit.Ways, 1, 1 << 16, "L1 instruction TLB associativity.");
+        U(MachineParam.StlbEntries, "stlb_entries", ParamUnit.Entries, 0, 1 << 20, "Second-level (unified) TLB entries; 0 = none.");
+        U(MachineParam.StlbWays, "stlb_ways", ParamUnit.Ways, 0, 1 << 16, "Second-level TLB associativity (0 when there is none).");
+        C(MachineParam.StlbHit, "stlb_hit", "Extra cycles for an L1 TLB miss that hits the second-level TLB.");
+        C(MachineParam.WalkReference, "walk_reference", "One page-walk memory reference (page-table entry mostly cache-resident).");
+        U(MachineParam.GlobalPages, "global_pages", ParamUnit.Flag, 0, 1, "1 if the CPU has PGE, so kernel mappings marked global survive CR3 loads.");
+        U(MachineParam.KernelCpi, "kernel_cpi", ParamUnit.CyclesPer1000Instructions, 1, 100_000, "Average cycles per 1,000 instructions of kernel path code (converts kernel path lengths to cycles).");
+        for (var i = 0; i < d.Length; i++)
+        {
+            if (d[i] is null)
+            {
+                throw new InvalidOperationException($"MachineParam {(MachineParam)i} has no definition.");
+            }
+        }
+        return d;
+    }
+
+    /// <summary>Finds a parameter by its data-file key.</summary>
+    public static bool TryFind(string key, out MachineParam param)
+    {
+        for (var i = 0; i < Defs.Count; i++)
+        {
+            if (Defs[i].Key == key)
+            {
+                param = (MachineParam)i;
+                return true;
+            }
+        }
+        param = default;
+        return false;
+    }
+}

@@ -1,0 +1,35 @@
+namespace PerfSim.Core.Stats;
+
+/// <summary>Events counted during a run, per kind.</summary>
+public enum Counter
+{
+    Syscalls,
+    PageFaults,
+    FaultsAnonymous,
+    FaultsCopyOnWrite,
+    FaultsFile,
+    FaultsProtection,
+    PteWrites,
+    PteSets,
+    PteUpdates,
+    PteClears,
+    PageTablesAllocated,
+    PageTablesFreed,
+    Cr3Loads,
+    Invlpgs,
+    TlbFlushes,
+    Traps,
+    TlbLookups,
+    TlbMisses,
+    StlbHits,
+    WalkReferences,
+    PageClears,
+    PageCopies,
+    ContextSwitches,
+    Forks,
+    Execs,
+    Exits,
+    SignalsDelivered,
+    InterruptFlagOps,
+    LockedOps,
+}

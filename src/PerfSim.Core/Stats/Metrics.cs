@@ -1,0 +1,79 @@
+namespace PerfSim.Core.Stats;
+
+/// <summary>The one list of metric metadata: every cost category and counter, with its CSV name and meaning.</summary>
+public static class Metrics
+{
+    public static readonly int CategoryCount = Enum.GetValues<CostCategory>().Length;
+    public static readonly int CounterCount = Enum.GetValues<Counter>().Length;
+
+    public static readonly IReadOnlyList<MetricInfo> Categories = BuildCategories();
+    public static readonly IReadOnlyList<MetricInfo> Counters = BuildCounters();
+
+    public static MetricInfo Of(CostCategory c) => Categories[(int)c];
+    public static MetricInfo Of(Counter c) => Counters[(int)c];
+
+    private static MetricInfo[] BuildCategories()
+    {
+        var m = new MetricInfo[CategoryCount];
+        void C(CostCategory c, string name, string d) => m[(int)c] = new MetricInfo(name, "cycles", d);
+        C(CostCategory.UserCompute, "user_compute", "User-mode computation the trace states.");
+        C(CostCategory.UserTlbMiss, "user_tlb_miss", "TLB misses on user accesses: second-level TLB hits and page walks.");
+        C(CostCategory.KernelPath, "kernel_path", "Kernel software work between privileged operations (named path lengths × kernel CPI).");
+        C(CostCategory.KernelEntryExit, "kernel_entry_exit", "Exception, interrupt and system-call entry to and return from the kernel.");
+        C(CostCategory.InterruptFlag, "interrupt_flag", "cli, sti, pushf and popf.");
+        C(CostCategory.PteUpdate, "pte_update", "Writing page-table entries and installing or releasing page-table pages.");
+        C(CostCategory.TlbFlush, "tlb_flush", "CR3 loads, invlpg and full TLB flushes (the misses they cause are user_tlb_miss).");
+        C(CostCategory.CpuState, "cpu_state", "Other privileged CPU state: esp0, TLS and LDT descriptors, CR0/TS, FPU save and restore, MSRs, CR2 reads.");
+        C(CostCategory.PageCopy, "page_copy", "Clearing and copying whole pages.");
+        C(CostCategory.CacheRefill, "cache_refill", "Refilling cache lines of a working set another process evicted.");
+        return Check(m);
+    }
+
+    private static MetricInfo[] BuildCounters()
+    {
+        var m = new MetricInfo[CounterCount];
+        void C(Counter c, string name, string d) => m[(int)c] = new MetricInfo(name, "count", d);
+        C(Counter.Syscalls, "syscalls", "System calls entered.");
+        C(Counter.PageFaults, "page_faults", "Page faults taken by user accesses, of every kind.");
+        C(Counter.FaultsAnonymous, "faults_anonymous", "Demand-zero anonymous faults.");
+        C(Counter.FaultsCopyOnWrite, "faults_cow", "Copy-on-write faults (copy or reuse).");
+        C(Counter.FaultsFile, "faults_file", "File-backed minor faults served from the page cache.");
+        C(Counter.FaultsProtection, "faults_protection", "Protection faults turned into SIGSEGV.");
+        C(Counter.PteWrites, "pte_writes", "Page-table entry writes of every kind (sets, updates, clears).");
+        C(Counter.PteSets, "pte_sets", "PTE writes from not-present to present.");
+        C(Counter.PteUpdates, "pte_updates", "PTE modifications of a present entry (write-protect, protection change).");
+        C(Counter.PteClears, "pte_clears", "PTE clears (unmap, teardown).");
+        C(Counter.PageTablesAllocated, "page_tables_allocated", "Page-table pages allocated (including page directories).");
+        C(Counter.PageTablesFreed, "page_tables_freed", "Page-table pages released (including page directories).");
+        C(Counter.Cr3Loads, "cr3_loads", "Address-space switches (CR3 writes).");
+        C(Counter.Invlpgs, "invlpgs", "Single-page TLB invalidations.");
+        C(Counter.TlbFlushes, "tlb_flushes", "Full local TLB flushes requested by the kernel.");
+        C(Counter.Traps, "traps", "Exceptions and software interrupts entering the kernel (page faults, int 0x80, sysenter).");
+        C(Counter.TlbLookups, "tlb_lookups", "User data-TLB lookups.");
+        C(Counter.TlbMisses, "tlb_misses", "User accesses that missed the first-level TLB.");
+        C(Counter.StlbHits, "stlb_hits", "First-level misses that hit the second-level TLB.");
+        C(Counter.WalkReferences, "walk_references", "Page-table entries read by page walks.");
+        C(Counter.PageClears, "page_clears", "Pages zeroed.");
+        C(Counter.PageCopies, "page_copies", "Pages copied.");
+        C(Counter.ContextSwitches, "context_switches", "Context switches between processes.");
+        C(Counter.Forks, "forks", "fork/clone calls.");
+        C(Counter.Execs, "execs", "execve calls.");
+        C(Counter.Exits, "exits", "Process exits.");
+        C(Counter.SignalsDelivered, "signals_delivered", "Signals delivered to a user handler.");
+        C(Counter.InterruptFlagOps, "interrupt_flag_ops", "cli/sti/pushf/popf operations.");
+        C(Counter.LockedOps, "locked_ops", "Locked read-modify-write operations on page-table entries.");
+        return Check(m);
+    }
+
+    private static MetricInfo[] Check(MetricInfo[] m)
+    {
+        for (var i = 0; i < m.Length; i++)
+        {
+            if (m[i] is null)
+            {
+                throw new InvalidOperationException($"Metric {i} has no metadata.");
+            }
+        }
+        return m;
+    }
+}
