@@ -1,0 +1,30 @@
+using PerfSim.Core.Stats;
+
+namespace PerfSim.Core.Simulation;
+
+/// <summary>
+/// The measured outcome of one scenario (workload × design × machine × CPU count): cycles per iteration
+/// by category and counters per iteration, after warm-up and after subtracting the workload's baseline loop
+/// (lmbench reports incremental costs the same way). Values are per iteration and may be fractional.
+/// </summary>
+public sealed record ScenarioResult(
+    string Workload,
+    string Design,
+    string Machine,
+    string Kernel,
+    int Cpus,
+    long Iterations,
+    long FrequencyMhz,
+    IReadOnlyList<double> CyclesPerIterByCategory,
+    IReadOnlyList<double> CountersPerIter)
+{
+    /// <summary>Total cycles per iteration: the sum of the categories.</summary>
+    public double CyclesPerIter => CyclesPerIterByCategory.Sum();
+
+    /// <summary>Microseconds per iteration at the machine's clock.</summary>
+    public double MicrosecondsPerIter => CyclesPerIter / FrequencyMhz;
+
+    public double Category(CostCategory c) => CyclesPerIterByCategory[(int)c];
+
+    public double CounterValue(Counter c) => CountersPerIter[(int)c];
+}
