@@ -12,5 +12,4 @@ public enum CostCategory
     TlbFlush,
     CpuState,
     PageCopy,
-    CacheRefill,
 }

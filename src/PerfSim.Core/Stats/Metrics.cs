@@ -25,7 +25,6 @@ public static class Metrics
         C(CostCategory.TlbFlush, "tlb_flush", "CR3 loads, invlpg and full TLB flushes (the misses they cause are user_tlb_miss).");
         C(CostCategory.CpuState, "cpu_state", "Other privileged CPU state: esp0, TLS and LDT descriptors, CR0/TS, FPU save and restore, MSRs, CR2 reads.");
         C(CostCategory.PageCopy, "page_copy", "Clearing and copying whole pages.");
-        C(CostCategory.CacheRefill, "cache_refill", "Refilling cache lines of a working set another process evicted.");
         return Check(m);
     }
 

@@ -1,0 +1,184 @@
+namespace PerfSim.Core.Kernel;
+
+/// <summary>
+/// An mm_struct: VMAs sorted by address and a two-level page table (a directory of page-table pages,
+/// each an array of PTEs). Kept as real data so that fork, exit and faults do real work on it.
+/// </summary>
+public sealed class AddressSpace
+{
+    private readonly Dictionary<long, uint[]> _tables = new();
+    private readonly int _entriesPerTable;
+    private readonly int _tableShift;
+    private long _lastIndex = -1;
+    private uint[]? _lastTable;
+
+    public AddressSpace(int id, int entriesPerTable)
+    {
+        Id = id;
+        _entriesPerTable = entriesPerTable;
+        _tableShift = entriesPerTable == 1024 ? 10 : 9;
+    }
+
+    /// <summary>Unique id (for TLB tags, shadow tables and reports).</summary>
+    public int Id { get; }
+
+    /// <summary>Tasks using this mm (threads share one).</summary>
+    public int Users { get; set; } = 1;
+
+    public List<Vma> Vmas { get; } = new();
+
+    public long PresentPtes { get; private set; }
+
+    public int TableCount => _tables.Count;
+
+    public int EntriesPerTable => _entriesPerTable;
+
+    public long TableIndexOf(long vpn) => vpn >> _tableShift;
+
+    public long FirstVpnOf(long tableIndex) => tableIndex << _tableShift;
+
+    public bool HasTable(long tableIndex) => Table(tableIndex) is not null;
+
+    /// <summary>The PTE for a page, 0 when its page-table page does not exist.</summary>
+    public uint GetPte(long vpn)
+    {
+        var t = Table(vpn >> _tableShift);
+        return t is null ? 0u : t[vpn & (_entriesPerTable - 1)];
+    }
+
+    /// <summary>Writes a PTE; its page-table page must exist.</summary>
+    public void SetPte(long vpn, uint value)
+    {
+        var t = Table(vpn >> _tableShift) ?? throw new InvalidOperationException($"mm {Id}: no page table for page 0x{vpn:x}.");
+        var i = vpn & (_entriesPerTable - 1);
+        var was = Pte.IsPresent(t[i]);
+        var now = Pte.IsPresent(value);
+        if (was != now)
+        {
+            PresentPtes += now ? 1 : -1;
+        }
+        t[i] = value;
+    }
+
+    public void AddTable(long tableIndex)
+    {
+        _tables.Add(tableIndex, new uint[_entriesPerTable]);
+        _lastIndex = -1;
+    }
+
+    public void RemoveTable(long tableIndex)
+    {
+        var t = _tables[tableIndex];
+        foreach (var e in t)
+        {
+            if (Pte.IsPresent(e))
+            {
+                throw new InvalidOperationException($"mm {Id}: freeing page table {tableIndex} with present entries.");
+            }
+        }
+        _tables.Remove(tableIndex);
+        _lastIndex = -1;
+    }
+
+    /// <summary>Table indexes in ascending order (a copy, safe to modify the mm while iterating).</summary>
+    public long[] TableIndexes()
+    {
+        var k = _tables.Keys.ToArray();
+        Array.Sort(k);
+        return k;
+    }
+
+    public bool TableIsEmpty(long tableIndex)
+    {
+        foreach (var e in _tables[tableIndex])
+        {
+            if (Pte.IsPresent(e))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The VMA containing a page, or null.</summary>
+    public Vma? FindVma(long vpn)
+    {
+        var lo = 0;
+        var hi = Vmas.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >> 1;
+            var v = Vmas[mid];
+            if (vpn < v.Start)
+            {
+                hi = mid - 1;
+            }
+            else if (vpn >= v.End)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Inserts a VMA that overlaps none, keeping the list sorted.</summary>
+    public void InsertVma(Vma vma)
+    {
+        var i = 0;
+        while (i < Vmas.Count && Vmas[i].Start < vma.Start)
+        {
+            i++;
+        }
+        if ((i > 0 && Vmas[i - 1].End > vma.Start) || (i < Vmas.Count && Vmas[i].Start < vma.End))
+        {
+            throw new InvalidOperationException($"mm {Id}: VMA [0x{vma.Start:x},0x{vma.End:x}) overlaps another.");
+        }
+        Vmas.Insert(i, vma);
+    }
+
+    /// <summary>Splits VMAs at the range's bounds and returns the VMAs entirely inside [start, end).</summary>
+    public List<Vma> SplitRange(long start, long end)
+    {
+        var inside = new List<Vma>();
+        for (var i = 0; i < Vmas.Count; i++)
+        {
+            var v = Vmas[i];
+            if (v.End <= start || v.Start >= end)
+            {
+                continue;
+            }
+            if (v.Start < start)
+            {
+                var head = v.CloneRange(v.Start, start);
+                v.FilePageOffset += start - v.Start;
+                v.Start = start;
+                Vmas.Insert(i, head);
+                i++;
+            }
+            if (v.End > end)
+            {
+                var tail = v.CloneRange(end, v.End);
+                v.End = end;
+                Vmas.Insert(i + 1, tail);
+            }
+            inside.Add(v);
+        }
+        return inside;
+    }
+
+    private uint[]? Table(long index)
+    {
+        if (index == _lastIndex)
+        {
+            return _lastTable;
+        }
+        _tables.TryGetValue(index, out var t);
+        _lastIndex = index;
+        _lastTable = t;
+        return t;
+    }
+}

@@ -1,0 +1,718 @@
+using PerfSim.Core.Platform;
+using PerfSim.Core.Stats;
+using PerfSim.Core.Trace;
+
+namespace PerfSim.Core.Kernel;
+
+/// <summary>
+/// A Linux 2.4/2.6 i386-like guest kernel (paths per interfaces.md section 4). It applies trace events to
+/// real processes, address spaces and page tables, and says what it does through <see cref="IPlatform"/>.
+/// It never charges cycles.
+/// </summary>
+public sealed class LinuxKernel
+{
+    private const long PageSize = 4096;
+    private const int SigSegv = 11;
+
+    private readonly KernelProfile _profile;
+    private readonly IPlatform _p;
+    private readonly RunStats _stats;
+    private readonly FrameTable _frames = new();
+    private readonly Dictionary<int, Process> _procs = new();
+    private readonly Process?[] _current;
+    private readonly AddressSpace?[] _activeMm;
+    private int _nextMmId = 1;
+    private long _nextFileKey = 1;
+
+    public LinuxKernel(KernelProfile profile, IPlatform platform, RunStats stats, int cpus)
+    {
+        _profile = profile;
+        _p = platform;
+        _stats = stats;
+        _current = new Process?[cpus];
+        _activeMm = new AddressSpace?[cpus];
+    }
+
+    public FrameTable Frames => _frames;
+
+    public int CpuCount => _current.Length;
+
+    public Process? Find(int pid) => _procs.GetValueOrDefault(pid);
+
+    public Process? CurrentOn(int cpu) => _current[cpu];
+
+    /// <summary>Applies one trace event.</summary>
+    public void Handle(in TraceEvent e)
+    {
+        if ((uint)e.Cpu >= (uint)_current.Length)
+        {
+            throw new SimulationException($"event on cpu {e.Cpu}, but the run has {_current.Length} CPU(s) (use --cpus).");
+        }
+        _p.CurrentCpu = e.Cpu;
+        if (e.Kind == TraceEventKind.Mark)
+        {
+            return;
+        }
+        var proc = GetOrCreate(e.Pid);
+        if (proc.Exited)
+        {
+            throw new SimulationException($"event {e.Kind} for pid {e.Pid}, which has exited.");
+        }
+        if (_current[e.Cpu] != proc)
+        {
+            ContextSwitch(e.Cpu, proc);
+        }
+        switch (e.Kind)
+        {
+            case TraceEventKind.Switch:
+                break;
+            case TraceEventKind.Syscall:
+                Syscall(proc, (SyscallKind)e.Arg0, e.Arg1);
+                break;
+            case TraceEventKind.Fork:
+                Fork(proc, checked((int)e.Arg0), (ForkFlags)e.Arg1);
+                break;
+            case TraceEventKind.Exec:
+                Exec(proc, e.Arg0, e.Arg1, e.Arg2, e.Arg3);
+                break;
+            case TraceEventKind.Exit:
+                Exit(e.Cpu, proc);
+                break;
+            case TraceEventKind.Wait:
+                Wait(proc, checked((int)e.Arg0));
+                break;
+            case TraceEventKind.PageFault:
+                Fault(proc, e.Arg0 / PageSize, (AccessKind)e.Arg1, recorded: true);
+                break;
+            case TraceEventKind.Mmap:
+                Mmap(proc, e.Arg0, e.Arg1, (Protection)e.Arg2, (MapFlags)e.Arg3);
+                break;
+            case TraceEventKind.Munmap:
+                Munmap(proc, e.Arg0, e.Arg1);
+                break;
+            case TraceEventKind.Mprotect:
+                Mprotect(proc, e.Arg0, e.Arg1, (Protection)e.Arg2);
+                break;
+            case TraceEventKind.SigInstall:
+                SyscallEnter();
+                _p.KernelPath(KernelPath.SysSigaction);
+                proc.Handlers |= 1UL << (int)(e.Arg0 & 63);
+                SyscallExit();
+                break;
+            case TraceEventKind.SigDeliver:
+                DeliverSignal(proc, (int)e.Arg0);
+                break;
+            case TraceEventKind.Touch:
+                Touch(proc, e.Arg0, e.Arg1, (AccessKind)e.Arg2);
+                break;
+            case TraceEventKind.Compute:
+                _p.UserCompute(e.Arg0);
+                break;
+            default:
+                throw new SimulationException($"unknown event kind {(int)e.Kind}.");
+        }
+    }
+
+    // ---- processes -------------------------------------------------------------------------
+
+    private Process GetOrCreate(int pid)
+    {
+        if (_procs.TryGetValue(pid, out var p))
+        {
+            return p;
+        }
+        // A process first seen in the trace already exists (started before recording): an empty mm.
+        var mm = NewMm();
+        p = new Process(pid, mm) { TlsKey = pid };
+        _procs.Add(pid, p);
+        return p;
+    }
+
+    private AddressSpace NewMm() => new(_nextMmId++, _profile.EntriesPerTable);
+
+    private void ContextSwitch(int cpu, Process next)
+    {
+        var prev = _current[cpu];
+        _p.Cli(); // spin_lock_irq(&rq->lock)
+        _p.KernelPath(KernelPath.Schedule);
+        _p.EnterLazyCpu();
+        if (_activeMm[cpu] != next.Mm)
+        {
+            _p.LoadCr3(next.Mm);
+            _activeMm[cpu] = next.Mm;
+        }
+        _p.KernelPath(KernelPath.SwitchTo);
+        if (prev is not null && prev.UsedFpu)
+        {
+            _p.FpuSave();
+            _p.Stts();
+            prev.UsedFpu = false;
+        }
+        _p.LoadEsp0();
+        _p.LoadTls(prev is null || prev.TlsKey != next.TlsKey ? 1 : 0);
+        _p.LeaveLazyCpu();
+        _p.Sti(); // finish_task_switch unlocks the runqueue
+        _current[cpu] = next;
+        _stats.Count(Counter.ContextSwitches);
+    }
+
+    // ---- system calls ----------------------------------------------------------------------
+
+    private void SyscallEnter()
+    {
+        if (_profile.SyscallEntry == SyscallEntry.Sysenter)
+        {
+            _p.Enter(EntryKind.SyscallSysenter);
+            _p.Sti();
+        }
+        else
+        {
+            _p.Enter(EntryKind.SyscallInt80);
+        }
+        _stats.Count(Counter.Syscalls);
+        _p.KernelPath(KernelPath.SyscallDispatch);
+    }
+
+    private void SyscallExit(bool forceIret = false)
+    {
+        _p.Cli();
+        _p.Return(_profile.SyscallEntry == SyscallEntry.Sysenter && !forceIret ? ReturnKind.Sysexit : ReturnKind.Iret);
+    }
+
+    private void Syscall(Process proc, SyscallKind kind, long size)
+    {
+        SyscallEnter();
+        switch (kind)
+        {
+            case SyscallKind.Null: _p.KernelPath(KernelPath.SysNull); break;
+            case SyscallKind.Read: _p.KernelPath(KernelPath.SysReadDevZero); break;
+            case SyscallKind.Write:
+                _p.KernelPath(KernelPath.SysWriteDevNull);
+                if (size >= PageSize)
+                {
+                    _p.KernelPath(KernelPath.SysWritePerPage, (size + PageSize - 1) / PageSize);
+                }
+                break;
+            case SyscallKind.Stat: _p.KernelPath(KernelPath.SysStat); break;
+            case SyscallKind.Open: _p.KernelPath(KernelPath.SysOpen); break;
+            case SyscallKind.Close: _p.KernelPath(KernelPath.SysClose); break;
+            case SyscallKind.Kill: _p.KernelPath(KernelPath.SysKill); break;
+            case SyscallKind.Select:
+                _p.KernelPath(KernelPath.SysSelectBase);
+                _p.KernelPath(KernelPath.SysSelectPerFd, size);
+                break;
+            case SyscallKind.Create: _p.KernelPath(KernelPath.SysCreate); break;
+            case SyscallKind.Unlink: _p.KernelPath(KernelPath.SysUnlink); break;
+            case SyscallKind.PipeRead: _p.KernelPath(KernelPath.PipeRead); break;
+            case SyscallKind.PipeWrite: _p.KernelPath(KernelPath.PipeWrite); break;
+            case SyscallKind.Msync: _p.KernelPath(KernelPath.SysMsync); break;
+            case SyscallKind.Brk: _p.KernelPath(KernelPath.SysBrk); break;
+            default: _p.KernelPath(KernelPath.SysOther); break;
+        }
+        SyscallExit();
+    }
+
+    private void DeliverSignal(Process proc, int signal)
+    {
+        if ((proc.Handlers & (1UL << (signal & 63))) == 0)
+        {
+            throw new SimulationException($"signal {signal} delivered to pid {proc.Pid}, which installed no handler for it.");
+        }
+        // On the return to user that follows (the kill or the fault): build the frame, then the handler
+        // runs and returns through sigreturn.
+        _stats.Count(Counter.SignalsDelivered);
+        _p.KernelPath(KernelPath.SignalSetupFrame);
+        Touch(proc, proc.StackTopVpn * PageSize, 1, AccessKind.Write);
+        SyscallEnter();
+        _p.KernelPath(KernelPath.SysSigreturn);
+        SyscallExit(forceIret: true);
+    }
+
+    // ---- fork / exec / exit / wait ---------------------------------------------------------
+
+    private void Fork(Process parent, int childPid, ForkFlags flags)
+    {
+        if (_procs.ContainsKey(childPid))
+        {
+            throw new SimulationException($"fork: child pid {childPid} already exists.");
+        }
+        SyscallEnter();
+        _stats.Count(Counter.Forks);
+        _p.KernelPath(KernelPath.ForkBase);
+        AddressSpace mm;
+        if ((flags & (ForkFlags.Thread | ForkFlags.VFork)) != 0)
+        {
+            mm = parent.Mm;
+            mm.Users++;
+        }
+        else
+        {
+            mm = NewMm();
+            _p.ClearPage(); // pgd_alloc: a fresh page directory
+            _p.AllocPgd(mm);
+            CopyMm(parent.Mm, mm);
+            _p.FlushTlb(parent.Mm); // flush_tlb_mm(oldmm): the parent's PTEs were write-protected
+        }
+        var child = new Process(childPid, mm)
+        {
+            ParentPid = parent.Pid,
+            Handlers = parent.Handlers,
+            TlsKey = (flags & ForkFlags.Thread) != 0 ? childPid : parent.TlsKey,
+            StackTopVpn = parent.StackTopVpn,
+        };
+        _procs.Add(childPid, child);
+        SyscallExit();
+    }
+
+    private void CopyMm(AddressSpace src, AddressSpace dst)
+    {
+        foreach (var vma in src.Vmas)
+        {
+            _p.KernelPath(KernelPath.ForkPerVma);
+            dst.InsertVma(vma.CloneRange(vma.Start, vma.End));
+            if (!vma.HasAnonVma && !_profile.ForkCopiesFilePtes)
+            {
+                continue; // 2.6: file-only mappings are refilled by faults
+            }
+            _p.EnterLazyMmu();
+            var firstTable = src.TableIndexOf(vma.Start);
+            var lastTable = src.TableIndexOf(vma.End - 1);
+            for (var t = firstTable; t <= lastTable; t++)
+            {
+                if (!src.HasTable(t))
+                {
+                    continue;
+                }
+                _p.KernelPath(KernelPath.ForkPerPageTable);
+                var from = Math.Max(vma.Start, src.FirstVpnOf(t));
+                var to = Math.Min(vma.End, src.FirstVpnOf(t + 1));
+                for (var vpn = from; vpn < to; vpn++)
+                {
+                    var pte = src.GetPte(vpn);
+                    if (!Pte.IsPresent(pte))
+                    {
+                        continue;
+                    }
+                    if (!dst.HasTable(t))
+                    {
+                        NewPageTable(dst, t);
+                    }
+                    _p.KernelPath(KernelPath.ForkPerPte);
+                    if (vma.IsCow && (Pte.IsWritable(pte) || _profile.ForkWriteProtectsReadOnlyPtes))
+                    {
+                        pte &= ~Pte.Writable;
+                        src.SetPte(vpn, pte);
+                        _p.UpdatePte(src, vpn, PteUpdateKind.WriteProtect);
+                    }
+                    _frames.Get(Pte.FrameOf(pte));
+                    dst.SetPte(vpn, pte);
+                    _p.SetPte(dst, vpn);
+                }
+            }
+            _p.LeaveLazyMmu();
+        }
+    }
+
+    private void NewPageTable(AddressSpace mm, long tableIndex)
+    {
+        _p.KernelPath(KernelPath.PageTableAlloc);
+        _p.ClearPage();
+        mm.AddTable(tableIndex);
+        _p.AllocPageTable(mm, tableIndex);
+        _p.SetPmd(mm, tableIndex);
+    }
+
+    private void Exec(Process proc, long textPages, long dataPages, long bssPages, long argPages)
+    {
+        SyscallEnter();
+        _stats.Count(Counter.Execs);
+        _p.KernelPath(KernelPath.ExecBase);
+        var old = proc.Mm;
+        var mm = NewMm();
+        _p.ClearPage(); // pgd_alloc: a fresh page directory
+            _p.AllocPgd(mm);
+        _p.KernelPath(KernelPath.ExecPerArgPage, argPages);
+        proc.Mm = mm;
+        var cpu = _p.CurrentCpu;
+        _p.LoadCr3(mm); // activate_mm
+        _activeMm[cpu] = mm;
+        DropMm(old);
+
+        // The new image: text and data from the file, bss and stack anonymous.
+        const long textStart = 0x08048;
+        var fileKey = _nextFileKey++;
+        var segments = 0;
+        var at = textStart;
+        if (textPages > 0)
+        {
+            mm.InsertVma(new Vma(at, at + textPages, Protection.Read | Protection.Execute, MapFlags.File, fileKey, 0));
+            at += textPages;
+            segments++;
+        }
+        if (dataPages > 0)
+        {
+            mm.InsertVma(new Vma(at, at + dataPages, Protection.Read | Protection.Write, MapFlags.File, fileKey, textPages));
+            at += dataPages;
+            segments++;
+        }
+        if (bssPages > 0)
+        {
+            mm.InsertVma(new Vma(at, at + bssPages, Protection.Read | Protection.Write, MapFlags.Anonymous, 0, 0));
+            segments++;
+        }
+        var stackPages = Math.Max(argPages, 1);
+        var stackTop = proc.StackTopVpn;
+        var stack = new Vma(stackTop - 31, stackTop + 1, Protection.Read | Protection.Write, MapFlags.Anonymous, 0, 0);
+        mm.InsertVma(stack);
+        segments++;
+        _p.KernelPath(KernelPath.ExecPerSegment, segments);
+        // setup_arg_pages: install the argument pages at the top of the stack.
+        for (var i = 0; i < stackPages; i++)
+        {
+            var vpn = stackTop - i;
+            EnsureTable(mm, vpn);
+            var frame = _frames.AllocateAnonymous();
+            mm.SetPte(vpn, Pte.Make(frame, writable: true));
+            _p.SetPte(mm, vpn);
+        }
+        proc.Handlers = 0;
+        SyscallExit(forceIret: true); // TIF_IRET: the first return from exec uses iret
+    }
+
+    private void EnsureTable(AddressSpace mm, long vpn)
+    {
+        var t = mm.TableIndexOf(vpn);
+        if (!mm.HasTable(t))
+        {
+            NewPageTable(mm, t);
+        }
+    }
+
+    /// <summary>Drops one user of an mm; the last user tears it down (exit_mmap).</summary>
+    private void DropMm(AddressSpace mm)
+    {
+        if (--mm.Users > 0)
+        {
+            return;
+        }
+        _p.EnterLazyMmu();
+        foreach (var vma in mm.Vmas)
+        {
+            _p.KernelPath(KernelPath.ExitPerVma);
+            ZapRange(mm, vma.Start, vma.End, fullMm: true);
+        }
+        _p.LeaveLazyMmu();
+        foreach (var t in mm.TableIndexes())
+        {
+            _p.KernelPath(KernelPath.ExitPerPageTable);
+            mm.RemoveTable(t);
+            _p.ReleasePageTable(mm, t);
+        }
+        _p.FlushTlb(mm); // tlb_finish_mmu
+        _p.ReleasePgd(mm);
+        mm.Vmas.Clear();
+    }
+
+    private void ZapRange(AddressSpace mm, long start, long end, bool fullMm)
+    {
+        for (var t = mm.TableIndexOf(start); t <= mm.TableIndexOf(end - 1); t++)
+        {
+            if (!mm.HasTable(t))
+            {
+                continue;
+            }
+            var from = Math.Max(start, mm.FirstVpnOf(t));
+            var to = Math.Min(end, mm.FirstVpnOf(t + 1));
+            for (var vpn = from; vpn < to; vpn++)
+            {
+                var pte = mm.GetPte(vpn);
+                if (!Pte.IsPresent(pte))
+                {
+                    continue;
+                }
+                mm.SetPte(vpn, 0);
+                _p.ClearPte(mm, vpn, fullMm);
+                _p.KernelPath(fullMm ? KernelPath.ExitPerPte : KernelPath.UnmapPerPte);
+                _frames.Put(Pte.FrameOf(pte));
+            }
+        }
+    }
+
+    private void Exit(int cpu, Process proc)
+    {
+        SyscallEnter();
+        _stats.Count(Counter.Exits);
+        _p.KernelPath(KernelPath.ExitBase);
+        DropMm(proc.Mm);
+        proc.Exited = true;
+        // The task never returns to user; the next switch on this CPU picks another task. The dead mm
+        // stays loaded in CR3 until then (it is dropped in finish_task_switch).
+        _current[cpu] = null;
+    }
+
+    private void Wait(Process parent, int childPid)
+    {
+        if (!_procs.TryGetValue(childPid, out var child) || child.ParentPid != parent.Pid)
+        {
+            throw new SimulationException($"wait: pid {parent.Pid} has no child {childPid}.");
+        }
+        if (!child.Exited)
+        {
+            throw new SimulationException($"wait: child {childPid} of pid {parent.Pid} has not exited yet (the trace must show its exit first).");
+        }
+        SyscallEnter();
+        _p.KernelPath(KernelPath.WaitBase);
+        _procs.Remove(childPid);
+        SyscallExit();
+    }
+
+    // ---- memory ----------------------------------------------------------------------------
+
+    private void Mmap(Process proc, long address, long length, Protection prot, MapFlags flags)
+    {
+        CheckRange(address, length, "mmap");
+        SyscallEnter();
+        _p.KernelPath(KernelPath.MmapBase);
+        var start = address / PageSize;
+        var end = (address + length + PageSize - 1) / PageSize;
+        UnmapRange(proc.Mm, start, end); // MAP_FIXED semantics: replace what was there
+        var fileKey = (flags & MapFlags.File) != 0 ? _nextFileKey++ : 0;
+        proc.Mm.InsertVma(new Vma(start, end, prot, flags, fileKey, 0));
+        SyscallExit();
+    }
+
+    private void Munmap(Process proc, long address, long length)
+    {
+        CheckRange(address, length, "munmap");
+        SyscallEnter();
+        _p.KernelPath(KernelPath.MunmapBase);
+        UnmapRange(proc.Mm, address / PageSize, (address + length + PageSize - 1) / PageSize);
+        SyscallExit();
+    }
+
+    private void UnmapRange(AddressSpace mm, long start, long end)
+    {
+        var victims = mm.SplitRange(start, end);
+        if (victims.Count == 0)
+        {
+            return;
+        }
+        _p.EnterLazyMmu();
+        foreach (var v in victims)
+        {
+            ZapRange(mm, v.Start, v.End, fullMm: false);
+            mm.Vmas.Remove(v);
+        }
+        _p.LeaveLazyMmu();
+        // free_pgtables: page-table pages no VMA uses any more.
+        for (var t = mm.TableIndexOf(start); t <= mm.TableIndexOf(end - 1); t++)
+        {
+            if (mm.HasTable(t) && !AnyVmaIn(mm, mm.FirstVpnOf(t), mm.FirstVpnOf(t + 1)))
+            {
+                mm.RemoveTable(t);
+                _p.SetPmd(mm, t);
+                _p.ReleasePageTable(mm, t);
+            }
+        }
+        _p.FlushTlb(mm); // i386 tlb_flush is flush_tlb_mm
+    }
+
+    private static bool AnyVmaIn(AddressSpace mm, long start, long end)
+    {
+        foreach (var v in mm.Vmas)
+        {
+            if (v.Start < end && v.End > start)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void Mprotect(Process proc, long address, long length, Protection prot)
+    {
+        CheckRange(address, length, "mprotect");
+        SyscallEnter();
+        _p.KernelPath(KernelPath.MprotectBase);
+        var mm = proc.Mm;
+        var start = address / PageSize;
+        var end = (address + length + PageSize - 1) / PageSize;
+        var changed = mm.SplitRange(start, end);
+        _p.EnterLazyMmu();
+        foreach (var v in changed)
+        {
+            v.Prot = prot;
+            for (var vpn = v.Start; vpn < v.End; vpn++)
+            {
+                var pte = mm.GetPte(vpn);
+                if (!Pte.IsPresent(pte))
+                {
+                    continue;
+                }
+                // Private mappings never get writable PTEs from mprotect: the next write takes a COW fault.
+                var writable = v.PtesWritable;
+                var np = writable ? pte | Pte.Writable : pte & ~Pte.Writable;
+                mm.SetPte(vpn, np);
+                _p.UpdatePte(mm, vpn, PteUpdateKind.Modify);
+                _p.KernelPath(KernelPath.MprotectPerPte);
+            }
+        }
+        _p.LeaveLazyMmu();
+        if (changed.Count > 0)
+        {
+            _p.FlushTlb(mm); // flush_tlb_range is flush_tlb_mm on i386
+        }
+        SyscallExit();
+    }
+
+    private static void CheckRange(long address, long length, string what)
+    {
+        if (address < 0 || length <= 0 || address % PageSize != 0)
+        {
+            throw new SimulationException($"{what}: bad range addr=0x{address:x} len={length} (page-aligned address and positive length required).");
+        }
+    }
+
+    private void Touch(Process proc, long address, long length, AccessKind access)
+    {
+        if (length <= 0)
+        {
+            return;
+        }
+        var first = address / PageSize;
+        var last = (address + length - 1) / PageSize;
+        var mm = proc.Mm;
+        for (var vpn = first; vpn <= last; vpn++)
+        {
+            var pte = mm.GetPte(vpn);
+            var ok = Pte.IsPresent(pte) && (access != AccessKind.Write || Pte.IsWritable(pte));
+            if (!ok && !Fault(proc, vpn, access, recorded: false))
+            {
+                continue; // SIGSEGV handled: the access does not complete
+            }
+            _p.UserAccess(mm, vpn, access);
+        }
+    }
+
+    /// <summary>Handles a page fault; false when it ended in SIGSEGV rather than a mapping.</summary>
+    private bool Fault(Process proc, long vpn, AccessKind access, bool recorded)
+    {
+        var mm = proc.Mm;
+        _p.Enter(EntryKind.PageFault);
+        _p.ReadCr2();
+        _p.Sti();
+        _p.KernelPath(KernelPath.FaultBase);
+        var vma = mm.FindVma(vpn);
+        if (vma is null || !vma.Permits(access))
+        {
+            _p.KernelPath(KernelPath.FaultSegv);
+            NoteFault(FaultKind.Protection);
+            if ((proc.Handlers & (1UL << SigSegv)) == 0)
+            {
+                throw new SimulationException($"pid {proc.Pid}: {access} access to page 0x{vpn:x} is a segmentation fault and no SIGSEGV handler is installed.");
+            }
+            _p.Cli();
+            _p.Return(ReturnKind.Iret);
+            DeliverSignal(proc, SigSegv);
+            return false;
+        }
+        EnsureTable(mm, vpn);
+        var pte = mm.GetPte(vpn);
+        if (!Pte.IsPresent(pte))
+        {
+            if (vma.IsFile)
+            {
+                _p.KernelPath(KernelPath.FaultFile);
+                var frame = _frames.GetPageCacheFrame(vma.FileKey, vma.FilePageOffset + (vpn - vma.Start));
+                var writable = false;
+                if (access == AccessKind.Write)
+                {
+                    if (vma.IsShared)
+                    {
+                        writable = true;
+                    }
+                    else
+                    {
+                        // Private write fault on a file page: copy it into an anonymous page.
+                        _frames.Put(frame);
+                        frame = _frames.AllocateAnonymous();
+                        _p.CopyPage();
+                        vma.HasAnonVma = true;
+                        writable = true;
+                    }
+                }
+                mm.SetPte(vpn, Pte.Make(frame, writable));
+                NoteFault(FaultKind.File);
+            }
+            else if (access == AccessKind.Write)
+            {
+                _p.KernelPath(KernelPath.FaultAnonymous);
+                var frame = _frames.AllocateAnonymous();
+                _p.ClearPage();
+                mm.SetPte(vpn, Pte.Make(frame, writable: true));
+                NoteFault(FaultKind.Anonymous);
+            }
+            else
+            {
+                _p.KernelPath(KernelPath.FaultAnonymous);
+                mm.SetPte(vpn, Pte.Make(FrameTable.ZeroPage, writable: false));
+                NoteFault(FaultKind.Anonymous);
+            }
+            _p.SetPte(mm, vpn);
+        }
+        else if (access == AccessKind.Write && !Pte.IsWritable(pte))
+        {
+            _p.KernelPath(KernelPath.FaultCopyOnWrite);
+            var frame = Pte.FrameOf(pte);
+            if (vma.IsShared)
+            {
+                mm.SetPte(vpn, pte | Pte.Writable | Pte.Dirty);
+                _p.UpdatePte(mm, vpn, PteUpdateKind.SetAccessFlags);
+                _p.Invlpg(mm, vpn);
+            }
+            else if (frame != FrameTable.ZeroPage && !_frames.IsPageCache(frame) && _frames.RefCount(frame) == 1)
+            {
+                // Sole user: reuse the page (ptep_set_access_flags + flush_tlb_page).
+                mm.SetPte(vpn, pte | Pte.Writable | Pte.Dirty);
+                _p.UpdatePte(mm, vpn, PteUpdateKind.SetAccessFlags);
+                _p.Invlpg(mm, vpn);
+            }
+            else
+            {
+                var copy = _frames.AllocateAnonymous();
+                _p.CopyPage();
+                mm.SetPte(vpn, 0);
+                _p.ClearPte(mm, vpn, fullMmTeardown: false); // ptep_clear_flush
+                _p.Invlpg(mm, vpn);
+                _frames.Put(frame);
+                mm.SetPte(vpn, Pte.Make(copy, writable: true));
+                _p.SetPte(mm, vpn);
+                vma.HasAnonVma = true;
+            }
+            NoteFault(FaultKind.CopyOnWrite);
+        }
+        else if (!recorded)
+        {
+            throw new InvalidOperationException($"fault on page 0x{vpn:x} that needs no fixing.");
+        }
+        else
+        {
+            NoteFault(FaultKind.Auto); // a recorded fault the model already resolved: spurious
+        }
+        _p.Cli();
+        _p.Return(ReturnKind.Iret);
+        return true;
+    }
+
+    private void NoteFault(FaultKind kind)
+    {
+        switch (kind)
+        {
+            case FaultKind.Anonymous: _stats.Count(Counter.FaultsAnonymous); break;
+            case FaultKind.CopyOnWrite: _stats.Count(Counter.FaultsCopyOnWrite); break;
+            case FaultKind.File: _stats.Count(Counter.FaultsFile); break;
+            case FaultKind.Protection: _stats.Count(Counter.FaultsProtection); break;
+        }
+        _stats.Count(Counter.PageFaults);
+    }
+}

@@ -1,0 +1,28 @@
+namespace PerfSim.Core.Kernel;
+
+/// <summary>A task: its address space and the state the switch and signal paths look at.</summary>
+public sealed class Process
+{
+    public Process(int pid, AddressSpace mm)
+    {
+        Pid = pid;
+        Mm = mm;
+    }
+
+    public int Pid { get; }
+    public AddressSpace Mm { get; set; }
+    public int ParentPid { get; set; }
+    public bool Exited { get; set; }
+
+    /// <summary>Signals with a user handler installed (bit n = signal n).</summary>
+    public ulong Handlers { get; set; }
+
+    /// <summary>Used the FPU in its current time slice (saved at the next switch away).</summary>
+    public bool UsedFpu { get; set; }
+
+    /// <summary>Identifies this task's TLS descriptors; a switch rewrites the GDT entries that differ.</summary>
+    public int TlsKey { get; set; }
+
+    /// <summary>Top page of the user stack (where signal frames are written).</summary>
+    public long StackTopVpn { get; set; } = 0xBFFFF;
+}

@@ -1,0 +1,62 @@
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Trace;
+
+namespace PerfSim.Core.Platform;
+
+/// <summary>
+/// The platform operations the guest kernel model emits. The kernel says what it does; an implementation
+/// (a design composed of mechanisms, running on a machine) decides what each costs. The kernel never charges
+/// cycles itself. Page-table contents are the kernel's: by the time a PTE operation is called, the kernel's
+/// table already holds the new value.
+/// </summary>
+public interface IPlatform
+{
+    /// <summary>The CPU the following operations run on.</summary>
+    int CurrentCpu { get; set; }
+
+    // Software work.
+    void KernelPath(KernelPath path, long times = 1);
+    void UserCompute(long cycles);
+    void UserAccess(AddressSpace mm, long vpn, AccessKind access);
+    void ClearPage(long count = 1);
+    void CopyPage(long count = 1);
+
+    // Kernel entry and exit.
+    void Enter(EntryKind kind);
+    void Return(ReturnKind kind);
+    void ReadCr2();
+
+    // Interrupt flag.
+    void Cli();
+    void Sti();
+    void SaveFlags();
+    void RestoreFlags();
+
+    // Page tables.
+    void SetPte(AddressSpace mm, long vpn);
+    void UpdatePte(AddressSpace mm, long vpn, PteUpdateKind kind);
+    void ClearPte(AddressSpace mm, long vpn, bool fullMmTeardown);
+    void AllocPageTable(AddressSpace mm, long tableIndex);
+    void ReleasePageTable(AddressSpace mm, long tableIndex);
+    void SetPmd(AddressSpace mm, long tableIndex);
+    void AllocPgd(AddressSpace mm);
+    void ReleasePgd(AddressSpace mm);
+    void EnterLazyMmu();
+    void LeaveLazyMmu();
+
+    // TLB and address-space switch.
+    void LoadCr3(AddressSpace mm);
+    void Invlpg(AddressSpace mm, long vpn);
+    void FlushTlb(AddressSpace mm);
+
+    // CPU state on context switch.
+    void EnterLazyCpu();
+    void LeaveLazyCpu();
+    void LoadEsp0();
+    void LoadTls(int changedEntries);
+    void LoadLdt();
+    void Clts();
+    void Stts();
+    void FpuSave();
+    void FpuRestore();
+}

@@ -1,0 +1,47 @@
+using PerfSim.Core.Designs;
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+
+namespace PerfSim.Core.Simulation;
+
+/// <summary>
+/// Everything a run needs, validated and frozen: machine, kernel, design, CPU count and seed, with the
+/// derived integer cycle cost of every kernel path.
+/// </summary>
+public sealed class ResolvedConfig
+{
+    private readonly long[] _pathCycles;
+
+    public ResolvedConfig(MachineProfile machine, KernelProfile kernel, DesignSpec design, int cpus, ulong seed)
+    {
+        if (cpus < 1 || cpus > 256)
+        {
+            throw new ArgumentOutOfRangeException(nameof(cpus), cpus, "CPU count must be 1..256.");
+        }
+        Machine = machine;
+        Kernel = kernel;
+        Design = design;
+        Cpus = cpus;
+        Seed = seed;
+        _pathCycles = new long[KernelPaths.Count];
+        var cpi = machine[MachineParam.KernelCpi];
+        for (var i = 0; i < _pathCycles.Length; i++)
+        {
+            _pathCycles[i] = PathCycles(kernel[(KernelPath)i], cpi);
+        }
+    }
+
+    public MachineProfile Machine { get; }
+    public KernelProfile Kernel { get; }
+    public DesignSpec Design { get; }
+    public int Cpus { get; }
+    public ulong Seed { get; }
+
+    /// <summary>Cycles of one execution of a kernel path on this machine.</summary>
+    public long CyclesOf(KernelPath p) => _pathCycles[(int)p];
+
+    /// <summary>instructions × (cycles per 1,000 instructions) / 1,000, rounded half up.</summary>
+    public static long PathCycles(long instructions, long cpiPer1000) => (instructions * cpiPer1000 + 500) / 1000;
+
+    public ResolvedConfig WithDesign(DesignSpec design) => new(Machine, Kernel, design, Cpus, Seed);
+}

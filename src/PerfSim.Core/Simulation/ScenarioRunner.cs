@@ -1,0 +1,56 @@
+using PerfSim.Core.Stats;
+using PerfSim.Core.Trace;
+using PerfSim.Core.Workloads;
+
+namespace PerfSim.Core.Simulation;
+
+/// <summary>Runs one scenario: a workload (and its baseline) through one resolved configuration.</summary>
+public static class ScenarioRunner
+{
+    public static ScenarioResult Run(ResolvedConfig config, Workload workload, WorkloadOptions options)
+    {
+        var main = Measure(config, new ListTraceSource(workload.Name, workload.Main(options)));
+        Measurement? baseline = null;
+        if (workload.Baseline is not null)
+        {
+            baseline = Measure(config, new ListTraceSource(workload.Name + " (baseline)", workload.Baseline(options)));
+        }
+        return ToResult(workload.Name, config, main, baseline);
+    }
+
+    /// <summary>Replays a trace (a file or any source) as one scenario.</summary>
+    public static ScenarioResult Replay(ResolvedConfig config, ITraceSource trace, string name) =>
+        ToResult(name, config, Measure(config, trace), null);
+
+    public static Measurement Measure(ResolvedConfig config, ITraceSource trace) => new Simulator(config).Run(trace);
+
+    /// <summary>Per-iteration values of the main run, less the baseline's per-iteration values.</summary>
+    public static ScenarioResult ToResult(string name, ResolvedConfig config, Measurement main, Measurement? baseline)
+    {
+        var iters = Math.Max(1, main.Iterations);
+        var cycles = new double[Metrics.CategoryCount];
+        var counts = new double[Metrics.CounterCount];
+        for (var i = 0; i < cycles.Length; i++)
+        {
+            cycles[i] = (double)main.Measured.Cycles[i] / iters;
+        }
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = (double)main.Measured.Counts[i] / iters;
+        }
+        if (baseline is not null)
+        {
+            var bi = Math.Max(1, baseline.Iterations);
+            for (var i = 0; i < cycles.Length; i++)
+            {
+                cycles[i] -= (double)baseline.Measured.Cycles[i] / bi;
+            }
+            for (var i = 0; i < counts.Length; i++)
+            {
+                counts[i] -= (double)baseline.Measured.Counts[i] / bi;
+            }
+        }
+        return new ScenarioResult(name, config.Design.Name, config.Machine.Name, config.Kernel.Name, config.Cpus, main.Iterations,
+            config.Machine.FrequencyMhz, cycles, counts);
+    }
+}

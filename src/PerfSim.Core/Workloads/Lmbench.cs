@@ -1,0 +1,228 @@
+using PerfSim.Core.Trace;
+
+namespace PerfSim.Core.Workloads;
+
+/// <summary>
+/// Generators with lmbench 3's semantics (shared/calibration/lmbench.md): what each benchmark does per
+/// iteration, including what lmbench subtracts. Every workload starts one process (pid 1) that execs
+/// and faults in its image, runs warm-up iterations, then marks the measured loop.
+/// </summary>
+public static class Lmbench
+{
+    private const int Pid = 1;
+    private const int Warmup = 3;
+    private const int SigUsr1 = 10;
+    private const int SigSegv = 11;
+    private const long Page = TraceBuilder.PageSize;
+
+    public static IReadOnlyList<Workload> All { get; } = Build();
+
+    public static Workload? Find(string name) => All.FirstOrDefault(w => w.Name == name);
+
+    private static Workload[] Build() =>
+    [
+        Loop("null-call", "getppid(): one trivial system call.", 1000, (b, o) => b.Syscall(Pid, SyscallKind.Null)),
+        new Workload("null-io", "read 1 byte from /dev/zero and write 1 byte to /dev/null; reported as their average.",
+            o => Trace(o, 1000, (b, _) =>
+            {
+                b.Syscall(Pid, SyscallKind.Read, 1);
+                b.Iteration();
+                b.Syscall(Pid, SyscallKind.Write, 1);
+            })),
+        Loop("stat", "stat() of an existing empty file.", 500, (b, o) => b.Syscall(Pid, SyscallKind.Stat)),
+        Loop("open-close", "open(O_RDONLY) then close() of a file.", 500, (b, o) =>
+        {
+            b.Syscall(Pid, SyscallKind.Open);
+            b.Syscall(Pid, SyscallKind.Close);
+        }),
+        Loop("sig-install", "sigaction(SIGUSR1) installing a handler.", 1000, (b, o) => b.Add(TraceEvent.SigInstall(b.Cpu, Pid, SigUsr1))),
+        new Workload("sig-handle", "kill(getpid(), SIGUSR1): delivery, empty handler and sigreturn, less kill(getpid(), 0).",
+            o => Trace(o, 500, (b, _) => KillAndCatch(b), setup: b => b.Add(TraceEvent.SigInstall(b.Cpu, Pid, SigUsr1))),
+            o => Trace(o, 500, (b, _) => b.Syscall(Pid, SyscallKind.Kill, 0), setup: b => b.Add(TraceEvent.SigInstall(b.Cpu, Pid, SigUsr1)))),
+        new Workload("fork", "fork(); the child exits at once; the parent waits.", o => Trace(o, 40, (b, i) => ForkExit(b, o, 1000 + i, execShape: null))),
+        new Workload("exec", "fork(); the child execs /tmp/hello, which writes and exits; the parent waits.",
+            o => Trace(o, 30, (b, i) => ForkExit(b, o, 1000 + i, execShape: ProcessShape.Hello))),
+        new Workload("sh", "fork(); the child runs /bin/sh -c /tmp/hello (sh starts, then execs hello); the parent waits.",
+            o => Trace(o, 20, (b, i) => ForkExit(b, o, 1000 + i, execShape: ProcessShape.Shell, viaShell: true))),
+        Ctx(2, 0), Ctx(2, 16), Ctx(2, 64), Ctx(8, 16), Ctx(8, 64), Ctx(16, 16), Ctx(16, 64),
+        MmapLatency(),
+        ProtFault(),
+        PageFault(),
+        Loop("create-0k", "creat() and close() of a new empty file.", 300, (b, o) =>
+        {
+            b.Syscall(Pid, SyscallKind.Create);
+            b.Syscall(Pid, SyscallKind.Close);
+        }),
+        Loop("delete-0k", "unlink() of an empty file.", 300, (b, o) => b.Syscall(Pid, SyscallKind.Unlink)),
+        Loop("create-10k", "creat(), write 10 KB and close() a new file.", 300, (b, o) =>
+        {
+            b.Syscall(Pid, SyscallKind.Create);
+            b.Syscall(Pid, SyscallKind.Write, 10 * 1024);
+            b.Syscall(Pid, SyscallKind.Close);
+        }),
+        Loop("delete-10k", "unlink() of a 10 KB file.", 300, (b, o) => b.Syscall(Pid, SyscallKind.Unlink, 10 * 1024)),
+        Loop("select-tcp", "select() over 100 descriptors of a connected TCP socket, zero timeout.", 300, (b, o) => b.Syscall(Pid, SyscallKind.Select, 100)),
+    ];
+
+    private static Workload Loop(string name, string description, int iterations, Action<TraceBuilder, WorkloadOptions> body) =>
+        new(name, description, o => Trace(o, iterations, (b, _) => body(b, o)));
+
+    /// <summary>Start-up, warm-up iterations, the measure mark, then the measured iterations.</summary>
+    private static IReadOnlyList<TraceEvent> Trace(WorkloadOptions o, int iterations, Action<TraceBuilder, int> body, Action<TraceBuilder>? setup = null)
+    {
+        var b = new TraceBuilder();
+        b.ExecAndStart(Pid, o.Shape);
+        setup?.Invoke(b);
+        var n = iterations * Math.Max(1, o.IterationScale);
+        for (var i = 0; i < Warmup + n; i++)
+        {
+            if (i == Warmup)
+            {
+                b.MeasureStart();
+            }
+            body(b, i);
+            b.Iteration();
+        }
+        return b.Events;
+    }
+
+    private static void KillAndCatch(TraceBuilder b)
+    {
+        b.Syscall(Pid, SyscallKind.Kill, SigUsr1);
+        b.Add(TraceEvent.SigDeliver(b.Cpu, Pid, SigUsr1));
+    }
+
+    /// <summary>lat_proc: fork; the child (optionally exec'ing a program) exits; the parent returns and waits.</summary>
+    private static void ForkExit(TraceBuilder b, WorkloadOptions o, int child, ProcessShape? execShape, bool viaShell = false)
+    {
+        var s = o.Shape;
+        b.Add(TraceEvent.Fork(b.Cpu, Pid, child));
+        // 2.6 runs the child first: its return path executes code and writes its stack and libc data.
+        b.Touch(child, TraceBuilder.LibcBase, s.ChildCodePages - s.TextPages / 2, AccessKind.Execute);
+        b.Touch(child, TraceBuilder.TextBase, s.TextPages / 2, AccessKind.Execute);
+        b.Touch(child, TraceBuilder.StackTop, 1, AccessKind.Write);
+        b.Touch(child, TraceBuilder.LibcData(s), s.ChildWrittenPages - 1, AccessKind.Write);
+        if (execShape is not null)
+        {
+            if (viaShell)
+            {
+                b.ExecAndStart(child, execShape);
+                b.Syscall(child, SyscallKind.Stat); // sh looks the command up
+            }
+            b.ExecAndStart(child, viaShell ? ProcessShape.Hello : execShape);
+            b.Syscall(child, SyscallKind.Write, 12); // fails with EBADF: fd 1 is closed
+        }
+        b.Add(TraceEvent.Exit(b.Cpu, child));
+        b.Touch(Pid, TraceBuilder.StackTop, 1, AccessKind.Write);
+        b.Touch(Pid, TraceBuilder.LibcData(s), s.ParentWrittenPages - 1, AccessKind.Write);
+        b.Add(TraceEvent.Wait(b.Cpu, Pid, child));
+    }
+
+    /// <summary>
+    /// lat_ctx -s K N: N processes in a ring of pipes, each summing its own K KB array per hop. Reported per
+    /// switch, less the same pipe and array work in one process (lmbench's overhead loop).
+    /// </summary>
+    private static Workload Ctx(int processes, int kb)
+    {
+        var name = $"ctx-{processes}p-{kb}k";
+        var arrayPages = (kb * 1024L + Page - 1) / Page;
+        var array = TraceBuilder.MmapBase;
+        void Hop(TraceBuilder b, WorkloadOptions o, int pid)
+        {
+            b.Touch(pid, TraceBuilder.TextBase, 1, AccessKind.Execute);
+            b.Touch(pid, TraceBuilder.LibcBase, 1, AccessKind.Execute);
+            b.Touch(pid, TraceBuilder.StackTop, 1, AccessKind.Write);
+            if (arrayPages > 0)
+            {
+                b.Touch(pid, array, arrayPages, AccessKind.Read);
+            }
+            b.Syscall(pid, SyscallKind.PipeWrite, 4);
+            b.Syscall(pid, SyscallKind.PipeRead, 4);
+        }
+        void Setup(TraceBuilder b, int count)
+        {
+            for (var p = 0; p < count; p++)
+            {
+                b.Syscall(Pid, SyscallKind.Other); // pipe()
+            }
+            for (var c = 1; c < count; c++)
+            {
+                b.Add(TraceEvent.Fork(b.Cpu, Pid, Pid + c));
+            }
+            for (var p = 0; p < count; p++)
+            {
+                if (arrayPages > 0)
+                {
+                    b.Add(TraceEvent.Mmap(b.Cpu, Pid + p, array, arrayPages * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+                    b.Touch(Pid + p, array, arrayPages, AccessKind.Write);
+                }
+                b.Touch(Pid + p, TraceBuilder.StackTop, 1, AccessKind.Write);
+            }
+        }
+        return new Workload(
+            name,
+            $"lat_ctx -s {kb} {processes}: a token passed around {processes} processes through pipes, each reading its {kb} KB array; per switch, less the single-process overhead.",
+            o => Trace(o, 100, (b, i) => Hop(b, o, Pid + (i % processes)), setup: b => Setup(b, processes)),
+            o => Trace(o, 100, (b, i) => Hop(b, o, Pid), setup: b => Setup(b, 1)));
+    }
+
+    /// <summary>lat_mmap: map a file shared, store a byte every 16 KB over the first tenth, unmap.</summary>
+    private static Workload MmapLatency()
+    {
+        const long size = 8L * 1024 * 1024;
+        return new Workload("mmap", "mmap an 8 MB file shared read-write, store one byte every 16 KB over its first 800 KB, munmap.",
+            o => Trace(o, 50, (b, _) =>
+            {
+                b.Add(TraceEvent.Mmap(b.Cpu, Pid, TraceBuilder.MmapBase, size, Protection.Read | Protection.Write, MapFlags.File | MapFlags.Shared));
+                b.TouchStrided(Pid, TraceBuilder.MmapBase, size / 10 / Page, 4, AccessKind.Write);
+                b.Add(TraceEvent.Munmap(b.Cpu, Pid, TraceBuilder.MmapBase, size));
+            }));
+    }
+
+    /// <summary>lat_sig prot: a store to a read-only shared file page raises SIGSEGV; less a plain signal catch.</summary>
+    private static Workload ProtFault()
+    {
+        void Setup(TraceBuilder b)
+        {
+            b.Add(TraceEvent.Mmap(b.Cpu, Pid, TraceBuilder.MmapBase, Page, Protection.Read, MapFlags.File | MapFlags.Shared));
+            b.Touch(Pid, TraceBuilder.MmapBase, 1, AccessKind.Read);
+            b.Add(TraceEvent.SigInstall(b.Cpu, Pid, SigSegv));
+            b.Add(TraceEvent.SigInstall(b.Cpu, Pid, SigUsr1));
+        }
+        return new Workload("prot-fault", "Store to a read-only shared mapping: protection fault, SIGSEGV to a handler that returns; less a plain signal catch.",
+            o => Trace(o, 500, (b, _) => b.Touch(Pid, TraceBuilder.MmapBase, 1, AccessKind.Write), setup: Setup),
+            o => Trace(o, 500, (b, _) => KillAndCatch(b), setup: Setup));
+    }
+
+    /// <summary>lat_pagefault (3.0-a9): map a cached file, read one byte of every page in random order; per page, less the map/msync/unmap loop.</summary>
+    private static Workload PageFault()
+    {
+        const long pages = 512;
+        void Pass(TraceBuilder b, WorkloadOptions o, int pass, bool touch)
+        {
+            b.Add(TraceEvent.Mmap(b.Cpu, Pid, TraceBuilder.MmapBase, pages * Page, Protection.Read, MapFlags.File | MapFlags.Shared));
+            b.Syscall(Pid, SyscallKind.Msync);
+            var order = new long[pages];
+            for (var i = 0; i < pages; i++)
+            {
+                order[i] = i;
+            }
+            new Simulation.SplitMix64(o.Seed + (ulong)pass).Shuffle(order);
+            for (var i = 0; i < pages; i++)
+            {
+                if (touch)
+                {
+                    b.Touch(Pid, TraceBuilder.MmapBase + order[i] * Page, 1, AccessKind.Read);
+                }
+                if (i < pages - 1)
+                {
+                    b.Iteration();
+                }
+            }
+            b.Add(TraceEvent.Munmap(b.Cpu, Pid, TraceBuilder.MmapBase, pages * Page));
+        }
+        return new Workload("page-fault", "Read one byte of every page of a mapped 2 MB cached file in random order; per page fault, less the mmap/msync/munmap loop.",
+            o => Trace(o, 4, (b, i) => Pass(b, o, i, touch: true)),
+            o => Trace(o, 4, (b, i) => Pass(b, o, i, touch: false)));
+    }
+}
