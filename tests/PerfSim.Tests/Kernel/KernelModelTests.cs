@@ -1,0 +1,233 @@
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Stats;
+using PerfSim.Core.Trace;
+using PerfSim.Core.Workloads;
+using PerfSim.Tests.Support;
+
+namespace PerfSim.Tests.Kernel;
+
+public sealed class KernelModelTests
+{
+    private const long Page = 4096;
+
+    private static Simulator Run(IReadOnlyList<TraceEvent> events, ResolvedConfig? config = null)
+    {
+        var sim = new Simulator(config ?? TestProfiles.Config());
+        sim.Run(new ListTraceSource("test", events));
+        return sim;
+    }
+
+    private static List<TraceEvent> StartedProcess()
+    {
+        var b = new TraceBuilder();
+        b.ExecAndStart(1, ProcessShape.Default);
+        return b.Events.ToList();
+    }
+
+    private static (long AnonPresent, long Other) CountPresent(AddressSpace mm)
+    {
+        long anon = 0, other = 0;
+        foreach (var v in mm.Vmas)
+        {
+            for (var p = v.Start; p < v.End; p++)
+            {
+                if (Pte.IsPresent(mm.GetPte(p)))
+                {
+                    if (v.HasAnonVma)
+                    {
+                        anon++;
+                    }
+                    else
+                    {
+                        other++;
+                    }
+                }
+            }
+        }
+        return (anon, other);
+    }
+
+    [Fact]
+    public void Fork_write_protects_exactly_the_present_anonymous_ptes()
+    {
+        var before = Run(StartedProcess());
+        var (anon, _) = CountPresent(before.Kernel.Find(1)!.Mm);
+        Assert.True(anon > 0);
+        var events = StartedProcess();
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        var sim = new Simulator(TestProfiles.Config());
+        var m = sim.Run(new ListTraceSource("fork", events));
+
+        Assert.Equal(anon, m.Measured.Counts[(int)Counter.PteUpdates]);
+        Assert.Equal(anon, m.Measured.Counts[(int)Counter.LockedOps]);
+        // 2.6 skips file-only VMAs: the child gets exactly the anonymous PTEs, all read-only in both.
+        Assert.Equal(anon, m.Measured.Counts[(int)Counter.PteSets]);
+        var parent = sim.Kernel.Find(1)!.Mm;
+        var child = sim.Kernel.Find(2)!.Mm;
+        Assert.Equal(anon, child.PresentPtes);
+        foreach (var v in parent.Vmas.Where(v => v.HasAnonVma))
+        {
+            for (var p = v.Start; p < v.End; p++)
+            {
+                Assert.False(Pte.IsWritable(parent.GetPte(p)), $"parent page 0x{p:x} still writable");
+                Assert.Equal(parent.GetPte(p), child.GetPte(p));
+            }
+        }
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.TlbFlushes]);
+    }
+
+    [Fact]
+    public void Linux_24_fork_copies_file_ptes_too_and_protects_only_writable_ones()
+    {
+        var cfg = TestProfiles.Config(kernel: TestProfiles.Kernel(SyscallEntry.Int80, copiesFilePtes: true, wrprotectReadOnly: false));
+        var probe = Run(StartedProcess(), cfg);
+        var mm = probe.Kernel.Find(1)!.Mm;
+        var (anon, other) = CountPresent(mm);
+        var writable = mm.Vmas.Sum(v => Enumerable.Range(0, (int)v.Pages).Count(i => Pte.IsWritable(mm.GetPte(v.Start + i))));
+
+        var events = StartedProcess();
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        var sim = new Simulator(cfg);
+        var m = sim.Run(new ListTraceSource("fork", events));
+        Assert.Equal(anon + other, m.Measured.Counts[(int)Counter.PteSets]);
+        Assert.Equal(writable, m.Measured.Counts[(int)Counter.PteUpdates]);
+    }
+
+    [Fact]
+    public void Exit_clears_every_pte_and_frees_every_page_table_and_frame()
+    {
+        var probe = Run(StartedProcess());
+        var present = probe.Kernel.Find(1)!.Mm.PresentPtes;
+        var tables = probe.Kernel.Find(1)!.Mm.TableCount;
+        var events = StartedProcess();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Touch(0, 2, TraceBuilder.StackTop, 1, AccessKind.Write));
+        events.Add(TraceEvent.Exit(0, 2));
+        events.Add(TraceEvent.Wait(0, 1, 2));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Exit(0, 1));
+        var sim = new Simulator(TestProfiles.Config());
+        var m = sim.Run(new ListTraceSource("exit", events));
+        var mm = sim.Kernel.Find(1)!.Mm;
+        Assert.Equal(0, mm.PresentPtes);
+        Assert.Equal(0, mm.TableCount);
+        Assert.Equal(present, m.Measured.Counts[(int)Counter.PteClears]);
+        Assert.Equal(tables + 1, m.Measured.Counts[(int)Counter.PageTablesFreed]); // + the page directory
+        Assert.Equal(0, sim.Kernel.Frames.Allocated);
+    }
+
+    [Fact]
+    public void Cow_fault_on_a_shared_page_copies_exactly_one_page()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Touch(0, 2, TraceBuilder.StackTop, 1, AccessKind.Write));
+        var sim = new Simulator(TestProfiles.Config());
+        var m = sim.Run(new ListTraceSource("cow", events));
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.PageCopies]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.FaultsCopyOnWrite]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.Invlpgs]);
+        var vpn = TraceBuilder.StackTop / Page;
+        Assert.NotEqual(Pte.FrameOf(sim.Kernel.Find(1)!.Mm.GetPte(vpn)), Pte.FrameOf(sim.Kernel.Find(2)!.Mm.GetPte(vpn)));
+        Assert.True(Pte.IsWritable(sim.Kernel.Find(2)!.Mm.GetPte(vpn)));
+    }
+
+    [Fact]
+    public void Cow_fault_after_the_other_sharer_exits_reuses_the_page_without_copying()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Exit(0, 2));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.StackTop, 1, AccessKind.Write));
+        var m = new Simulator(TestProfiles.Config()).Run(new ListTraceSource("reuse", events));
+        Assert.Equal(0, m.Measured.Counts[(int)Counter.PageCopies]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.FaultsCopyOnWrite]);
+    }
+
+    [Fact]
+    public void Context_switch_between_address_spaces_loads_cr3_and_refills_the_tlb()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
+        events.Add(TraceEvent.Touch(0, 2, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
+        var m = new Simulator(TestProfiles.Config()).Run(new ListTraceSource("switch", events));
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.ContextSwitches]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.Cr3Loads]);
+        Assert.Equal(4, m.Measured.Counts[(int)Counter.TlbMisses]); // refill once, then hits
+        Assert.Equal(8, m.Measured.Counts[(int)Counter.TlbLookups]);
+    }
+
+    [Fact]
+    public void Protection_fault_delivers_sigsegv_to_the_handler()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, Page, Protection.Read, MapFlags.File | MapFlags.Shared));
+        events.Add(TraceEvent.SigInstall(0, 1, 11));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 1, AccessKind.Write));
+        var m = new Simulator(TestProfiles.Config()).Run(new ListTraceSource("prot", events));
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.FaultsProtection]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.SignalsDelivered]);
+    }
+
+    [Fact]
+    public void Segfault_without_a_handler_is_a_clear_error()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Touch(0, 1, 0x1000, 1, AccessKind.Read));
+        var ex = Assert.Throws<SimulationException>(() => Run(events));
+        Assert.Contains("segmentation fault", ex.Message);
+        Assert.Contains("event", ex.Message);
+    }
+
+    [Fact]
+    public void Munmap_clears_the_range_and_frees_empty_page_tables()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 16 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 16 * Page, AccessKind.Write));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Munmap(0, 1, TraceBuilder.MmapBase, 16 * Page));
+        var sim = new Simulator(TestProfiles.Config());
+        var m = sim.Run(new ListTraceSource("munmap", events));
+        Assert.Equal(16, m.Measured.Counts[(int)Counter.PteClears]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.PageTablesFreed]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.TlbFlushes]);
+        Assert.Null(sim.Kernel.Find(1)!.Mm.FindVma(TraceBuilder.MmapBase / Page));
+    }
+
+    [Fact]
+    public void Mprotect_splits_the_vma_and_updates_each_present_pte()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 8 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 8 * Page, AccessKind.Write));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Mprotect(0, 1, TraceBuilder.MmapBase + 2 * Page, 3 * Page, Protection.Read));
+        var sim = new Simulator(TestProfiles.Config());
+        var m = sim.Run(new ListTraceSource("mprotect", events));
+        Assert.Equal(3, m.Measured.Counts[(int)Counter.PteUpdates]);
+        var mm = sim.Kernel.Find(1)!.Mm;
+        Assert.Equal(Protection.Read, mm.FindVma(TraceBuilder.MmapBase / Page + 2)!.Prot);
+        Assert.Equal(Protection.Read | Protection.Write, mm.FindVma(TraceBuilder.MmapBase / Page)!.Prot);
+        Assert.False(Pte.IsWritable(mm.GetPte(TraceBuilder.MmapBase / Page + 3)));
+    }
+
+    [Fact]
+    public void Waiting_for_a_child_that_has_not_exited_is_an_error()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Wait(0, 1, 2));
+        Assert.Throws<SimulationException>(() => Run(events));
+    }
+}

@@ -1,0 +1,43 @@
+using PerfSim.Core.Designs;
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+using PerfSim.Core.Simulation;
+
+namespace PerfSim.Tests.Support;
+
+/// <summary>Small, self-contained profiles for model tests (independent of the shipped data files).</summary>
+public static class TestProfiles
+{
+    public static MachineProfile Machine(long cycle = 10)
+    {
+        var v = new long[MachineParams.Count];
+        for (var i = 0; i < v.Length; i++)
+        {
+            v[i] = MachineParams.Defs[i].Unit == ParamUnit.Cycles ? cycle * (i + 1) : 1;
+        }
+        v[(int)MachineParam.FrequencyMhz] = 1000;
+        v[(int)MachineParam.DtlbEntries] = 64;
+        v[(int)MachineParam.DtlbWays] = 64;
+        v[(int)MachineParam.ItlbEntries] = 32;
+        v[(int)MachineParam.ItlbWays] = 4;
+        v[(int)MachineParam.StlbEntries] = 0;
+        v[(int)MachineParam.StlbWays] = 0;
+        v[(int)MachineParam.GlobalPages] = 1;
+        v[(int)MachineParam.KernelCpi] = 1000;
+        return new MachineProfile("test-machine", "test", "test-kernel", v, Enumerable.Repeat("test", v.Length).ToArray());
+    }
+
+    public static KernelProfile Kernel(SyscallEntry entry = SyscallEntry.Sysenter, bool copiesFilePtes = false, bool wrprotectReadOnly = true)
+    {
+        var v = new long[KernelPaths.Count];
+        for (var i = 0; i < v.Length; i++)
+        {
+            v[i] = 100 + i;
+        }
+        return new KernelProfile("test-kernel", "test", PagingMode.I386, entry, copiesFilePtes, wrprotectReadOnly, true, v,
+            Enumerable.Repeat("test", v.Length).ToArray());
+    }
+
+    public static ResolvedConfig Config(int cpus = 1, KernelProfile? kernel = null, MachineProfile? machine = null) =>
+        new(machine ?? Machine(), kernel ?? Kernel(), DesignSpec.Native, cpus, 1);
+}
