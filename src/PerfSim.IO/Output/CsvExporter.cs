@@ -1,0 +1,26 @@
+using PerfSim.Core.Simulation;
+
+namespace PerfSim.IO.Output;
+
+/// <summary>Writes results.csv, breakdown.csv and counters.csv (see <see cref="ResultTables"/> for the columns).</summary>
+public sealed class CsvExporter : IResultExporter
+{
+    public const string ResultsFile = "results.csv";
+    public const string BreakdownFile = "breakdown.csv";
+    public const string CountersFile = "counters.csv";
+
+    public string Name => "csv";
+
+    public void Export(string outDir, IReadOnlyList<ScenarioResult> results, RunInfo info)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outDir);
+        var resultsCsv = CsvText.Write(ResultTables.Results(results, info));
+        var breakdown = CsvText.Write(ResultTables.Breakdown(results));
+        var counters = CsvText.Write(ResultTables.Counters(results));
+
+        Directory.CreateDirectory(outDir);
+        AtomicFile.WriteAllText(Path.Combine(outDir, ResultsFile), resultsCsv);
+        AtomicFile.WriteAllText(Path.Combine(outDir, BreakdownFile), breakdown);
+        AtomicFile.WriteAllText(Path.Combine(outDir, CountersFile), counters);
+    }
+}

@@ -1,0 +1,123 @@
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Stats;
+
+namespace PerfSim.IO.Output;
+
+/// <summary>
+/// Builds the rows of results.csv, breakdown.csv and counters.csv from scenario results. Pure: rows follow the
+/// input order, numbers are formatted with InvariantCulture, and nothing depends on time or environment.
+/// </summary>
+public static class ResultTables
+{
+    /// <summary>The design name that overhead is measured against.</summary>
+    public const string NativeDesign = "native";
+
+    public static readonly IReadOnlyList<string> ResultsColumns =
+    [
+        "workload", "design", "machine", "cpus", "iterations", "cycles_per_iter", "us_per_iter",
+        "overhead_vs_native", "kernel", "seed", "config_hash",
+    ];
+
+    public static readonly IReadOnlyList<string> BreakdownColumns =
+        ["workload", "design", "machine", "cpus", "category", "cycles_per_iter"];
+
+    public static readonly IReadOnlyList<string> CountersColumns =
+        ["workload", "design", "machine", "cpus", "counter", "per_iter"];
+
+    /// <summary>One row per scenario: totals, overhead versus native, and the run's seed and configuration hash.</summary>
+    public static ResultTable Results(IReadOnlyList<ScenarioResult> results, RunInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var overheads = OverheadVsNative(results);
+        var seed = NumberText.Integer(info.Seed);
+        var rows = new List<IReadOnlyList<string>>(results.Count);
+        for (var i = 0; i < results.Count; i++)
+        {
+            var r = results[i];
+            rows.Add(
+            [
+                r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), NumberText.Integer(r.Iterations),
+                NumberText.Fixed(r.CyclesPerIter, 2), NumberText.Fixed(r.MicrosecondsPerIter, 4),
+                overheads[i] is { } o ? NumberText.Fixed(o, 4) : "",
+                r.Kernel, seed, info.ConfigHash,
+            ]);
+        }
+        return new ResultTable(ResultsColumns, rows);
+    }
+
+    /// <summary>
+    /// One row per scenario and cost category, every category in enum order even when zero, so the rows of a
+    /// scenario sum to its total.
+    /// </summary>
+    public static ResultTable Breakdown(IReadOnlyList<ScenarioResult> results)
+    {
+        var rows = new List<IReadOnlyList<string>>(results.Count * Metrics.CategoryCount);
+        foreach (var r in results)
+        {
+            CheckShape(r);
+            foreach (var c in Enum.GetValues<CostCategory>())
+            {
+                rows.Add([r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), Metrics.Of(c).Name,
+                    NumberText.Fixed(r.Category(c), 2)]);
+            }
+        }
+        return new ResultTable(BreakdownColumns, rows);
+    }
+
+    /// <summary>One row per scenario and counter, every counter in enum order.</summary>
+    public static ResultTable Counters(IReadOnlyList<ScenarioResult> results)
+    {
+        var rows = new List<IReadOnlyList<string>>(results.Count * Metrics.CounterCount);
+        foreach (var r in results)
+        {
+            CheckShape(r);
+            foreach (var c in Enum.GetValues<Counter>())
+            {
+                rows.Add([r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), Metrics.Of(c).Name,
+                    NumberText.Fixed(r.CounterValue(c), 4)]);
+            }
+        }
+        return new ResultTable(CountersColumns, rows);
+    }
+
+    /// <summary>
+    /// For each scenario, in input order: its cycles per iteration divided by those of the first scenario with
+    /// design "native" and the same workload, machine, kernel and CPU count; null when there is no such scenario
+    /// or its cycles per iteration are not positive.
+    /// </summary>
+    public static IReadOnlyList<double?> OverheadVsNative(IReadOnlyList<ScenarioResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var native = new Dictionary<(string Workload, string Machine, string Kernel, int Cpus), double>();
+        foreach (var r in results)
+        {
+            CheckShape(r);
+            if (string.Equals(r.Design, NativeDesign, StringComparison.Ordinal))
+            {
+                native.TryAdd((r.Workload, r.Machine, r.Kernel, r.Cpus), r.CyclesPerIter);
+            }
+        }
+
+        var overheads = new double?[results.Count];
+        for (var i = 0; i < results.Count; i++)
+        {
+            var r = results[i];
+            if (native.TryGetValue((r.Workload, r.Machine, r.Kernel, r.Cpus), out var baseline) && baseline > 0)
+            {
+                overheads[i] = r.CyclesPerIter / baseline;
+            }
+        }
+        return overheads;
+    }
+
+    private static void CheckShape(ScenarioResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (r.CyclesPerIterByCategory.Count != Metrics.CategoryCount || r.CountersPerIter.Count != Metrics.CounterCount)
+        {
+            throw new ArgumentException(
+                $"Scenario {r.Workload}/{r.Design}/{r.Machine}/{r.Cpus} has {r.CyclesPerIterByCategory.Count} categories " +
+                $"and {r.CountersPerIter.Count} counters; expected {Metrics.CategoryCount} and {Metrics.CounterCount}.");
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using PerfSim.IO.Output;
+using PerfSim.Tests.Golden;
+
+namespace PerfSim.Tests.Output;
+
+public sealed class CsvExporterTests
+{
+    [Fact]
+    public void Csv_files_match_the_golden_files()
+    {
+        using var dir = new TempDirectory();
+
+        new CsvExporter().Export(dir.Path, SampleResults.NativeAndXenPv(), SampleResults.Info);
+
+        Assert.Equal(["breakdown.csv", "counters.csv", "results.csv"], dir.FileNames());
+        GoldenFile.AssertMatches("native-and-xen-pv.results.csv", File.ReadAllText(dir.File("results.csv")));
+        GoldenFile.AssertMatches("native-and-xen-pv.breakdown.csv", File.ReadAllText(dir.File("breakdown.csv")));
+        GoldenFile.AssertMatches("native-and-xen-pv.counters.csv", File.ReadAllText(dir.File("counters.csv")));
+    }
+
+    [Fact]
+    public void Same_input_gives_byte_identical_files()
+    {
+        using var first = new TempDirectory();
+        using var second = new TempDirectory();
+
+        new CsvExporter().Export(first.Path, SampleResults.NativeAndXenPv(), SampleResults.Info);
+        new CsvExporter().Export(second.Path, SampleResults.NativeAndXenPv(), SampleResults.Info with { CommandLine = "other", ToolVersion = "9" });
+
+        foreach (var name in first.FileNames())
+        {
+            Assert.Equal(File.ReadAllBytes(first.File(name)), File.ReadAllBytes(second.File(name)));
+        }
+    }
+
+    [Fact]
+    public void Formatting_ignores_the_current_culture()
+    {
+        var expected = Render();
+        var saved = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        try
+        {
+            // InvariantGlobalization is on, so de-DE cannot be loaded; this culture has its number conventions.
+            var german = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+            german.NumberFormat.NumberDecimalSeparator = ",";
+            german.NumberFormat.NumberGroupSeparator = ".";
+            german.NumberFormat.NegativeSign = "\u2212";
+            german.TextInfo.ListSeparator = ";";
+            CultureInfo.CurrentCulture = german;
+            CultureInfo.CurrentUICulture = german;
+
+            Assert.Equal("1,5", 1.5.ToString(CultureInfo.CurrentCulture));
+            Assert.Equal(expected, Render());
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = saved;
+        }
+
+        static string Render()
+        {
+            var results = SampleResults.NativeAndXenPv();
+            return CsvText.Write(ResultTables.Results(results, SampleResults.Info))
+                + CsvText.Write(ResultTables.Breakdown(results))
+                + CsvText.Write(ResultTables.Counters(results))
+                + MarkdownTableExporter.Render(results, SampleResults.Info)
+                + ConsoleTable.Format(results);
+        }
+    }
+
+    [Fact]
+    public void Export_creates_the_output_directory_and_leaves_no_temp_files()
+    {
+        using var dir = new TempDirectory();
+        var outDir = Path.Combine(dir.Path, "nested", "out");
+
+        new CsvExporter().Export(outDir, SampleResults.NativeAndXenPv(), SampleResults.Info);
+        new CsvExporter().Export(outDir, SampleResults.NativeAndXenPv(), SampleResults.Info);
+
+        Assert.Equal(["breakdown.csv", "counters.csv", "results.csv"],
+            Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Fields_with_commas_or_quotes_are_quoted()
+    {
+        var table = new ResultTable(["a", "b"], [["x,y", "say \"hi\""]]);
+
+        Assert.Equal("a,b\n\"x,y\",\"say \"\"hi\"\"\"\n", CsvText.Write(table));
+    }
+}
