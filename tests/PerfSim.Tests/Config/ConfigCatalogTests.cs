@@ -34,7 +34,7 @@ public sealed class ConfigCatalogTests
     [Fact]
     public void Catalog_is_found_by_walking_up_from_a_subdirectory()
     {
-        var sub = Path.Combine(Workloads.Catalog.MachinesDirectory);
+        var sub = Workloads.Catalog.MachinesDirectory;
         Assert.Equal(Workloads.Catalog.WorkloadsDirectory, ConfigCatalog.FindUpwards(sub));
     }
 
