@@ -1,0 +1,90 @@
+using PerfSim.Core.Kernel;
+
+namespace PerfSim.IO.Config;
+
+/// <summary>
+/// Loads a guest-kernel profile (<c>workloads/kernels/&lt;name&gt;.json</c>) strictly: every knob and every
+/// <see cref="KernelPath"/> length present, unknown keys are errors, all errors of a file reported together.
+/// </summary>
+public static class KernelProfileLoader
+{
+    private static readonly string[] TopKeys =
+    [
+        "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
+        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths",
+    ];
+
+    private static readonly (string, PagingMode)[] PagingNames =
+        [("i386", PagingMode.I386), ("pae", PagingMode.Pae), ("x86_64", PagingMode.X86_64)];
+
+    private static readonly (string, SyscallEntry)[] EntryNames =
+        [("int80", SyscallEntry.Int80), ("sysenter", SyscallEntry.Sysenter)];
+
+    /// <summary>The data-file spelling of a paging mode.</summary>
+    public static string KeyOf(PagingMode mode) => PagingNames.First(p => p.Item2 == mode).Item1;
+
+    /// <summary>The data-file spelling of a system-call entry mechanism.</summary>
+    public static string KeyOf(SyscallEntry entry) => EntryNames.First(p => p.Item2 == entry).Item1;
+
+    /// <summary>Loads and validates a kernel profile file. The profile's name must equal the file name stem.</summary>
+    /// <exception cref="ConfigException">The file is missing, malformed or invalid.</exception>
+    public static KernelProfile Load(string path) =>
+        Parse(ConfigFile.ReadUtf8(path), path, Path.GetFileNameWithoutExtension(path));
+
+    /// <summary>Parses a kernel profile from UTF-8 JSON. <paramref name="expectedName"/>, if given, must equal the "name" field.</summary>
+    /// <exception cref="ConfigException">The JSON is malformed or invalid.</exception>
+    public static KernelProfile Parse(byte[] utf8, string file, string? expectedName = null)
+    {
+        var r = new ConfigReader(file, ConfigFile.StripBom(utf8));
+        var root = r.Parse();
+        r.ThrowIfErrors();
+        var top = r.Object(root!, "", TopKeys, TopKeys);
+        string? name = null, description = null;
+        PagingMode? paging = null;
+        SyscallEntry? entry = null;
+        bool? copiesFile = null, wrprotectsRo = null, globalPages = null;
+        long[] values = new long[KernelPaths.Count];
+        string[] sources = new string[KernelPaths.Count];
+        if (top is not null)
+        {
+            if (top.TryGetValue("name", out var n))
+            {
+                name = r.String(n.Value, "name", allowEmpty: false);
+                if (name is not null && expectedName is not null && name != expectedName)
+                {
+                    r.Error(n.Value.Offset, "name", $"'{name}' does not match the file name '{expectedName}'");
+                }
+            }
+            if (top.TryGetValue("description", out var d))
+            {
+                description = r.String(d.Value, "description", allowEmpty: true);
+            }
+            if (top.TryGetValue("paging", out var pg))
+            {
+                paging = r.Choice(pg.Value, "paging", PagingNames);
+            }
+            if (top.TryGetValue("syscall_entry", out var se))
+            {
+                entry = r.Choice(se.Value, "syscall_entry", EntryNames);
+            }
+            if (top.TryGetValue("fork_copies_file_ptes", out var f1))
+            {
+                copiesFile = r.Bool(f1.Value, "fork_copies_file_ptes");
+            }
+            if (top.TryGetValue("fork_write_protects_read_only_ptes", out var f2))
+            {
+                wrprotectsRo = r.Bool(f2.Value, "fork_write_protects_read_only_ptes");
+            }
+            if (top.TryGetValue("global_kernel_pages", out var f3))
+            {
+                globalPages = r.Bool(f3.Value, "global_kernel_pages");
+            }
+            if (top.TryGetValue("paths", out var p))
+            {
+                (values, sources) = ParamTableReader.Read(r, p.Value, "paths", KernelPaths.Defs);
+            }
+        }
+        r.ThrowIfErrors();
+        return new KernelProfile(name!, description!, paging!.Value, entry!.Value, copiesFile!.Value, wrprotectsRo!.Value, globalPages!.Value, values, sources);
+    }
+}

@@ -1,0 +1,174 @@
+using System.Text;
+using PerfSim.IO.Config;
+
+namespace PerfSim.Tests.Config;
+
+public sealed class LoaderErrorTests
+{
+    private const string Machine = "xeon-2400-2003";
+    private const string File = "workloads/machines/xeon-2400-2003.json";
+
+    private static ConfigException LoadMachine(string text) =>
+        Assert.Throws<ConfigException>(() => MachineProfileLoader.Parse(Encoding.UTF8.GetBytes(text), File, Machine));
+
+    private static ConfigException LoadKernel(string text) =>
+        Assert.Throws<ConfigException>(() => KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(text), "k.json", "linux-2.6.20"));
+
+    [Fact]
+    public void Unknown_key_names_the_file_line_and_key_and_suggests_the_near_key()
+    {
+        var text = Workloads.MachineText(Machine).Replace("\"trap_entry\":", "\"trap_entri\":", StringComparison.Ordinal);
+        var e = LoadMachine(text);
+        var error = Assert.Single(e.Errors, x => x.Message.StartsWith("unknown key", StringComparison.Ordinal));
+        Assert.Equal(File, error.File);
+        Assert.Equal(Workloads.LineOf(text, "\"trap_entri\""), error.Line);
+        Assert.Equal("params.trap_entri", error.KeyPath);
+        Assert.Contains("unknown key 'trap_entri' (did you mean 'trap_entry'?)", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{File}:{error.Line}: params.trap_entri: unknown key 'trap_entri'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_top_level_key_is_an_error()
+    {
+        var text = Workloads.MachineText(Machine).Replace("\"default_kernel\":", "\"extra\": 1,\n  \"default_kernel\":", StringComparison.Ordinal);
+        var error = Assert.Single(LoadMachine(text).Errors);
+        Assert.Equal("extra", error.KeyPath);
+        Assert.Equal(Workloads.LineOf(text, "\"extra\""), error.Line);
+    }
+
+    [Fact]
+    public void Missing_parameter_is_an_error_naming_its_key_path()
+    {
+        var text = Workloads.MachineText(Machine);
+        var start = text.IndexOf("\"cpuid\":", StringComparison.Ordinal);
+        var end = text.IndexOf("\"rdtsc\":", StringComparison.Ordinal);
+        text = text[..start] + text[end..];
+        var error = Assert.Single(LoadMachine(text).Errors);
+        Assert.Equal("params.cpuid", error.KeyPath);
+        Assert.Equal("missing key 'cpuid'", error.Message);
+        Assert.Equal(Workloads.LineOf(text, "\"params\""), error.Line);
+    }
+
+    [Fact]
+    public void Wrong_unit_key_is_an_error_naming_the_expected_unit()
+    {
+        var text = Workloads.MachineText(Machine).Replace("\"mhz\": 2400", "\"cycles\": 2400", StringComparison.Ordinal);
+        var e = LoadMachine(text);
+        var wrong = Assert.Single(e.Errors, x => x.Message.StartsWith("wrong unit key", StringComparison.Ordinal));
+        Assert.Equal("params.frequency.cycles", wrong.KeyPath);
+        Assert.Contains("'mhz'", wrong.Message, StringComparison.Ordinal);
+        Assert.Equal(Workloads.LineOf(text, "\"cycles\": 2400"), wrong.Line);
+        Assert.Contains(e.Errors, x => x.KeyPath == "params.frequency.mhz" && x.Message == "missing key 'mhz'");
+    }
+
+    [Fact]
+    public void Out_of_range_value_is_an_error_giving_the_bounds()
+    {
+        var text = Workloads.MachineText(Machine).Replace("\"flag\": 1", "\"flag\": 2", StringComparison.Ordinal);
+        var error = Assert.Single(LoadMachine(text).Errors);
+        Assert.Equal("params.global_pages.flag", error.KeyPath);
+        Assert.Equal("2 is out of range [0, 1]", error.Message);
+        Assert.Equal(Workloads.LineOf(text, "\"flag\": 2"), error.Line);
+    }
+
+    [Fact]
+    public void Non_integer_and_wrongly_typed_values_are_errors()
+    {
+        var text = Workloads.MachineText(Machine)
+            .Replace("\"mhz\": 2400", "\"mhz\": 2400.5", StringComparison.Ordinal)
+            .Replace("\"default_kernel\": \"linux-2.4.21\"", "\"default_kernel\": 7", StringComparison.Ordinal);
+        var e = LoadMachine(text);
+        Assert.Contains(e.Errors, x => x.KeyPath == "params.frequency.mhz" && x.Message == "expected an integer, found 2400.5");
+        Assert.Contains(e.Errors, x => x.KeyPath == "default_kernel" && x.Message == "expected a string, found a number");
+    }
+
+    [Fact]
+    public void Empty_source_is_an_error()
+    {
+        var text = Workloads.MachineText(Machine);
+        var i = text.IndexOf("\"source\": \"", text.IndexOf("\"rdtsc\"", StringComparison.Ordinal), StringComparison.Ordinal) + "\"source\": \"".Length;
+        text = text[..i] + text[text.IndexOf('"', i)..];
+        var error = Assert.Single(LoadMachine(text).Errors);
+        Assert.Equal("params.rdtsc.source", error.KeyPath);
+    }
+
+    [Fact]
+    public void Name_must_match_the_file_name()
+    {
+        var text = Workloads.MachineText(Machine).Replace("\"name\": \"xeon-2400-2003\"", "\"name\": \"xeon\"", StringComparison.Ordinal);
+        var error = Assert.Single(LoadMachine(text).Errors);
+        Assert.Equal("name", error.KeyPath);
+        Assert.Equal(2, error.Line);
+    }
+
+    [Fact]
+    public void Malformed_json_is_an_error_with_its_line()
+    {
+        var text = Workloads.MachineText(Machine);
+        var at = text.IndexOf("\"store\"", StringComparison.Ordinal);
+        text = text[..at] + "," + text[at..];   // ", ," style error on the line of "store"
+        var error = Assert.Single(LoadMachine(text).Errors);
+        Assert.Equal(File, error.File);
+        Assert.StartsWith("malformed JSON", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Workloads.LineOf(text, "\"store\""), error.Line);
+    }
+
+    [Fact]
+    public void Trailing_commas_and_comments_are_rejected()
+    {
+        Assert.StartsWith("malformed JSON", Assert.Single(LoadMachine("{\"name\": \"x\",}").Errors).Message, StringComparison.Ordinal);
+        Assert.StartsWith("malformed JSON", Assert.Single(LoadMachine("// c\n{}").Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void All_errors_of_a_file_are_reported_together()
+    {
+        var text = Workloads.MachineText(Machine)
+            .Replace("\"trap_exit\":", "\"trap_exits\":", StringComparison.Ordinal)
+            .Replace("\"flag\": 1", "\"flag\": 5", StringComparison.Ordinal)
+            .Replace("\"ways\": 64", "\"way\": 64", StringComparison.Ordinal);
+        var e = LoadMachine(text);
+        Assert.Contains(e.Errors, x => x.KeyPath == "params.trap_exits" && x.Message.Contains("did you mean 'trap_exit'", StringComparison.Ordinal));
+        Assert.Contains(e.Errors, x => x.KeyPath == "params.trap_exit" && x.Message == "missing key 'trap_exit'");
+        Assert.Contains(e.Errors, x => x.KeyPath == "params.global_pages.flag");
+        Assert.Contains(e.Errors, x => x.KeyPath == "params.dtlb_ways.way" && x.Message.Contains("did you mean 'ways'", StringComparison.Ordinal));
+        Assert.Equal(5, e.Errors.Count);
+        Assert.StartsWith("5 errors:", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Kernel_file_errors_name_the_bad_choice_and_path()
+    {
+        var text = Workloads.KernelText("linux-2.6.20")
+            .Replace("\"paging\": \"i386\"", "\"paging\": \"i368\"", StringComparison.Ordinal)
+            .Replace("\"global_kernel_pages\": true", "\"global_kernel_pages\": \"yes\"", StringComparison.Ordinal)
+            .Replace("\"schedule\":", "\"schedul\":", StringComparison.Ordinal);
+        var e = LoadKernel(text);
+        Assert.Contains(e.Errors, x => x.KeyPath == "paging" && x.Message.Contains("did you mean 'i386'", StringComparison.Ordinal));
+        Assert.Contains(e.Errors, x => x.KeyPath == "global_kernel_pages" && x.Message == "expected true or false, found a string");
+        Assert.Contains(e.Errors, x => x.KeyPath == "paths.schedul" && x.Message.Contains("did you mean 'schedule'", StringComparison.Ordinal)
+            && x.Line == Workloads.LineOf(text, "\"schedul\""));
+        Assert.Contains(e.Errors, x => x.KeyPath == "paths.schedule" && x.Message == "missing key 'schedule'");
+    }
+
+    [Fact]
+    public void Kernel_path_in_the_wrong_unit_is_an_error()
+    {
+        var text = Workloads.KernelText("linux-2.6.20").Replace("\"instructions\": 400,", "\"cycles\": 400,", StringComparison.Ordinal);
+        Assert.Contains(LoadKernel(text).Errors, x => x.Message.StartsWith("wrong unit key 'cycles'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_byte_order_mark_is_accepted()
+    {
+        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(Workloads.MachineText(Machine))).ToArray();
+        Assert.Equal(Machine, MachineProfileLoader.Parse(bytes, File, Machine).Name);
+    }
+
+    [Fact]
+    public void A_missing_file_is_a_config_error()
+    {
+        var e = Assert.Throws<ConfigException>(() => MachineProfileLoader.Load(Path.Combine(Path.GetTempPath(), "no-such-perfsim-machine.json")));
+        Assert.Contains("cannot read the file", e.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,104 @@
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+using PerfSim.IO.Config;
+
+namespace PerfSim.Tests.Config;
+
+public sealed class ShippedProfileTests
+{
+    public static TheoryData<string> MachineNames() => new(Workloads.Catalog.MachineNames);
+
+    public static TheoryData<string> KernelNames() => new(Workloads.Catalog.KernelNames);
+
+    [Fact]
+    public void The_required_machines_and_kernels_are_shipped()
+    {
+        Assert.Subset(Workloads.Catalog.MachineNames.ToHashSet(), new HashSet<string> { "xeon-2400-2003", "p4-672-2006", "nehalem-x5570-2009" });
+        Assert.Contains(Workloads.Catalog.MachineNames, n => n.StartsWith("skylake", StringComparison.Ordinal));
+        Assert.Equal(["linux-2.4.21", "linux-2.6.20"], Workloads.Catalog.KernelNames);
+    }
+
+    [Theory]
+    [MemberData(nameof(MachineNames))]
+    public void Every_shipped_machine_loads_with_a_source_for_every_parameter(string name)
+    {
+        var m = Workloads.Catalog.LoadMachine(name);
+        Assert.Equal(name, m.Name);
+        for (var i = 0; i < MachineParams.Count; i++)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(m.SourceOf((MachineParam)i)));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(MachineNames))]
+    public void Every_shipped_machine_names_a_shipped_default_kernel(string name) =>
+        Assert.Contains(Workloads.Catalog.LoadMachine(name).DefaultKernel, Workloads.Catalog.KernelNames);
+
+    [Theory]
+    [MemberData(nameof(MachineNames))]
+    public void Every_shipped_machine_has_global_pages_and_consistent_tlb_geometry(string name)
+    {
+        var m = Workloads.Catalog.LoadMachine(name);
+        Assert.Equal(1, m[MachineParam.GlobalPages]);
+        Assert.Equal(0, m[MachineParam.DtlbEntries] % m[MachineParam.DtlbWays]);
+        Assert.Equal(0, m[MachineParam.ItlbEntries] % m[MachineParam.ItlbWays]);
+        Assert.Equal(m[MachineParam.StlbEntries] == 0, m[MachineParam.StlbWays] == 0);
+        if (m[MachineParam.StlbEntries] > 0)
+        {
+            Assert.Equal(0, m[MachineParam.StlbEntries] % m[MachineParam.StlbWays]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(MachineNames))]
+    public void Every_kernel_cpi_is_marked_as_to_be_fitted(string name) =>
+        Assert.Contains("to be fitted", Workloads.Catalog.LoadMachine(name).SourceOf(MachineParam.KernelCpi), StringComparison.Ordinal);
+
+    [Fact]
+    public void Xeon_trap_round_trip_fits_inside_the_measured_null_system_call()
+    {
+        // lmbench null call on the SOSP'03 Xeon: 0.45 us = 1,080 cycles for int 0x80 + dispatch + getppid.
+        var m = Workloads.Catalog.LoadMachine("xeon-2400-2003");
+        Assert.True(m[MachineParam.TrapEntry] + m[MachineParam.TrapExit] < 1080 * 3 / 4);
+    }
+
+    [Fact]
+    public void P4_672_trap_round_trip_fits_inside_the_measured_divide_error()
+    {
+        // Adams & Agesen 2006: divzero native = 889 cycles = entry + exit + a minimal handler.
+        var m = Workloads.Catalog.LoadMachine("p4-672-2006");
+        Assert.True(m[MachineParam.TrapEntry] + m[MachineParam.TrapExit] < 889);
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void Every_shipped_kernel_loads_with_an_estimate_for_every_path(string name)
+    {
+        var k = Workloads.Catalog.LoadKernel(name);
+        Assert.Equal(name, k.Name);
+        for (var i = 0; i < KernelPaths.Count; i++)
+        {
+            Assert.StartsWith("estimate: ", k.SourceOf((KernelPath)i), StringComparison.Ordinal);
+            Assert.True(k[(KernelPath)i] > 0);
+        }
+    }
+
+    [Fact]
+    public void Linux_2_4_uses_int80_and_copies_file_ptes_at_fork()
+    {
+        var k = Workloads.Catalog.LoadKernel("linux-2.4.21");
+        Assert.Equal(SyscallEntry.Int80, k.SyscallEntry);
+        Assert.Equal(PagingMode.I386, k.Paging);
+        Assert.True(k.ForkCopiesFilePtes);
+    }
+
+    [Fact]
+    public void Linux_2_6_20_uses_sysenter_and_write_protects_read_only_ptes_at_fork()
+    {
+        var k = Workloads.Catalog.LoadKernel("linux-2.6.20");
+        Assert.Equal(SyscallEntry.Sysenter, k.SyscallEntry);
+        Assert.False(k.ForkCopiesFilePtes);
+        Assert.True(k.ForkWriteProtectsReadOnlyPtes);
+    }
+}
