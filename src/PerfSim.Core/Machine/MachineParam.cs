@@ -48,7 +48,6 @@ public enum MachineParam
     L1Latency,
     L2Latency,
     MemoryLatency,
-    CacheLineRefill,
     // TLBs and page walks.
     DtlbEntries,
     DtlbWays,
@@ -114,7 +113,6 @@ public static class MachineParams
         C(MachineParam.L1Latency, "l1_latency", "L1 data cache load-to-use latency.");
         C(MachineParam.L2Latency, "l2_latency", "Last-level (L2) cache hit latency.");
         C(MachineParam.MemoryLatency, "memory_latency", "DRAM access latency.");
-        C(MachineParam.CacheLineRefill, "cache_line_refill", "Refilling one cache line of a working set evicted by another process (used per line a context-switch benchmark re-reads).");
         U(MachineParam.DtlbEntries, "dtlb_entries", ParamUnit.Entries, 1, 1 << 16, "L1 data TLB entries for 4 KB pages.");
         U(MachineParam.DtlbWays, "dtlb_ways", ParamUnit.Ways, 1, 1 << 16, "L1 data TLB associativity (ways = entries: fully associative).");
         U(MachineParam.ItlbEntries, "itlb_entries", ParamUnit.Entries, 1, 1 << 16, "L1 instruction TLB entries for 4 KB pages.");

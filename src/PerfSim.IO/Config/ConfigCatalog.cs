@@ -24,6 +24,8 @@ public sealed class ConfigCatalog
 
     public string KernelsDirectory => Path.Combine(WorkloadsDirectory, "kernels");
 
+    public string DesignsDirectory => Path.Combine(WorkloadsDirectory, "designs");
+
     /// <summary>
     /// Finds the <c>workloads/</c> folder: under <c>$PERFSIM_HOME</c> if set, else the nearest one (containing
     /// <c>machines/</c>) walking up from the current directory, else walking up from the application's base directory.
@@ -75,6 +77,11 @@ public sealed class ConfigCatalog
     /// <exception cref="ConfigException">No such kernel, or its file is invalid.</exception>
     public KernelProfile LoadKernel(string name) =>
         KernelProfileLoader.Load(PathOf(KernelsDirectory, "kernel", name, KernelNames));
+
+    public IReadOnlyList<string> DesignNames => NamesIn(DesignsDirectory);
+
+    public PerfSim.Core.Designs.DesignSpec LoadDesign(string name) =>
+        DesignLoader.Load(PathOf(DesignsDirectory, "design", name, DesignNames));
 
     private static IReadOnlyList<string> NamesIn(string dir)
     {
