@@ -221,10 +221,14 @@ public sealed class LinuxKernel
         // On the return to user that follows (the kill or the fault): build the frame, then the handler
         // runs and returns through sigreturn.
         _stats.Count(Counter.SignalsDelivered);
+        // setup_frame saves the FPU state into the frame (save_i387: the process has used the FPU, as
+        // lmbench's floating-point timing code has), then writes the sigcontext to the user stack.
         _p.KernelPath(KernelPath.SignalSetupFrame);
+        _p.FpuSave();
         Touch(proc, proc.StackTopVpn * PageSize, 1, AccessKind.Write);
         SyscallEnter();
         _p.KernelPath(KernelPath.SysSigreturn);
+        _p.FpuRestore(); // restore_i387
         SyscallExit(forceIret: true);
     }
 

@@ -10,22 +10,22 @@ public static class ScenarioRunner
     public static ScenarioResult Run(ResolvedConfig config, Workload workload, WorkloadOptions options)
     {
         var main = Measure(config, new ListTraceSource(workload.Name, workload.Main(options)));
-        Measurement? baseline = null;
-        if (workload.Baseline is not null)
+        var baselines = new List<(Measurement, int)>();
+        foreach (var b in workload.Baselines ?? [])
         {
-            baseline = Measure(config, new ListTraceSource(workload.Name + " (baseline)", workload.Baseline(options)));
+            baselines.Add((Measure(config, new ListTraceSource(workload.Name + " (baseline)", b.Trace(options))), b.Weight));
         }
-        return ToResult(workload.Name, config, main, baseline);
+        return ToResult(workload.Name, config, main, baselines);
     }
 
     /// <summary>Replays a trace (a file or any source) as one scenario.</summary>
     public static ScenarioResult Replay(ResolvedConfig config, ITraceSource trace, string name) =>
-        ToResult(name, config, Measure(config, trace), null);
+        ToResult(name, config, Measure(config, trace), []);
 
     public static Measurement Measure(ResolvedConfig config, ITraceSource trace) => new Simulator(config).Run(trace);
 
-    /// <summary>Per-iteration values of the main run, less the baseline's per-iteration values.</summary>
-    public static ScenarioResult ToResult(string name, ResolvedConfig config, Measurement main, Measurement? baseline)
+    /// <summary>Per-iteration values of the main run, less each baseline's per-iteration values times its weight.</summary>
+    public static ScenarioResult ToResult(string name, ResolvedConfig config, Measurement main, IReadOnlyList<(Measurement Run, int Weight)> baselines)
     {
         var iters = Math.Max(1, main.Iterations);
         var cycles = new double[Metrics.CategoryCount];
@@ -38,16 +38,16 @@ public static class ScenarioRunner
         {
             counts[i] = (double)main.Measured.Counts[i] / iters;
         }
-        if (baseline is not null)
+        foreach (var (baseline, weight) in baselines)
         {
             var bi = Math.Max(1, baseline.Iterations);
             for (var i = 0; i < cycles.Length; i++)
             {
-                cycles[i] -= (double)baseline.Measured.Cycles[i] / bi;
+                cycles[i] -= weight * (double)baseline.Measured.Cycles[i] / bi;
             }
             for (var i = 0; i < counts.Length; i++)
             {
-                counts[i] -= (double)baseline.Measured.Counts[i] / bi;
+                counts[i] -= weight * (double)baseline.Measured.Counts[i] / bi;
             }
         }
         return new ScenarioResult(name, config.Design.Name, config.Machine.Name, config.Kernel.Name, config.Cpus, main.Iterations,

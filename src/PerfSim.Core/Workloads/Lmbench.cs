@@ -92,16 +92,24 @@ public static class Lmbench
         b.Add(TraceEvent.SigDeliver(b.Cpu, Pid, SigUsr1));
     }
 
-    /// <summary>lat_proc: fork; the child (optionally exec'ing a program) exits; the parent returns and waits.</summary>
+    /// <summary>
+    /// lat_proc: fork; the parent returns (2.4 keeps running the parent), dirtying pages, and blocks in waitpid;
+    /// the child runs its return path (optionally exec'ing a program) and exits; the parent reaps it.
+    /// </summary>
     private static void ForkExit(TraceBuilder b, WorkloadOptions o, int child, ProcessShape? execShape, bool viaShell = false)
     {
         var s = o.Shape;
         b.Add(TraceEvent.Fork(b.Cpu, Pid, child));
-        // 2.6 runs the child first: its return path executes code and writes its stack and libc data.
+        foreach (var page in TraceBuilder.ParentWriteOrder(s).Take(s.ParentWrittenPages))
+        {
+            b.Touch(Pid, page, 1, AccessKind.Write);
+        }
         b.Touch(child, TraceBuilder.LibcBase, s.ChildCodePages - s.TextPages / 2, AccessKind.Execute);
         b.Touch(child, TraceBuilder.TextBase, s.TextPages / 2, AccessKind.Execute);
-        b.Touch(child, TraceBuilder.StackTop, 1, AccessKind.Write);
-        b.Touch(child, TraceBuilder.LibcData(s), s.ChildWrittenPages - 1, AccessKind.Write);
+        foreach (var page in TraceBuilder.ChildWriteOrder(s).Take(s.ChildWrittenPages))
+        {
+            b.Touch(child, page, 1, AccessKind.Write);
+        }
         if (execShape is not null)
         {
             if (viaShell)
@@ -113,8 +121,6 @@ public static class Lmbench
             b.Syscall(child, SyscallKind.Write, 12); // fails with EBADF: fd 1 is closed
         }
         b.Add(TraceEvent.Exit(b.Cpu, child));
-        b.Touch(Pid, TraceBuilder.StackTop, 1, AccessKind.Write);
-        b.Touch(Pid, TraceBuilder.LibcData(s), s.ParentWrittenPages - 1, AccessKind.Write);
         b.Add(TraceEvent.Wait(b.Cpu, Pid, child));
     }
 
@@ -189,9 +195,12 @@ public static class Lmbench
             b.Add(TraceEvent.SigInstall(b.Cpu, Pid, SigSegv));
             b.Add(TraceEvent.SigInstall(b.Cpu, Pid, SigUsr1));
         }
-        return new Workload("prot-fault", "Store to a read-only shared mapping: protection fault, SIGSEGV to a handler that returns; less a plain signal catch.",
+        return new Workload("prot-fault", "Store to a read-only shared mapping: protection fault, SIGSEGV to a handler that returns; less the signal-catch figure (catch loop less send loop).",
             o => Trace(o, 500, (b, _) => b.Touch(Pid, TraceBuilder.MmapBase, 1, AccessKind.Write), setup: Setup),
-            o => Trace(o, 500, (b, _) => KillAndCatch(b), setup: Setup));
+            [
+                new Baseline(o => Trace(o, 500, (b, _) => KillAndCatch(b), setup: Setup), 1),
+                new Baseline(o => Trace(o, 500, (b, _) => b.Syscall(Pid, SyscallKind.Kill, 0), setup: Setup), -1),
+            ]);
     }
 
     /// <summary>lat_pagefault (3.0-a9): map a cached file, read one byte of every page in random order; per page, less the map/msync/unmap loop.</summary>

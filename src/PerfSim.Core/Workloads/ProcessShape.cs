@@ -29,10 +29,10 @@ public sealed record ProcessShape
     public int StackPages { get; init; } = 4;
     /// <summary>Distinct code pages a forked child executes between fork and exit (its return path and exit()).</summary>
     public int ChildCodePages { get; init; } = 12;
-    /// <summary>Data pages a forked child writes between fork and exit (stack, libc data).</summary>
-    public int ChildWrittenPages { get; init; } = 3;
-    /// <summary>Data pages the parent writes after fork returns (stack, libc data).</summary>
-    public int ParentWrittenPages { get; init; } = 2;
+    /// <summary>Private pages a forked child writes between fork and exit: stack, TLS, libc data and bss (fork and exit handlers, stdio), program data.</summary>
+    public int ChildWrittenPages { get; init; } = 6;
+    /// <summary>Private pages the parent writes between fork returning and blocking in wait: stack, libc data (atfork handlers), program data.</summary>
+    public int ParentWrittenPages { get; init; } = 3;
 
     /// <summary>The default shape.</summary>
     public static readonly ProcessShape Default = new();

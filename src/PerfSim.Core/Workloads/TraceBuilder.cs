@@ -42,6 +42,15 @@ public sealed class TraceBuilder
     public void ExecAndStart(int pid, ProcessShape s)
     {
         Add(TraceEvent.Exec(Cpu, pid, s.TextPages, s.DataPages, s.BssPages, 1));
+        // ld.so: brk, look for preloads, read ld.so.cache, open and read libc's header.
+        Syscall(pid, SyscallKind.Brk);
+        Syscall(pid, SyscallKind.Other); // access("/etc/ld.so.preload")
+        Syscall(pid, SyscallKind.Open);
+        Syscall(pid, SyscallKind.Other); // fstat
+        Syscall(pid, SyscallKind.Close);
+        Syscall(pid, SyscallKind.Open);
+        Syscall(pid, SyscallKind.Read, 512);
+        Syscall(pid, SyscallKind.Other); // fstat
         var ldsoPages = s.LdsoTextPages + 2L;
         Add(TraceEvent.Mmap(Cpu, pid, LdsoBase, ldsoPages * PageSize, Protection.Read | Protection.Execute, MapFlags.File));
         Add(TraceEvent.Mmap(Cpu, pid, LdsoBase + ldsoPages * PageSize, PageSize, Protection.Read | Protection.Write, MapFlags.File));
@@ -52,6 +61,8 @@ public sealed class TraceBuilder
         Add(TraceEvent.Mmap(Cpu, pid, libcData, (s.LibDataPages - 1) * PageSize, Protection.Read | Protection.Write, MapFlags.File));
         var libcBss = libcData + (s.LibDataPages - 1) * PageSize;
         Add(TraceEvent.Mmap(Cpu, pid, libcBss, s.LibBssPages * PageSize, Protection.Read | Protection.Write, MapFlags.Anonymous));
+        Syscall(pid, SyscallKind.Close);
+        Syscall(pid, SyscallKind.Other); // set_thread_area
         Touch(pid, LibcBase, s.LibcTextPages, AccessKind.Execute);
         Touch(pid, libcData, s.LibDataPages - 1, AccessKind.Write);
         Touch(pid, libcBss, s.LibBssPages, AccessKind.Write);
@@ -75,4 +86,45 @@ public sealed class TraceBuilder
 
     /// <summary>Address of the first libc data page.</summary>
     public static long LibcData(ProcessShape s) => LibcBase + s.LibcTextMapped * PageSize;
+
+    /// <summary>
+    /// Private writable pages of a started process in the order a forked child dirties them: stack, the TLS
+    /// block at the heap start, libc data, libc bss, program data, then the rest of libc data and heap.
+    /// </summary>
+    public static IReadOnlyList<long> ChildWriteOrder(ProcessShape s)
+    {
+        var libcData = LibcData(s);
+        var list = new List<long> { StackTop };
+        if (s.HeapPages > 0)
+        {
+            list.Add(HeapBase(s));
+        }
+        list.Add(libcData);
+        if (s.LibDataPages > 2)
+        {
+            list.Add(libcData + PageSize);
+        }
+        list.Add(libcData + (s.LibDataPages - 1) * PageSize); // libc bss
+        list.Add(TextBase + s.TextPages * PageSize);          // program data
+        for (var i = 2; i < s.LibDataPages - 1; i++)
+        {
+            list.Add(libcData + i * PageSize);
+        }
+        for (var i = 1; i < s.HeapPages; i++)
+        {
+            list.Add(HeapBase(s) + i * PageSize);
+        }
+        return list;
+    }
+
+    /// <summary>The pages a parent dirties after fork: stack, libc data (atfork handlers), program data (its loop state), more heap.</summary>
+    public static IReadOnlyList<long> ParentWriteOrder(ProcessShape s)
+    {
+        var list = new List<long> { StackTop, LibcData(s), TextBase + s.TextPages * PageSize };
+        for (var i = 1; i < s.HeapPages; i++)
+        {
+            list.Add(HeapBase(s) + i * PageSize);
+        }
+        return list;
+    }
 }

@@ -3,14 +3,24 @@ using PerfSim.Core.Trace;
 namespace PerfSim.Core.Workloads;
 
 /// <summary>
-/// A generated workload: a measured trace and, as lmbench does for several benchmarks, an optional
-/// baseline trace whose per-iteration cost is subtracted (the same loop without the thing measured).
+/// A generated workload: a measured trace and, as lmbench does for several benchmarks, baseline loops whose
+/// per-iteration cost is subtracted (weight +1) or added back (weight -1): lmbench's prot-fault figure is the
+/// fault loop less (catch loop less send loop).
 /// </summary>
 public sealed record Workload(
     string Name,
     string Description,
     Func<WorkloadOptions, IReadOnlyList<TraceEvent>> Main,
-    Func<WorkloadOptions, IReadOnlyList<TraceEvent>>? Baseline = null);
+    IReadOnlyList<Baseline>? Baselines = null)
+{
+    public Workload(string name, string description, Func<WorkloadOptions, IReadOnlyList<TraceEvent>> main, Func<WorkloadOptions, IReadOnlyList<TraceEvent>> baseline)
+        : this(name, description, main, [new Baseline(baseline, 1)])
+    {
+    }
+}
+
+/// <summary>A loop whose per-iteration cost, times <see cref="Weight"/>, is subtracted from the workload's.</summary>
+public sealed record Baseline(Func<WorkloadOptions, IReadOnlyList<TraceEvent>> Trace, int Weight);
 
 /// <summary>Knobs of the generators.</summary>
 public sealed record WorkloadOptions

@@ -1,7 +1,7 @@
 namespace PerfSim.IO.Config;
 
 /// <summary>Suggests the valid key nearest (by edit distance) to a misspelt one.</summary>
-internal static class KeySuggester
+public static class KeySuggester
 {
     /// <summary>The nearest candidate, or null if none is close enough to be a plausible typo.</summary>
     public static string? Nearest(string key, IEnumerable<string> candidates)

@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Trace;
+using PerfSim.Core.Workloads;
+using PerfSim.IO.Config;
+using PerfSim.IO.Output;
+using PerfSim.IO.Trace;
+
+namespace PerfSim.Cli;
+
+/// <summary>The <c>perfsim</c> command tree. Exit codes: 0 success, 1 runtime failure, 2 invalid input.</summary>
+public static class CliApp
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int InvalidInput = 2;
+
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = Build(stdout, stderr, args);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+            {
+                stderr.WriteLine($"perfsim: {e.Message}");
+            }
+            stderr.WriteLine("Run 'perfsim --help' for usage.");
+            return InvalidInput;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (IsInputError(ex))
+        {
+            stderr.WriteLine($"perfsim: {ex.Message}");
+            return InvalidInput;
+        }
+        catch (Exception ex)
+        {
+            stderr.WriteLine($"perfsim: internal error: {ex}");
+            return Failure;
+        }
+    }
+
+    private static bool IsInputError(Exception ex) =>
+        ex is UsageException or ConfigException or TraceException or SimulationException or FileNotFoundException or DirectoryNotFoundException;
+
+    private static RootCommand Build(TextWriter stdout, TextWriter stderr, string[] args)
+    {
+        var root = new RootCommand("PerfSim: a discrete-event simulator of guest-kernel / hypervisor interface designs (native, VMI, Xen PV, ...).");
+
+        var workloads = new Option<string>("--workloads") { Description = "Comma-separated workloads, or 'all'.", DefaultValueFactory = _ => "all" };
+        var designs = new Option<string>("--designs") { Description = "Comma-separated designs, or 'all'. native is always included.", DefaultValueFactory = _ => "all" };
+        var machine = new Option<string?>("--machine") { Description = $"Machine profile (default {RunPlan.DefaultMachine})." };
+        var kernel = new Option<string?>("--kernel") { Description = "Kernel profile (default: the machine's default_kernel)." };
+        var cpus = new Option<int>("--cpus") { Description = "Number of CPUs.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<ulong>("--seed") { Description = "Root seed of the run.", DefaultValueFactory = _ => 1UL };
+        var outDir = new Option<string?>("--out") { Description = "Output folder (default results/<UTC timestamp>/)." };
+        var sets = new Option<string[]>("--set") { Description = "Override a machine parameter or kernel path length: key=value (repeatable; see 'perfsim list params').", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
+
+        var run = new Command("run", "Run workloads × designs and write results.csv, breakdown.csv, counters.csv, results.md and resolved-config.json.")
+        {
+            workloads, designs, machine, kernel, cpus, seed, outDir, sets,
+        };
+        run.SetAction(p =>
+        {
+            var catalog = ConfigCatalog.Locate();
+            var plan = RunPlan.Resolve(catalog, p.GetValue(workloads)!, p.GetValue(designs)!, p.GetValue(machine), p.GetValue(kernel),
+                p.GetValue(cpus), p.GetValue(seed), p.GetValue(sets)!);
+            stderr.WriteLine($"perfsim {Version}: {plan.Workloads.Count} workload(s) x {plan.Designs.Count} design(s) on {plan.Machine.Name}, kernel {plan.Kernel.Name}, {plan.Cpus} CPU(s), seed {plan.Seed}");
+            var results = ScenarioExecutor.RunWorkloads(plan, stderr);
+            return Finish(plan, results, p.GetValue(outDir), args, stdout);
+        });
+        root.Subcommands.Add(run);
+
+        var trace = new Argument<string>("trace") { Description = "Trace file (text or binary, detected from its content)." };
+        var replay = new Command("replay", "Replay a trace file through each design and write the same outputs as run.")
+        {
+            trace, designs, machine, kernel, cpus, seed, outDir, sets,
+        };
+        replay.SetAction(p =>
+        {
+            var path = p.GetValue(trace)!;
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"trace file '{path}' does not exist");
+            }
+            var catalog = ConfigCatalog.Locate();
+            var plan = RunPlan.Resolve(catalog, null, p.GetValue(designs)!, p.GetValue(machine), p.GetValue(kernel),
+                p.GetValue(cpus), p.GetValue(seed), p.GetValue(sets)!);
+            var name = Path.GetFileNameWithoutExtension(path);
+            stderr.WriteLine($"perfsim {Version}: replaying {path} through {plan.Designs.Count} design(s) on {plan.Machine.Name}");
+            var results = ScenarioExecutor.RunTrace(plan, name, () => TraceFiles.Open(path), stderr);
+            return Finish(plan, results, p.GetValue(outDir), args, stdout);
+        });
+        root.Subcommands.Add(replay);
+
+        var what = new Argument<string>("what") { Description = "workloads, designs, machines, kernels or params." };
+        what.AcceptOnlyFromAmong("workloads", "designs", "machines", "kernels", "params");
+        var list = new Command("list", "List what can be named on the command line.") { what };
+        list.SetAction(p => List(p.GetValue(what)!, stdout));
+        root.Subcommands.Add(list);
+
+        var input = new Argument<string>("input") { Description = "Trace to convert." };
+        var output = new Argument<string>("output") { Description = "File to write (atomically)." };
+        var to = new Option<string>("--to") { Description = "Output format: text or binary.", DefaultValueFactory = _ => "binary" };
+        to.AcceptOnlyFromAmong("text", "binary");
+        var convert = new Command("convert", "Convert a trace between the text and binary formats.") { input, output, to };
+        convert.SetAction(p =>
+        {
+            var n = TraceFiles.Convert(p.GetValue(input)!, p.GetValue(output)!, p.GetValue(to) == "binary");
+            stdout.WriteLine($"wrote {n} events to {p.GetValue(output)}");
+            return Ok;
+        });
+        root.Subcommands.Add(convert);
+        return root;
+    }
+
+    private static int Finish(RunPlan plan, IReadOnlyList<ScenarioResult> results, string? outDir, string[] args, TextWriter stdout)
+    {
+        var dir = outDir ?? Path.Combine("results", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(dir);
+        var config = ResolvedConfigJson.Render(plan.Machine, plan.Kernel, plan.Designs, plan.Cpus, plan.Seed, plan.Overrides.Raw);
+        var info = new RunInfo("perfsim " + string.Join(' ', args), Version, plan.Seed, ResolvedConfigJson.Hash(config));
+        AtomicFile.WriteAllText(Path.Combine(dir, "resolved-config.json"), config);
+        IResultExporter[] exporters = [new CsvExporter(), new MarkdownTableExporter()];
+        foreach (var e in exporters)
+        {
+            e.Export(dir, results, info);
+        }
+        stdout.Write(ConsoleTable.Format(results));
+        stdout.WriteLine($"Results written to {dir}/ (results.csv, breakdown.csv, counters.csv, results.md, resolved-config.json)");
+        return Ok;
+    }
+
+    private static int List(string what, TextWriter o)
+    {
+        switch (what)
+        {
+            case "workloads":
+                foreach (var w in Lmbench.All)
+                {
+                    o.WriteLine($"{w.Name,-14} {w.Description}");
+                }
+                break;
+            case "designs":
+            {
+                var c = ConfigCatalog.Locate();
+                foreach (var n in c.DesignNames)
+                {
+                    o.WriteLine($"{n,-14} {c.LoadDesign(n).Description}");
+                }
+                break;
+            }
+            case "machines":
+            {
+                var c = ConfigCatalog.Locate();
+                foreach (var n in c.MachineNames)
+                {
+                    o.WriteLine($"{n,-20} {c.LoadMachine(n).Description}");
+                }
+                break;
+            }
+            case "kernels":
+            {
+                var c = ConfigCatalog.Locate();
+                foreach (var n in c.KernelNames)
+                {
+                    o.WriteLine($"{n,-14} {c.LoadKernel(n).Description}");
+                }
+                break;
+            }
+            default:
+                o.WriteLine("Machine parameters (--set KEY=VALUE or machine.KEY=VALUE):");
+                foreach (var d in MachineParams.Defs)
+                {
+                    o.WriteLine($"  {d.Key,-26} {d.Unit.Key(),-28} {d.Description}");
+                }
+                o.WriteLine("Kernel path lengths (--set KEY=VALUE or kernel.KEY=VALUE):");
+                foreach (var d in KernelPaths.Defs)
+                {
+                    o.WriteLine($"  {d.Key,-26} {d.Unit.Key(),-28} {d.Description}");
+                }
+                break;
+        }
+        return Ok;
+    }
+}

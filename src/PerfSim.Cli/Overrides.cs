@@ -1,0 +1,101 @@
+using System.Globalization;
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+using PerfSim.IO.Config;
+
+namespace PerfSim.Cli;
+
+/// <summary>
+/// <c>--set key=value</c> overrides of machine parameters and kernel path lengths, by their documented keys
+/// (optionally prefixed <c>machine.</c> or <c>kernel.</c>). Parsed and checked once, applied to each profile.
+/// </summary>
+public sealed class Overrides
+{
+    private readonly List<(MachineParam Param, long Value)> _machine = new();
+    private readonly List<(KernelPath Path, long Value)> _kernel = new();
+
+    public IReadOnlyList<string> Raw { get; }
+
+    private Overrides(IReadOnlyList<string> raw) => Raw = raw;
+
+    public static Overrides Parse(IReadOnlyList<string> items)
+    {
+        var o = new Overrides(items);
+        var errors = new List<string>();
+        foreach (var item in items)
+        {
+            var eq = item.IndexOf('=');
+            if (eq <= 0)
+            {
+                errors.Add($"--set '{item}': expected key=value");
+                continue;
+            }
+            var key = item[..eq].Trim();
+            var text = item[(eq + 1)..].Trim();
+            var bare = key.StartsWith("machine.", StringComparison.Ordinal) ? key["machine.".Length..]
+                : key.StartsWith("kernel.", StringComparison.Ordinal) ? key["kernel.".Length..] : key;
+            var wantMachine = !key.StartsWith("kernel.", StringComparison.Ordinal);
+            var wantKernel = !key.StartsWith("machine.", StringComparison.Ordinal);
+            ParamDef def;
+            if (wantMachine && MachineParams.TryFind(bare, out var mp))
+            {
+                def = MachineParams.Defs[(int)mp];
+                if (TryValue(key, text, def, errors, out var v))
+                {
+                    o._machine.Add((mp, v));
+                }
+            }
+            else if (wantKernel && KernelPaths.TryFind(bare, out var kp))
+            {
+                def = KernelPaths.Defs[(int)kp];
+                if (TryValue(key, text, def, errors, out var v))
+                {
+                    o._kernel.Add((kp, v));
+                }
+            }
+            else
+            {
+                var all = MachineParams.Defs.Select(d => d.Key).Concat(KernelPaths.Defs.Select(d => d.Key));
+                errors.Add($"--set: unknown key '{key}'{KeySuggester.Hint(bare, all)} (see 'perfsim list params')");
+            }
+        }
+        if (errors.Count > 0)
+        {
+            throw new UsageException(string.Join(Environment.NewLine, errors));
+        }
+        return o;
+    }
+
+    private static bool TryValue(string key, string text, ParamDef def, List<string> errors, out long value)
+    {
+        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value))
+        {
+            errors.Add($"--set {key}: '{text}' is not an integer ({def.Unit.Key()})");
+            return false;
+        }
+        if (value < def.Min || value > def.Max)
+        {
+            errors.Add($"--set {key}: {value} is outside [{def.Min}, {def.Max}] {def.Unit.Key()}");
+            return false;
+        }
+        return true;
+    }
+
+    public MachineProfile Apply(MachineProfile m)
+    {
+        foreach (var (p, v) in _machine)
+        {
+            m = m.With(p, v, "override: --set on the command line");
+        }
+        return m;
+    }
+
+    public KernelProfile Apply(KernelProfile k)
+    {
+        foreach (var (p, v) in _kernel)
+        {
+            k = k.With(p, v, "override: --set on the command line");
+        }
+        return k;
+    }
+}

@@ -1,0 +1,64 @@
+using PerfSim.Core.Designs;
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Workloads;
+using PerfSim.IO.Config;
+
+namespace PerfSim.Cli;
+
+/// <summary>The resolved inputs of a run: which workloads, which designs, on what machine, kernel, CPU count and seed.</summary>
+public sealed record RunPlan(
+    IReadOnlyList<Workload> Workloads,
+    IReadOnlyList<DesignSpec> Designs,
+    MachineProfile Machine,
+    KernelProfile Kernel,
+    int Cpus,
+    ulong Seed,
+    Overrides Overrides)
+{
+    public ResolvedConfig ConfigFor(DesignSpec design) => new(Machine, Kernel, design, Cpus, Seed);
+
+    public static RunPlan Resolve(ConfigCatalog catalog, string? workloads, string designs, string? machine, string? kernel, int cpus, ulong seed, IReadOnlyList<string> sets)
+    {
+        var overrides = Overrides.Parse(sets);
+        if (cpus < 1 || cpus > 256)
+        {
+            throw new UsageException($"--cpus {cpus}: must be between 1 and 256");
+        }
+        var wl = workloads is null ? [] : SelectNames(workloads, Lmbench.All.Select(w => w.Name).ToList(), "workload").Select(n => Lmbench.Find(n)!).ToList();
+        var designNames = SelectNames(designs, catalog.DesignNames, "design");
+        if (!designNames.Contains(ResultNative))
+        {
+            designNames.Insert(0, ResultNative); // overhead is always reported against native
+        }
+        var ds = designNames.Select(catalog.LoadDesign).ToList();
+        var m = overrides.Apply(catalog.LoadMachine(machine ?? DefaultMachine));
+        var k = overrides.Apply(catalog.LoadKernel(kernel ?? m.DefaultKernel));
+        return new RunPlan(wl, ds, m, k, cpus, seed, overrides);
+    }
+
+    public const string DefaultMachine = "xeon-2400-2003";
+    private const string ResultNative = "native";
+
+    /// <summary>Parses "all" or a comma-separated list, checking every name and keeping the catalogue's order.</summary>
+    public static List<string> SelectNames(string list, IReadOnlyList<string> available, string what)
+    {
+        if (list.Trim() == "all")
+        {
+            return available.ToList();
+        }
+        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0)
+        {
+            throw new UsageException($"no {what} named; use 'all' or a comma-separated list");
+        }
+        var unknown = names.Where(n => !available.Contains(n)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UsageException(string.Join(Environment.NewLine, unknown.Select(u =>
+                $"unknown {what} '{u}'{KeySuggester.Hint(u, available)}; available: {string.Join(", ", available)}")));
+        }
+        return available.Where(names.Contains).ToList();
+    }
+}

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using PerfSim.Core.Designs;
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+using PerfSim.Core.Simulation;
+
+namespace PerfSim.IO.Output;
+
+/// <summary>
+/// The resolved configuration of a run as JSON (every machine parameter with its source, every kernel path
+/// with its instructions and derived cycles, the designs, CPU count and seed), and its hash, which every
+/// CSV row carries.
+/// </summary>
+public static class ResolvedConfigJson
+{
+    public static string Render(MachineProfile machine, KernelProfile kernel, IReadOnlyList<DesignSpec> designs, int cpus, ulong seed, IReadOnlyList<string> overrides)
+    {
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("cpus", cpus);
+            w.WriteNumber("seed", seed);
+            w.WriteStartArray("overrides");
+            foreach (var o in overrides)
+            {
+                w.WriteStringValue(o);
+            }
+            w.WriteEndArray();
+            w.WriteStartObject("machine");
+            w.WriteString("name", machine.Name);
+            w.WriteString("description", machine.Description);
+            w.WriteStartObject("params");
+            for (var i = 0; i < MachineParams.Count; i++)
+            {
+                var d = MachineParams.Defs[i];
+                w.WriteStartObject(d.Key);
+                w.WriteNumber(d.Unit.Key(), machine[(MachineParam)i]);
+                w.WriteString("source", machine.SourceOf((MachineParam)i));
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteStartObject("kernel");
+            w.WriteString("name", kernel.Name);
+            w.WriteString("paging", kernel.Paging.ToString());
+            w.WriteString("syscall_entry", kernel.SyscallEntry.ToString());
+            w.WriteBoolean("fork_copies_file_ptes", kernel.ForkCopiesFilePtes);
+            w.WriteBoolean("fork_write_protects_read_only_ptes", kernel.ForkWriteProtectsReadOnlyPtes);
+            w.WriteBoolean("global_kernel_pages", kernel.GlobalKernelPages);
+            w.WriteStartObject("paths");
+            var cpi = machine[MachineParam.KernelCpi];
+            for (var i = 0; i < KernelPaths.Count; i++)
+            {
+                var p = (KernelPath)i;
+                w.WriteStartObject(KernelPaths.Defs[i].Key);
+                w.WriteNumber("instructions", kernel[p]);
+                w.WriteNumber("cycles", ResolvedConfig.PathCycles(kernel[p], cpi));
+                w.WriteString("source", kernel.SourceOf(p));
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteStartArray("designs");
+            foreach (var d in designs)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", d.Name);
+                w.WriteString("hook", d.Hook.ToString());
+                w.WriteString("page_table_mode", d.PageTables.ToString());
+                w.WriteString("pte_policy", d.PteUpdates.ToString());
+                w.WriteBoolean("hypervisor", d.Hypervisor);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()).Replace("\r\n", "\n") + "\n";
+    }
+
+    /// <summary>First 12 hex digits of the SHA-256 of the rendered configuration.</summary>
+    public static string Hash(string renderedJson) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(renderedJson)))[..12];
+}
