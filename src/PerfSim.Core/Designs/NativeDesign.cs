@@ -16,6 +16,7 @@ public sealed class NativeDesign : IPlatform
     private readonly MachineModel _m;
     private readonly RunStats _s;
     private readonly long[] _path;
+    private readonly long[] _coldPath;
     private readonly long _store, _load, _locked, _xchg;
     private readonly long _cli, _sti, _pushf, _popf;
     private readonly long _trapEntry, _trapExit, _sysenter, _sysexit;
@@ -28,9 +29,11 @@ public sealed class NativeDesign : IPlatform
         _s = machine.Stats;
         var p = config.Machine;
         _path = new long[KernelPaths.Count];
+        _coldPath = new long[KernelPaths.Count];
         for (var i = 0; i < _path.Length; i++)
         {
             _path[i] = config.CyclesOf((KernelPath)i);
+            _coldPath[i] = config.ColdCyclesOf((KernelPath)i);
         }
         _store = p[MachineParam.Store];
         _load = p[MachineParam.Load];
@@ -61,7 +64,19 @@ public sealed class NativeDesign : IPlatform
 
     private void Charge(CostCategory c, long cycles) => _m.Charge(CurrentCpu, c, cycles);
 
-    public void KernelPath(KernelPath path, long times = 1) => Charge(CostCategory.KernelPath, _path[(int)path] * times);
+    public void KernelPath(KernelPath path, long times = 1)
+    {
+        if (times <= 0)
+        {
+            return;
+        }
+        Charge(CostCategory.KernelPath, _path[(int)path] * times);
+        if (_m.Cpus[CurrentCpu].CodeCache.Execute((int)path) > 0)
+        {
+            _s.Count(Counter.KernelCodeMisses);
+            Charge(CostCategory.KernelCodeMiss, _coldPath[(int)path]);
+        }
+    }
 
     public void UserCompute(long cycles) => Charge(CostCategory.UserCompute, cycles);
 

@@ -13,14 +13,14 @@ public sealed class MachineModel
     private readonly long _stlbHit;
     private readonly int _walkLevels;
 
-    public MachineModel(MachineProfile profile, int cpus, int walkLevels, RunStats stats)
+    public MachineModel(MachineProfile profile, int cpus, int walkLevels, IReadOnlyList<long> kernelPathSizes, RunStats stats)
     {
         Profile = profile;
         Stats = stats;
         Cpus = new Cpu[cpus];
         for (var i = 0; i < cpus; i++)
         {
-            Cpus[i] = new Cpu(i, profile);
+            Cpus[i] = new Cpu(i, profile, kernelPathSizes);
         }
         _walkLevels = walkLevels;
         _walkCost = walkLevels * profile[MachineParam.WalkReference];

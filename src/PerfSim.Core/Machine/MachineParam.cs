@@ -60,6 +60,8 @@ public enum MachineParam
     GlobalPages,
     // Kernel code.
     KernelCpi,
+    KernelCodeCache,
+    KernelCodeMiss,
 }
 
 public static class MachineParams
@@ -122,7 +124,9 @@ public static class MachineParams
         C(MachineParam.StlbHit, "stlb_hit", "Extra cycles for an L1 TLB miss that hits the second-level TLB.");
         C(MachineParam.WalkReference, "walk_reference", "One page-walk memory reference (page-table entry mostly cache-resident).");
         U(MachineParam.GlobalPages, "global_pages", ParamUnit.Flag, 0, 1, "1 if the CPU has PGE, so kernel mappings marked global survive CR3 loads.");
-        U(MachineParam.KernelCpi, "kernel_cpi", ParamUnit.CyclesPer1000Instructions, 1, 100_000, "Average cycles per 1,000 instructions of kernel path code (converts kernel path lengths to cycles).");
+        U(MachineParam.KernelCpi, "kernel_cpi", ParamUnit.CyclesPer1000Instructions, 1, 100_000, "Cycles per 1,000 instructions of kernel path code whose code is in the instruction cache (converts kernel path lengths to cycles).");
+        U(MachineParam.KernelCodeCache, "kernel_code_cache", ParamUnit.Instructions, 1, 100_000_000, "Kernel instructions the instruction cache (NetBurst: trace cache) holds; paths whose code was evicted since their last run are fetched cold.");
+        U(MachineParam.KernelCodeMiss, "kernel_code_miss", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 instructions of a kernel path whose code is fetched cold (from L2 and decoded).");
         for (var i = 0; i < d.Length; i++)
         {
             if (d[i] is null)

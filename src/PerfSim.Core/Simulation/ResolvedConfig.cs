@@ -31,14 +31,20 @@ public sealed class ResolvedConfig
         }
     }
 
+    /// <summary>Instructions of each kernel path, indexed by <see cref="KernelPath"/> (its code size for the code cache).</summary>
+    public IReadOnlyList<long> KernelPathSizes => Enumerable.Range(0, KernelPaths.Count).Select(i => Kernel[(KernelPath)i]).ToArray();
+
     public MachineProfile Machine { get; }
     public KernelProfile Kernel { get; }
     public DesignSpec Design { get; }
     public int Cpus { get; }
     public ulong Seed { get; }
 
-    /// <summary>Cycles of one execution of a kernel path on this machine.</summary>
+    /// <summary>Cycles of one execution of a kernel path on this machine, its code in the instruction cache.</summary>
     public long CyclesOf(KernelPath p) => _pathCycles[(int)p];
+
+    /// <summary>Extra cycles when a path's code is fetched cold.</summary>
+    public long ColdCyclesOf(KernelPath p) => PathCycles(Kernel[p], Machine[MachineParam.KernelCodeMiss]);
 
     /// <summary>instructions × (cycles per 1,000 instructions) / 1,000, rounded half up.</summary>
     public static long PathCycles(long instructions, long cpiPer1000) => (instructions * cpiPer1000 + 500) / 1000;

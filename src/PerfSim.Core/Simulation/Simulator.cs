@@ -24,7 +24,7 @@ public sealed class Simulator
     {
         _config = config;
         Stats = new RunStats();
-        Machine = new MachineModel(config.Machine, config.Cpus, config.Kernel.WalkLevels, Stats);
+        Machine = new MachineModel(config.Machine, config.Cpus, config.Kernel.WalkLevels, config.KernelPathSizes, Stats);
         Platform = DesignFactory.Create(config, Machine);
         Kernel = new LinuxKernel(config.Kernel, Platform, Stats, config.Cpus);
     }

@@ -6,6 +6,7 @@ public enum CostCategory
     UserCompute,
     UserTlbMiss,
     KernelPath,
+    KernelCodeMiss,
     KernelEntryExit,
     InterruptFlag,
     PteUpdate,

@@ -32,4 +32,5 @@ public enum Counter
     SignalsDelivered,
     InterruptFlagOps,
     LockedOps,
+    KernelCodeMisses,
 }

@@ -19,6 +19,7 @@ public static class Metrics
         C(CostCategory.UserCompute, "user_compute", "User-mode computation the trace states.");
         C(CostCategory.UserTlbMiss, "user_tlb_miss", "TLB misses on user accesses: second-level TLB hits and page walks.");
         C(CostCategory.KernelPath, "kernel_path", "Kernel software work between privileged operations (named path lengths × kernel CPI).");
+        C(CostCategory.KernelCodeMiss, "kernel_code_miss", "Fetching kernel path code that the instruction cache no longer held.");
         C(CostCategory.KernelEntryExit, "kernel_entry_exit", "Exception, interrupt and system-call entry to and return from the kernel.");
         C(CostCategory.InterruptFlag, "interrupt_flag", "cli, sti, pushf and popf.");
         C(CostCategory.PteUpdate, "pte_update", "Writing page-table entries and installing or releasing page-table pages.");
@@ -61,6 +62,7 @@ public static class Metrics
         C(Counter.SignalsDelivered, "signals_delivered", "Signals delivered to a user handler.");
         C(Counter.InterruptFlagOps, "interrupt_flag_ops", "cli/sti/pushf/popf operations.");
         C(Counter.LockedOps, "locked_ops", "Locked read-modify-write operations on page-table entries.");
+        C(Counter.KernelCodeMisses, "kernel_code_misses", "Kernel paths whose code was fetched cold.");
         return Check(m);
     }
 

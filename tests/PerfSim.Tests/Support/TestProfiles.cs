@@ -24,6 +24,8 @@ public static class TestProfiles
         v[(int)MachineParam.StlbWays] = 0;
         v[(int)MachineParam.GlobalPages] = 1;
         v[(int)MachineParam.KernelCpi] = 1000;
+        v[(int)MachineParam.KernelCodeCache] = 5000;
+        v[(int)MachineParam.KernelCodeMiss] = 500;
         return new MachineProfile("test-machine", "test", "test-kernel", v, Enumerable.Repeat("test", v.Length).ToArray());
     }
 
