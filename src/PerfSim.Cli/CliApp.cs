@@ -122,6 +122,15 @@ public static class CliApp
             return Ok;
         });
         root.Subcommands.Add(convert);
+
+        var table = new Option<string>("--table") { Description = "Published table (CSV: table,benchmark,config,value_us).", Required = true };
+        var config = new Option<string>("--config") { Description = "The table's native configuration to fit.", DefaultValueFactory = _ => "L-UP" };
+        var calibrate = new Command("calibrate", "Fit kernel path-length groups to a published native table by least squares; write the calibrated kernel profile and calibration.csv.")
+        {
+            machine, kernel, table, config, seed, outDir,
+        };
+        calibrate.SetAction(p => Calibrate(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(seed), p.GetValue(outDir), stdout, stderr));
+        root.Subcommands.Add(calibrate);
         return root;
     }
 
@@ -139,6 +148,44 @@ public static class CliApp
         }
         stdout.Write(ConsoleTable.Format(results));
         stdout.WriteLine($"Results written to {dir}/ (results.csv, breakdown.csv, counters.csv, results.md, resolved-config.json)");
+        return Ok;
+    }
+
+    private static int Calibrate(string? machineName, string? kernelName, string tablePath, string config, ulong seed, string? outDir, TextWriter stdout, TextWriter stderr)
+    {
+        var catalog = ConfigCatalog.Locate();
+        var machine = catalog.LoadMachine(machineName ?? RunPlan.DefaultMachine);
+        var kernel = catalog.LoadKernel(kernelName ?? machine.DefaultKernel);
+        var cells = PerfSim.IO.Calibration.PublishedTable.Load(tablePath).Where(c => c.Config == config).ToList();
+        if (cells.Count == 0)
+        {
+            throw new UsageException($"{tablePath}: no cells with config '{config}'");
+        }
+        var unmapped = cells.Where(c => PerfSim.IO.Calibration.PublishedTable.WorkloadOf(c.Benchmark) is null).ToList();
+        if (unmapped.Count > 0)
+        {
+            throw new UsageException(string.Join(Environment.NewLine, unmapped.Select(c => $"{c.File}:{c.Line}: field 'benchmark': '{c.Benchmark}' maps to no PerfSim workload")));
+        }
+        stderr.WriteLine($"perfsim {Version}: fitting {Enum.GetValues<KernelPathGroup>().Length} path groups of {kernel.Name} to {cells.Count} '{config}' cells on {machine.Name}");
+        var fit = PerfSim.IO.Calibration.KernelPathFit.Fit(machine, kernel, cells, seed);
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var (g, v) in fit.Scales)
+        {
+            stdout.WriteLine($"  {g,-11} x{v.ToString("F3", inv)}");
+        }
+        var csv = new System.Text.StringBuilder("benchmark,workload,published_cycles,before_cycles,fitted_cycles,error_pct,loo_cycles,loo_error_pct\n");
+        stdout.WriteLine($"{"benchmark",-12} {"published",10} {"before",10} {"fitted",10} {"error",8} {"leave-1-out",12}");
+        foreach (var c in fit.Cells)
+        {
+            stdout.WriteLine($"{c.Cell.Benchmark,-12} {c.PublishedCycles,10:F0} {c.BeforeCycles,10:F0} {c.FittedCycles,10:F0} {c.ErrorPct,7:F1}% {c.LeaveOneOutErrorPct,11:F1}%");
+            csv.Append(inv, $"{c.Cell.Benchmark},{c.Workload},{c.PublishedCycles:F0},{c.BeforeCycles:F0},{c.FittedCycles:F0},{c.ErrorPct:F1},{c.LeaveOneOutCycles:F0},{c.LeaveOneOutErrorPct:F1}\n");
+        }
+        stdout.WriteLine($"median |error| {fit.MedianAbsErrorPct.ToString("F1", inv)}%, leave-one-out {fit.MedianAbsLeaveOneOutErrorPct.ToString("F1", inv)}%");
+        var dir = outDir ?? Path.Combine("results", "calibrate-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", inv));
+        Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(Path.Combine(dir, "calibration.csv"), csv.ToString());
+        AtomicFile.WriteAllText(Path.Combine(dir, kernel.Name + ".json"), KernelProfileWriter.Render(fit.Calibrated));
+        stdout.WriteLine($"Calibrated kernel profile and calibration.csv written to {dir}/ (copy {kernel.Name}.json into workloads/kernels/ to use it)");
         return Ok;
     }
 

@@ -16,7 +16,7 @@ public sealed class NativeDesign : IPlatform
     private readonly MachineModel _m;
     private readonly RunStats _s;
     private readonly long[] _path;
-    private readonly long[] _coldPath;
+    private readonly long _codeMiss;
     private readonly long _store, _load, _locked, _xchg;
     private readonly long _cli, _sti, _pushf, _popf;
     private readonly long _trapEntry, _trapExit, _sysenter, _sysexit;
@@ -29,12 +29,11 @@ public sealed class NativeDesign : IPlatform
         _s = machine.Stats;
         var p = config.Machine;
         _path = new long[KernelPaths.Count];
-        _coldPath = new long[KernelPaths.Count];
         for (var i = 0; i < _path.Length; i++)
         {
             _path[i] = config.CyclesOf((KernelPath)i);
-            _coldPath[i] = config.ColdCyclesOf((KernelPath)i);
         }
+        _codeMiss = config.Machine[MachineParam.KernelCodeMiss];
         _store = p[MachineParam.Store];
         _load = p[MachineParam.Load];
         _locked = p[MachineParam.LockedRmw];
@@ -71,10 +70,11 @@ public sealed class NativeDesign : IPlatform
             return;
         }
         Charge(CostCategory.KernelPath, _path[(int)path] * times);
-        if (_m.Cpus[CurrentCpu].CodeCache.Execute((int)path) > 0)
+        var cold = _m.Cpus[CurrentCpu].CodeCache.Execute((int)path);
+        if (cold > 0)
         {
             _s.Count(Counter.KernelCodeMisses);
-            Charge(CostCategory.KernelCodeMiss, _coldPath[(int)path]);
+            Charge(CostCategory.KernelCodeMiss, (cold * _codeMiss + 500) / 1000);
         }
     }
 

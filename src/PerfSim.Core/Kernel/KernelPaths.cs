@@ -70,6 +70,17 @@ public static class KernelPaths
         return d;
     }
 
+    /// <summary>The group each path's length estimate belongs to, for calibration.</summary>
+    public static KernelPathGroup GroupOf(KernelPath p) => p switch
+    {
+        KernelPath.SysStat or KernelPath.SysOpen or KernelPath.SysClose or KernelPath.SysCreate or KernelPath.SysUnlink
+            or KernelPath.SysWritePerPage => KernelPathGroup.FileSystem,
+        KernelPath.Schedule or KernelPath.SwitchTo => KernelPathGroup.Scheduler,
+        >= KernelPath.ForkBase and <= KernelPath.WaitBase => KernelPathGroup.Memory,
+        >= KernelPath.FaultBase => KernelPathGroup.Memory,
+        _ => KernelPathGroup.Syscall,
+    };
+
     public static bool TryFind(string key, out KernelPath path)
     {
         for (var i = 0; i < Defs.Count; i++)

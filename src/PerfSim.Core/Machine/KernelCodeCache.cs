@@ -1,9 +1,10 @@
 namespace PerfSim.Core.Machine;
 
 /// <summary>
-/// Which kernel paths' code is still in a CPU's instruction cache (the trace cache on NetBurst). Kept at
-/// path granularity with true LRU: a path's code is resident when the distinct code run since its last use
-/// (the sum of the other paths' sizes, its LRU stack distance) fits in the capacity with it. A path's code
+/// Which kernel paths' code is still in a CPU's instruction cache (the trace cache on NetBurst), kept at
+/// path granularity in LRU order. When a path runs again, the distinct code run since its last use plus its
+/// own size (its LRU stack distance) is compared with the capacity: whatever exceeds the capacity, up to the
+/// path's own size, was evicted and is fetched cold; a path never run before is cold entirely. A path's code
 /// size is its instruction count per execution; a path run N times in a row fetches its code once.
 /// </summary>
 public sealed class KernelCodeCache
@@ -38,6 +39,6 @@ public sealed class KernelCodeCache
                 distance += _size[i];
             }
         }
-        return distance <= _capacity ? 0 : size;
+        return Math.Clamp(distance - _capacity, 0, size);
     }
 }

@@ -43,8 +43,6 @@ public sealed class ResolvedConfig
     /// <summary>Cycles of one execution of a kernel path on this machine, its code in the instruction cache.</summary>
     public long CyclesOf(KernelPath p) => _pathCycles[(int)p];
 
-    /// <summary>Extra cycles when a path's code is fetched cold.</summary>
-    public long ColdCyclesOf(KernelPath p) => PathCycles(Kernel[p], Machine[MachineParam.KernelCodeMiss]);
 
     /// <summary>instructions × (cycles per 1,000 instructions) / 1,000, rounded half up.</summary>
     public static long PathCycles(long instructions, long cpiPer1000) => (instructions * cpiPer1000 + 500) / 1000;

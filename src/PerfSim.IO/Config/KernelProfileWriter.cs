@@ -1,0 +1,38 @@
+using System.Text;
+using System.Text.Json;
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+
+namespace PerfSim.IO.Config;
+
+/// <summary>Writes a kernel profile in the exact format <see cref="KernelProfileLoader"/> reads.</summary>
+public static class KernelProfileWriter
+{
+    public static string Render(KernelProfile k)
+    {
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("name", k.Name);
+            w.WriteString("description", k.Description);
+            w.WriteString("paging", KernelProfileLoader.KeyOf(k.Paging));
+            w.WriteString("syscall_entry", KernelProfileLoader.KeyOf(k.SyscallEntry));
+            w.WriteBoolean("fork_copies_file_ptes", k.ForkCopiesFilePtes);
+            w.WriteBoolean("fork_write_protects_read_only_ptes", k.ForkWriteProtectsReadOnlyPtes);
+            w.WriteBoolean("global_kernel_pages", k.GlobalKernelPages);
+            w.WriteStartObject("paths");
+            for (var i = 0; i < KernelPaths.Count; i++)
+            {
+                var d = KernelPaths.Defs[i];
+                w.WriteStartObject(d.Key);
+                w.WriteNumber(ParamUnit.Instructions.Key(), k[(KernelPath)i]);
+                w.WriteString("source", k.SourceOf((KernelPath)i));
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()).Replace("\r\n", "\n") + "\n";
+    }
+}
