@@ -154,7 +154,7 @@ public sealed class LoaderErrorTests
     [Fact]
     public void Kernel_path_in_the_wrong_unit_is_an_error()
     {
-        var text = Workloads.KernelText("linux-2.6.20").Replace("\"instructions\": 400,", "\"cycles\": 400,", StringComparison.Ordinal);
+        var text = System.Text.RegularExpressions.Regex.Replace(Workloads.KernelText("linux-2.6.20"), "\"instructions\": (\\d+),", "\"cycles\": $1,");
         Assert.Contains(LoadKernel(text).Errors, x => x.Message.StartsWith("wrong unit key 'cycles'", StringComparison.Ordinal));
     }
 
