@@ -15,6 +15,9 @@ public static class TraceSchema
     private static readonly TraceKeySpec PidKey =
         new("pid", TraceField.Pid, TraceValueType.Id, Required: true, Default: 0, "Process the event belongs to.");
 
+    private static readonly TraceKeySpec MarkPidKey =
+        new("pid", TraceField.Pid, TraceValueType.Id, Required: false, Default: 0, "Ignored by the simulator; markers belong to no process.");
+
     private static readonly TraceKindSpec[] All =
     [
         Kind(TraceEventKind.Syscall, "syscall", "A system call other than the process and memory calls.",
@@ -60,8 +63,8 @@ public static class TraceSchema
             Req("access", TraceField.Arg2, TraceValueType.Access, "Kind of reference.")),
         Kind(TraceEventKind.Compute, "compute", "User computation.",
             Req("cycles", TraceField.Arg0, TraceValueType.Count, "Cycles of computation.")),
-        Kind(TraceEventKind.Mark, "mark", "A measurement marker.",
-            Req("what", TraceField.Arg0, TraceValueType.Mark, "measure: counters are snapshotted here; iter: one iteration ends.")),
+        new TraceKindSpec(TraceEventKind.Mark, "mark", "A measurement marker.",
+            [CpuKey, MarkPidKey, Req("what", TraceField.Arg0, TraceValueType.Mark, "measure: counters are snapshotted here; iter: one iteration ends.")]),
     ];
 
     private static readonly TraceKindSpec?[] ByKind = BuildByKind();

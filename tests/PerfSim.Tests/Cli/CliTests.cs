@@ -1,0 +1,147 @@
+using PerfSim.Cli;
+using PerfSim.Tests.Golden;
+
+namespace PerfSim.Tests.Cli;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "perfsim-cli-" + Guid.NewGuid().ToString("N"));
+
+    public CliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = CliApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void Run_writes_every_output_file_and_prints_a_table()
+    {
+        var (code, stdout, _) = Run("run", "--workloads", "null-call,fork", "--out", _dir);
+        Assert.Equal(0, code);
+        foreach (var f in new[] { "results.csv", "breakdown.csv", "counters.csv", "results.md", "resolved-config.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(_dir, f)), f);
+        }
+        Assert.Contains("null-call", stdout);
+        var lines = File.ReadAllLines(Path.Combine(_dir, "results.csv"));
+        Assert.StartsWith("workload,design,machine,cpus,iterations,cycles_per_iter,us_per_iter,overhead_vs_native", lines[0]);
+        Assert.Equal(3, lines.Length);
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+    }
+
+    [Fact]
+    public void The_same_seed_gives_byte_identical_csv()
+    {
+        var a = Path.Combine(_dir, "a");
+        var b = Path.Combine(_dir, "b");
+        Assert.Equal(0, Run("run", "--workloads", "page-fault,ctx-2p-16k", "--seed", "7", "--out", a).Code);
+        Assert.Equal(0, Run("run", "--workloads", "page-fault,ctx-2p-16k", "--seed", "7", "--out", b).Code);
+        foreach (var f in new[] { "results.csv", "breakdown.csv", "counters.csv", "resolved-config.json" })
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, f)), File.ReadAllBytes(Path.Combine(b, f)));
+        }
+    }
+
+    [Theory]
+    [InlineData("run --workloads nul-call", "unknown workload 'nul-call' (did you mean 'null-call'?)")]
+    [InlineData("run --designs xen", "unknown design 'xen'")]
+    [InlineData("run --machine xeon", "unknown machine 'xeon'")]
+    [InlineData("run --set trap_entri=5", "unknown key 'trap_entri' (did you mean 'trap_entry'?)")]
+    [InlineData("run --set trap_entry=fast", "'fast' is not an integer")]
+    [InlineData("run --set kernel.trap_entry=5", "unknown key 'kernel.trap_entry'")]
+    [InlineData("run --cpus 0", "--cpus 0")]
+    [InlineData("run --bogus", "--bogus")]
+    [InlineData("list things", "things")]
+    public void Bad_input_exits_with_code_2_and_says_what_is_wrong(string args, string message)
+    {
+        var (code, _, err) = Run(args.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+    }
+
+    [Fact]
+    public void Replay_of_a_malformed_trace_names_the_file_line_and_field()
+    {
+        var trace = Path.Combine(_dir, "bad.trace");
+        File.WriteAllText(trace, "exec pid=1 text_pages=4\ntouch pid=1 addr=0x08048000 len=4096 acess=r\n");
+        var (code, _, err) = Run("replay", trace, "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(2, code);
+        Assert.Contains("bad.trace:2", err);
+        Assert.Contains("acess", err);
+    }
+
+    [Fact]
+    public void Replay_of_an_impossible_trace_is_invalid_input_not_a_crash()
+    {
+        var trace = Path.Combine(_dir, "impossible.trace");
+        File.WriteAllText(trace, "wait pid=1 child=9\n");
+        var (code, _, err) = Run("replay", trace, "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(2, code);
+        Assert.Contains("no child 9", err);
+    }
+
+    [Fact]
+    public void Replay_of_a_missing_file_is_invalid_input()
+    {
+        var (code, _, err) = Run("replay", Path.Combine(_dir, "nope.trace"));
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", err);
+    }
+
+    [Fact]
+    public void Set_overrides_change_the_result_and_are_recorded()
+    {
+        var a = Path.Combine(_dir, "a");
+        var b = Path.Combine(_dir, "b");
+        Assert.Equal(0, Run("run", "--workloads", "null-call", "--out", a).Code);
+        Assert.Equal(0, Run("run", "--workloads", "null-call", "--set", "trap_entry=1420", "--out", b).Code);
+        var ca = double.Parse(File.ReadAllLines(Path.Combine(a, "results.csv"))[1].Split(',')[5], System.Globalization.CultureInfo.InvariantCulture);
+        var cb = double.Parse(File.ReadAllLines(Path.Combine(b, "results.csv"))[1].Split(',')[5], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(1000, cb - ca, 6); // one int 0x80 entry per getppid
+        Assert.Contains("trap_entry=1420", File.ReadAllText(Path.Combine(b, "resolved-config.json")));
+    }
+
+    [Fact]
+    public void Golden_end_to_end_replay_of_a_tiny_trace()
+    {
+        var trace = Path.Combine(GoldenFile.Directory, "tiny.trace");
+        var o = Path.Combine(_dir, "golden");
+        var (code, _, err) = Run("replay", trace, "--machine", "xeon-2400-2003", "--out", o);
+        Assert.True(code == 0, err);
+        foreach (var f in new[] { "results.csv", "breakdown.csv", "counters.csv" })
+        {
+            GoldenFile.AssertMatches("tiny." + f, File.ReadAllText(Path.Combine(o, f)));
+        }
+    }
+
+    [Fact]
+    public void List_shows_workloads_designs_machines_kernels_and_params()
+    {
+        Assert.Contains("ctx-2p-0k", Run("list", "workloads").Out);
+        Assert.Contains("native", Run("list", "designs").Out);
+        Assert.Contains("xeon-2400-2003", Run("list", "machines").Out);
+        Assert.Contains("linux-2.4.21", Run("list", "kernels").Out);
+        Assert.Contains("kernel_cpi", Run("list", "params").Out);
+    }
+
+    [Fact]
+    public void Convert_round_trips_a_trace_through_binary()
+    {
+        var text = Path.Combine(GoldenFile.Directory, "tiny.trace");
+        var bin = Path.Combine(_dir, "tiny.pst");
+        var back = Path.Combine(_dir, "tiny.txt");
+        Assert.Equal(0, Run("convert", text, bin).Code);
+        Assert.Equal(0, Run("convert", bin, back, "--to", "text").Code);
+        var a = Path.Combine(_dir, "a");
+        var b = Path.Combine(_dir, "b");
+        Assert.Equal(0, Run("replay", bin, "--out", a).Code);
+        Assert.Equal(0, Run("replay", back, "--out", b).Code);
+        Assert.Equal(File.ReadAllText(Path.Combine(a, "breakdown.csv")).Replace("tiny,", "x,"), File.ReadAllText(Path.Combine(b, "breakdown.csv")).Replace("tiny,", "x,"));
+    }
+}

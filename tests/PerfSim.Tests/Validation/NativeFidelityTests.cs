@@ -1,0 +1,63 @@
+using PerfSim.Core.Designs;
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Workloads;
+using PerfSim.IO.Calibration;
+using PerfSim.IO.Config;
+
+namespace PerfSim.Tests.Validation;
+
+/// <summary>
+/// Fidelity guard: the shipped, calibrated profiles must keep native predictions within ±30% of the published
+/// Xen SOSP'03 L-UP figures for the cells the foundation promises (issue "PerfSim foundation"). A change to
+/// the model or the data that loses this fails here.
+/// </summary>
+public sealed class NativeFidelityTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    public static TheoryData<string> PromisedCells() => new() { "null_call", "fork_proc", "ctx_2p_0k", "page_fault" };
+
+    [Theory]
+    [MemberData(nameof(PromisedCells))]
+    public void Native_prediction_on_the_2003_xeon_is_within_30_percent_of_L_UP(string benchmark)
+    {
+        var table = PublishedTable.Load(Path.Combine(Catalog.WorkloadsDirectory, "validation", "xen-sosp03-lmbench.csv"));
+        var cell = table.Single(c => c.Benchmark == benchmark && c.Config == "L-UP");
+        var machine = Catalog.LoadMachine("xeon-2400-2003");
+        var config = new ResolvedConfig(machine, Catalog.LoadKernel(machine.DefaultKernel), DesignSpec.Native, 1, 1);
+        var r = ScenarioRunner.Run(config, Lmbench.Find(PublishedTable.WorkloadOf(benchmark)!)!, new WorkloadOptions());
+        var published = cell.ValueUs * machine.FrequencyMhz;
+        var error = (r.CyclesPerIter - published) / published;
+        Assert.True(Math.Abs(error) <= 0.30, $"{benchmark}: predicted {r.CyclesPerIter:F0} cycles, published {published:F0} ({100 * error:F1}%)");
+    }
+
+    [Fact]
+    public void Calibration_is_a_fixed_point_of_the_shipped_profile()
+    {
+        var table = PublishedTable.Load(Path.Combine(Catalog.WorkloadsDirectory, "validation", "xen-sosp03-lmbench.csv"))
+            .Where(c => c.Config == "L-UP").ToList();
+        var machine = Catalog.LoadMachine("xeon-2400-2003");
+        var fit = KernelPathFit.Fit(machine, Catalog.LoadKernel("linux-2.4.21"), table);
+        foreach (var (group, scale) in fit.Scales)
+        {
+            Assert.InRange(scale, 0.98, 1.02);
+        }
+        Assert.True(fit.MedianAbsErrorPct < 20, $"median |error| {fit.MedianAbsErrorPct:F1}%");
+    }
+
+    [Fact]
+    public void Published_table_errors_name_the_file_and_line()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"perfsim-table-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, "table,benchmark,config,value_us\n3,null_call,L-UP,fast\n");
+        try
+        {
+            var e = Assert.Throws<ConfigException>(() => PublishedTable.Load(path));
+            Assert.Contains(e.Errors, x => x.Line == 2 && x.KeyPath == "value_us");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
