@@ -106,6 +106,10 @@ public sealed class LinuxKernel
                 Touch(proc, e.Arg0, e.Arg1, (AccessKind)e.Arg2);
                 break;
             case TraceEventKind.Compute:
+                if (e.Arg1 != 0 && !proc.UsedFpu)
+                {
+                    LazyFpuRestore(proc);
+                }
                 _p.UserCompute(e.Arg0);
                 break;
             default:
@@ -156,6 +160,26 @@ public sealed class LinuxKernel
         _stats.Count(Counter.ContextSwitches);
     }
 
+    /// <summary>
+    /// The first FPU instruction after a switch finds CR0.TS set and traps (#NM); math_state_restore clears TS
+    /// and reloads the task's FPU state. The task then owns the FPU until it is switched away.
+    /// </summary>
+    private void LazyFpuRestore(Process proc)
+    {
+        _p.Enter(EntryKind.DeviceNotAvailable);
+        _p.Clts();
+        _p.FpuRestore();
+        _p.Return(ReturnKind.Iret);
+        proc.UsedFpu = true;
+    }
+
+    /// <summary>spin_lock_irqsave: save the flags and disable interrupts.</summary>
+    private void IrqSave()
+    {
+        _p.SaveFlags();
+        _p.Cli();
+    }
+
     // ---- system calls ----------------------------------------------------------------------
 
     private void SyscallEnter()
@@ -196,7 +220,11 @@ public sealed class LinuxKernel
             case SyscallKind.Stat: _p.KernelPath(KernelPath.SysStat); break;
             case SyscallKind.Open: _p.KernelPath(KernelPath.SysOpen); break;
             case SyscallKind.Close: _p.KernelPath(KernelPath.SysClose); break;
-            case SyscallKind.Kill: _p.KernelPath(KernelPath.SysKill); break;
+            case SyscallKind.Kill:
+                _p.KernelPath(KernelPath.SysKill);
+                IrqSave(); // send_sig_info takes the siglock with interrupts off
+                _p.RestoreFlags();
+                break;
             case SyscallKind.Select:
                 _p.KernelPath(KernelPath.SysSelectBase);
                 _p.KernelPath(KernelPath.SysSelectPerFd, size);
@@ -204,7 +232,11 @@ public sealed class LinuxKernel
             case SyscallKind.Create: _p.KernelPath(KernelPath.SysCreate); break;
             case SyscallKind.Unlink: _p.KernelPath(KernelPath.SysUnlink); break;
             case SyscallKind.PipeRead: _p.KernelPath(KernelPath.PipeRead); break;
-            case SyscallKind.PipeWrite: _p.KernelPath(KernelPath.PipeWrite); break;
+            case SyscallKind.PipeWrite:
+                _p.KernelPath(KernelPath.PipeWrite);
+                IrqSave(); // wake_up_interruptible_sync: the wait-queue lock, then try_to_wake_up's runqueue lock
+                _p.RestoreFlags();
+                break;
             case SyscallKind.Msync: _p.KernelPath(KernelPath.SysMsync); break;
             case SyscallKind.Brk: _p.KernelPath(KernelPath.SysBrk); break;
             default: _p.KernelPath(KernelPath.SysOther); break;
@@ -221,6 +253,8 @@ public sealed class LinuxKernel
         // On the return to user that follows (the kill or the fault): build the frame, then the handler
         // runs and returns through sigreturn.
         _stats.Count(Counter.SignalsDelivered);
+        _p.Cli(); // dequeue_signal under spin_lock_irq(&siglock)
+        _p.Sti();
         // setup_frame saves the FPU state into the frame (save_i387: the process has used the FPU, as
         // lmbench's floating-point timing code has), then writes the sigcontext to the user stack.
         _p.KernelPath(KernelPath.SignalSetupFrame);
@@ -265,6 +299,8 @@ public sealed class LinuxKernel
             StackTopVpn = parent.StackTopVpn,
         };
         _procs.Add(childPid, child);
+        IrqSave(); // wake_up_forked_process: the runqueue lock
+        _p.RestoreFlags();
         SyscallExit();
     }
 
@@ -448,6 +484,8 @@ public sealed class LinuxKernel
         _stats.Count(Counter.Exits);
         _p.KernelPath(KernelPath.ExitBase);
         DropMm(proc.Mm);
+        IrqSave(); // exit_notify: SIGCHLD to the parent and its wake-up under the tasklist and siglock
+        _p.RestoreFlags();
         proc.Exited = true;
         // The task never returns to user; the next switch on this CPU picks another task. The dead mm
         // stays loaded in CR3 until then (it is dropped in finish_task_switch).

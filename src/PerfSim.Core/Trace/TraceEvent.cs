@@ -48,7 +48,8 @@ public readonly record struct TraceEvent(
     public static TraceEvent Touch(int cpu, int pid, long address, long length, AccessKind access) =>
         new(TraceEventKind.Touch, cpu, pid, address, length, (long)access);
 
-    public static TraceEvent Compute(int cpu, int pid, long cycles) => new(TraceEventKind.Compute, cpu, pid, cycles);
+    public static TraceEvent Compute(int cpu, int pid, long cycles, bool usesFpu = false) =>
+        new(TraceEventKind.Compute, cpu, pid, cycles, usesFpu ? 1 : 0);
 
     public static TraceEvent Mark(int cpu, int pid, MarkKind mark) => new(TraceEventKind.Mark, cpu, pid, (long)mark);
 }

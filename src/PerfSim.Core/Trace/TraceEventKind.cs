@@ -29,7 +29,7 @@ public enum TraceEventKind : byte
     SigDeliver = 12,
     /// <summary>User memory references over a range. Arg0 = address, Arg1 = length in bytes, Arg2 = <see cref="AccessKind"/>.</summary>
     Touch = 13,
-    /// <summary>User computation. Arg0 = cycles.</summary>
+    /// <summary>User computation. Arg0 = cycles, Arg1 = 1 if it uses the FPU.</summary>
     Compute = 14,
     /// <summary>A measurement marker. Arg0 = <see cref="MarkKind"/>.</summary>
     Mark = 15,

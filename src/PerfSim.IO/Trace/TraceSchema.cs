@@ -62,7 +62,8 @@ public static class TraceSchema
             Req("len", TraceField.Arg1, TraceValueType.Count, "Length in bytes."),
             Req("access", TraceField.Arg2, TraceValueType.Access, "Kind of reference.")),
         Kind(TraceEventKind.Compute, "compute", "User computation.",
-            Req("cycles", TraceField.Arg0, TraceValueType.Count, "Cycles of computation.")),
+            Req("cycles", TraceField.Arg0, TraceValueType.Count, "Cycles of computation."),
+            Opt("fpu", TraceField.Arg1, TraceValueType.Count, "1 if the computation uses the FPU/SSE registers (the first use after a switch traps with #NM and restores the FPU state lazily); 0 otherwise.")),
         new TraceKindSpec(TraceEventKind.Mark, "mark", "A measurement marker.",
             [CpuKey, MarkPidKey, Req("what", TraceField.Arg0, TraceValueType.Mark, "measure: counters are snapshotted here; iter: one iteration ends.")]),
     ];

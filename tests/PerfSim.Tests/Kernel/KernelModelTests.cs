@@ -1,4 +1,5 @@
 using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
 using PerfSim.Core.Simulation;
 using PerfSim.Core.Stats;
 using PerfSim.Core.Trace;
@@ -229,5 +230,29 @@ public sealed class KernelModelTests
         events.Add(TraceEvent.Fork(0, 1, 2));
         events.Add(TraceEvent.Wait(0, 1, 2));
         Assert.Throws<SimulationException>(() => Run(events));
+    }
+
+    [Fact]
+    public void Lazy_fpu_traps_once_per_time_slice_and_is_saved_on_the_switch_away()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Compute(0, 1, 100, usesFpu: true));
+        events.Add(TraceEvent.Compute(0, 1, 100, usesFpu: true));
+        events.Add(TraceEvent.Compute(0, 2, 100));
+        events.Add(TraceEvent.Compute(0, 1, 100, usesFpu: true));
+        var sim = new Simulator(TestProfiles.Config());
+        var m = sim.Run(new ListTraceSource("fpu", events));
+        // #NM twice for pid 1 (first use, and again after the switch back); no syscalls in between.
+        Assert.Equal(2, m.Measured.Counts[(int)Counter.Traps]);
+        Assert.Equal(2, m.Measured.Counts[(int)Counter.ContextSwitches]);
+        var machine = TestProfiles.Machine();
+        var fpu = 2 * (machine[MachineParam.Clts] + machine[MachineParam.Fxrstor]) + machine[MachineParam.Fxsave]
+            + machine[MachineParam.ReadCr0] + machine[MachineParam.WriteCr0];
+        var entry = 2 * (machine[MachineParam.TrapEntry] + machine[MachineParam.TrapExit]);
+        var switches = 2 * (machine[MachineParam.Store] * 7 + machine[MachineParam.Cli] + machine[MachineParam.Sti]);
+        Assert.Equal(fpu + entry + switches + 400, m.Measured.TotalCycles - m.Measured.Cycles[(int)CostCategory.KernelPath]
+            - m.Measured.Cycles[(int)CostCategory.KernelCodeMiss] - m.Measured.Cycles[(int)CostCategory.TlbFlush]);
     }
 }

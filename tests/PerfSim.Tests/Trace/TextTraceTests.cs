@@ -116,9 +116,9 @@ public sealed class TextTraceTests
     [Fact]
     public void Text_writer_rejects_an_argument_its_kind_has_no_key_for()
     {
-        var error = Assert.Throws<TraceException>(() => WriteText([new TraceEvent(TraceEventKind.Compute, 0, 1, 5, Arg1: 7)]));
+        var error = Assert.Throws<TraceException>(() => WriteText([new TraceEvent(TraceEventKind.Compute, 0, 1, 5, Arg2: 7)]));
 
-        Assert.Equal("Arg1", error.Field);
+        Assert.Equal("Arg2", error.Field);
         Assert.Equal(1, error.Line);
     }
 
