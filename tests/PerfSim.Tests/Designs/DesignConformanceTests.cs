@@ -1,0 +1,56 @@
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Stats;
+using PerfSim.Core.Workloads;
+using PerfSim.IO.Config;
+
+namespace PerfSim.Tests.Designs;
+
+/// <summary>One suite over every design preset shipped in workloads/designs.</summary>
+public sealed class DesignConformanceTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    public static TheoryData<string, string> DesignsAndWorkloads()
+    {
+        var d = new TheoryData<string, string>();
+        foreach (var design in Catalog.DesignNames)
+        {
+            foreach (var w in new[] { "null-call", "fork", "ctx-2p-16k", "page-fault", "mmap", "prot-fault" })
+            {
+                d.Add(design, w);
+            }
+        }
+        return d;
+    }
+
+    private static ResolvedConfig Config(string design, long scale = 1)
+    {
+        var m = Catalog.LoadMachine("p4-672-2006");
+        return new ResolvedConfig(scale == 1 ? m : m.ScaleCycleCosts(scale), Catalog.LoadKernel(m.DefaultKernel), Catalog.LoadDesign(design), 1, 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(DesignsAndWorkloads))]
+    public void Every_category_of_the_main_run_is_non_negative_and_the_run_is_deterministic(string design, string workload)
+    {
+        var w = Lmbench.Find(workload)! with { Baselines = null };
+        var a = ScenarioRunner.Run(Config(design), w, new WorkloadOptions());
+        var b = ScenarioRunner.Run(Config(design), w, new WorkloadOptions());
+        Assert.All(a.CyclesPerIterByCategory, c => Assert.True(c >= 0));
+        Assert.All(a.CountersPerIter, c => Assert.True(c >= 0));
+        Assert.Equal(a.CyclesPerIterByCategory, b.CyclesPerIterByCategory);
+        Assert.Equal(a.CountersPerIter, b.CountersPerIter);
+    }
+
+    [Theory]
+    [MemberData(nameof(DesignsAndWorkloads))]
+    public void Doubling_every_hardware_cost_doubles_everything_but_the_kernel_paths(string design, string workload)
+    {
+        var w = Lmbench.Find(workload)!;
+        var a = ScenarioRunner.Run(Config(design), w, new WorkloadOptions());
+        var b = ScenarioRunner.Run(Config(design, 2), w, new WorkloadOptions());
+        static double Primitives(ScenarioResult r) => r.CyclesPerIter - r.Category(CostCategory.KernelPath) - r.Category(CostCategory.KernelCodeMiss);
+        Assert.Equal(2 * Primitives(a), Primitives(b), 6);
+        Assert.Equal(a.CountersPerIter, b.CountersPerIter);
+    }
+}
