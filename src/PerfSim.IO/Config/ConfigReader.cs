@@ -145,5 +145,24 @@ internal sealed class ConfigReader
         return null;
     }
 
+    /// <summary>Reads the "name" (which must equal <paramref name="expectedName"/> when given) and "description" every data file starts with.</summary>
+    public (string? Name, string? Description) NameAndDescription(Dictionary<string, JsonProperty> top, string? expectedName, bool allowEmptyDescription)
+    {
+        string? name = null, description = null;
+        if (top.TryGetValue("name", out var n))
+        {
+            name = String(n.Value, "name", allowEmpty: false);
+            if (name is not null && expectedName is not null && name != expectedName)
+            {
+                Error(n.Value.Offset, "name", $"'{name}' does not match the file name '{expectedName}'");
+            }
+        }
+        if (top.TryGetValue("description", out var d))
+        {
+            description = String(d.Value, "description", allowEmpty: allowEmptyDescription);
+        }
+        return (name, description);
+    }
+
     public static string Join(string path, string key) => path.Length == 0 ? key : path + "." + key;
 }

@@ -28,18 +28,7 @@ public static class DesignLoader
         bool? hv = null;
         if (top is not null)
         {
-            if (top.TryGetValue("name", out var n))
-            {
-                name = r.String(n.Value, "name", allowEmpty: false);
-                if (name is not null && expectedName is not null && name != expectedName)
-                {
-                    r.Error(n.Value.Offset, "name", $"'{name}' does not match the file name '{expectedName}'");
-                }
-            }
-            if (top.TryGetValue("description", out var d))
-            {
-                description = r.String(d.Value, "description", allowEmpty: false);
-            }
+            (name, description) = r.NameAndDescription(top, expectedName, allowEmptyDescription: false);
             if (top.TryGetValue("hook", out var h))
             {
                 hook = r.Choice(h.Value, "hook", Hooks);

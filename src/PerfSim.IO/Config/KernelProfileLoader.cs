@@ -47,18 +47,7 @@ public static class KernelProfileLoader
         string[] sources = new string[KernelPaths.Count];
         if (top is not null)
         {
-            if (top.TryGetValue("name", out var n))
-            {
-                name = r.String(n.Value, "name", allowEmpty: false);
-                if (name is not null && expectedName is not null && name != expectedName)
-                {
-                    r.Error(n.Value.Offset, "name", $"'{name}' does not match the file name '{expectedName}'");
-                }
-            }
-            if (top.TryGetValue("description", out var d))
-            {
-                description = r.String(d.Value, "description", allowEmpty: true);
-            }
+            (name, description) = r.NameAndDescription(top, expectedName, allowEmptyDescription: true);
             if (top.TryGetValue("paging", out var pg))
             {
                 paging = r.Choice(pg.Value, "paging", PagingNames);

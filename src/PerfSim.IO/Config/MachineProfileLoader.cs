@@ -28,18 +28,7 @@ public static class MachineProfileLoader
         string[] sources = new string[MachineParams.Count];
         if (top is not null)
         {
-            if (top.TryGetValue("name", out var n))
-            {
-                name = r.String(n.Value, "name", allowEmpty: false);
-                if (name is not null && expectedName is not null && name != expectedName)
-                {
-                    r.Error(n.Value.Offset, "name", $"'{name}' does not match the file name '{expectedName}'");
-                }
-            }
-            if (top.TryGetValue("description", out var d))
-            {
-                description = r.String(d.Value, "description", allowEmpty: true);
-            }
+            (name, description) = r.NameAndDescription(top, expectedName, allowEmptyDescription: true);
             if (top.TryGetValue("default_kernel", out var k))
             {
                 defaultKernel = r.String(k.Value, "default_kernel", allowEmpty: false);
