@@ -11,34 +11,45 @@ public sealed class KernelCodeCache
 {
     private readonly long _capacity;
     private readonly long[] _size;
-    private readonly long[] _lastUse;
-    private long _clock;
+    private readonly int[] _mru; // path ids, most recently used first
+    private int _used;
 
     public KernelCodeCache(long capacityInstructions, IReadOnlyList<long> pathSizes)
     {
         _capacity = capacityInstructions;
         _size = pathSizes.ToArray();
-        _lastUse = new long[_size.Length];
+        _mru = new int[_size.Length];
     }
 
     /// <summary>Runs a path; returns the instructions fetched cold (0 when its code was resident).</summary>
     public long Execute(int path)
     {
-        var last = _lastUse[path];
-        _lastUse[path] = ++_clock;
-        var size = _size[path];
-        if (last == 0)
+        // Walk the MRU list from the front, summing the code run since this path's last use. Tight loops
+        // find their path within the first few entries.
+        long distance = 0;
+        var at = -1;
+        for (var i = 0; i < _used; i++)
         {
-            return size;
-        }
-        var distance = size;
-        for (var i = 0; i < _size.Length; i++)
-        {
-            if (_lastUse[i] > last && i != path)
+            if (_mru[i] == path)
             {
-                distance += _size[i];
+                at = i;
+                break;
             }
+            distance += _size[_mru[i]];
         }
-        return Math.Clamp(distance - _capacity, 0, size);
+        var size = _size[path];
+        long cold;
+        if (at < 0)
+        {
+            cold = size;
+            at = _used++;
+        }
+        else
+        {
+            cold = Math.Clamp(distance + size - _capacity, 0, size);
+        }
+        Array.Copy(_mru, 0, _mru, 1, at);
+        _mru[0] = path;
+        return cold;
     }
 }
