@@ -135,7 +135,7 @@ public sealed class AddressSpace
         }
         if ((i > 0 && Vmas[i - 1].End > vma.Start) || (i < Vmas.Count && Vmas[i].Start < vma.End))
         {
-            throw new InvalidOperationException($"mm {Id}: VMA [0x{vma.Start:x},0x{vma.End:x}) overlaps another.");
+            throw new SimulationException($"mapping pages [0x{vma.Start:x},0x{vma.End:x}) overlaps an existing mapping.");
         }
         Vmas.Insert(i, vma);
     }

@@ -82,6 +82,7 @@ public sealed class LinuxKernel
                 Wait(proc, checked((int)e.Arg0));
                 break;
             case TraceEventKind.PageFault:
+                CheckRange(e.Arg0, 1, "fault", aligned: false);
                 Fault(proc, e.Arg0 / PageSize, (AccessKind)e.Arg1, recorded: true);
                 break;
             case TraceEventKind.Mmap:
@@ -364,6 +365,12 @@ public sealed class LinuxKernel
 
     private void Exec(Process proc, long textPages, long dataPages, long bssPages, long argPages)
     {
+        const long maxArgPages = 32; // MAX_ARG_PAGES
+        const long maxImagePages = (0x40000000 - 0x08048000) / PageSize; // below the mmap base
+        if (argPages > maxArgPages || textPages + dataPages + bssPages > maxImagePages)
+        {
+            throw new SimulationException($"exec: image of {textPages}+{dataPages}+{bssPages} pages with {argPages} argument pages is larger than an i386 process image can be (at most {maxImagePages} image pages, {maxArgPages} argument pages).");
+        }
         SyscallEnter();
         _stats.Count(Counter.Execs);
         _p.KernelPath(KernelPath.ExecBase);
@@ -607,11 +614,18 @@ public sealed class LinuxKernel
         SyscallExit();
     }
 
-    private static void CheckRange(long address, long length, string what)
+    /// <summary>User addresses below 2^48 (x86-64's canonical lower half; i386 traces stay below 4 GB).</summary>
+    public const long MaxAddress = 1L << 48;
+
+    /// <summary>The longest range one event may cover (1 TB): longer ones are trace errors, not work.</summary>
+    public const long MaxLength = 1L << 40;
+
+    private static void CheckRange(long address, long length, string what, bool aligned = true)
     {
-        if (address < 0 || length <= 0 || address % PageSize != 0)
+        if (address < 0 || address >= MaxAddress || length <= 0 || length > MaxLength || address + length > MaxAddress
+            || (aligned && address % PageSize != 0))
         {
-            throw new SimulationException($"{what}: bad range addr=0x{address:x} len={length} (page-aligned address and positive length required).");
+            throw new SimulationException($"{what}: bad range addr=0x{address:x} len={length} (a{(aligned ? " page-aligned" : "n")} address below 2^48 and a length of 1 byte to 1 TB required).");
         }
     }
 
@@ -621,6 +635,7 @@ public sealed class LinuxKernel
         {
             return;
         }
+        CheckRange(address, length, "touch", aligned: false);
         var first = address / PageSize;
         var last = (address + length - 1) / PageSize;
         var mm = proc.Mm;
