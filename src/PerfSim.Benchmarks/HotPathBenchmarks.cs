@@ -46,7 +46,7 @@ public class HotPathBenchmarks
         return t;
     }
 
-    [Benchmark(Description = "TLB: 64k lookups, 64-entry fully associative, miss-heavy (256 pages)")]
+    [Benchmark(Description = "TLB lookup, 64-entry fully associative, miss-heavy stream (256 pages)", OperationsPerInvoke = 1 << 16)]
     public int TlbMissHeavy()
     {
         var hits = 0;

@@ -22,6 +22,7 @@ public sealed class NativeDesign : IPlatform
     private readonly long _trapEntry, _trapExit, _sysenter, _sysexit;
     private readonly long _cr3, _cr2, _cr0r, _cr0w, _clts, _invlpg, _lldt, _fxsave, _fxrstor;
     private readonly long _clearPage, _copyPage;
+    private readonly bool _globalKernel;
 
     public NativeDesign(ResolvedConfig config, MachineModel machine)
     {
@@ -55,6 +56,7 @@ public sealed class NativeDesign : IPlatform
         _lldt = p[MachineParam.Lldt];
         _fxsave = p[MachineParam.Fxsave];
         _fxrstor = p[MachineParam.Fxrstor];
+        _globalKernel = config.Kernel.GlobalKernelPages && p[MachineParam.GlobalPages] != 0;
         _clearPage = p[MachineParam.ClearPage];
         _copyPage = p[MachineParam.CopyPage];
     }
@@ -80,7 +82,11 @@ public sealed class NativeDesign : IPlatform
 
     public void UserCompute(long cycles) => Charge(CostCategory.UserCompute, cycles);
 
-    public void UserAccess(AddressSpace mm, long vpn, AccessKind access) => _m.TranslateUser(CurrentCpu, vpn, access);
+    public void UserAccess(AddressSpace mm, long vpn, AccessKind access) =>
+        _m.Translate(CurrentCpu, mm.Id, vpn, access, global: false, nested: false, CostCategory.UserTlbMiss);
+
+    public void KernelAccess(AddressSpace mm, long vpn) =>
+        _m.Translate(CurrentCpu, mm.Id, vpn, AccessKind.Read, _globalKernel, nested: false, CostCategory.KernelTlbMiss);
 
     public void ClearPage(long count = 1)
     {
@@ -177,21 +183,21 @@ public sealed class NativeDesign : IPlatform
     {
         _s.Count(Counter.Cr3Loads);
         Charge(CostCategory.TlbFlush, _cr3);
-        _m.Cpus[CurrentCpu].FlushNonGlobal();
+        _m.SwitchAddressSpace(CurrentCpu, mm.Id);
     }
 
     public void Invlpg(AddressSpace mm, long vpn)
     {
         _s.Count(Counter.Invlpgs);
         Charge(CostCategory.TlbFlush, _invlpg);
-        _m.Cpus[CurrentCpu].Invalidate(vpn);
+        _m.InvalidatePage(CurrentCpu, mm.Id, vpn);
     }
 
     public void FlushTlb(AddressSpace mm)
     {
         _s.Count(Counter.TlbFlushes);
         Charge(CostCategory.TlbFlush, _cr3);
-        _m.Cpus[CurrentCpu].FlushNonGlobal();
+        _m.FlushAddressSpace(CurrentCpu, mm.Id);
     }
 
     public void EnterLazyCpu()

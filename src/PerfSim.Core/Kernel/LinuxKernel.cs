@@ -147,6 +147,7 @@ public sealed class LinuxKernel
             _activeMm[cpu] = next.Mm;
         }
         _p.KernelPath(KernelPath.SwitchTo);
+        TouchKernelStack(next); // switch_to moves onto the next task's kernel stack
         if (prev is not null && prev.UsedFpu)
         {
             _p.FpuSave();
@@ -168,6 +169,7 @@ public sealed class LinuxKernel
     private void LazyFpuRestore(Process proc)
     {
         _p.Enter(EntryKind.DeviceNotAvailable);
+        TouchKernelStack(proc);
         _p.Clts();
         _p.FpuRestore();
         _p.Return(ReturnKind.Iret);
@@ -183,6 +185,12 @@ public sealed class LinuxKernel
 
     // ---- system calls ----------------------------------------------------------------------
 
+    /// <summary>First kernel-space page of the tasks' kernel stacks (8 KB each, indexed by pid).</summary>
+    private const long KernelStackVpnBase = 0xC1000;
+
+    /// <summary>The kernel's first data reference after an entry: the current task's kernel stack.</summary>
+    private void TouchKernelStack(Process proc) => _p.KernelAccess(proc.Mm, KernelStackVpnBase + 2L * (proc.Pid & 0x7FFFF));
+
     private void SyscallEnter()
     {
         if (_profile.SyscallEntry == SyscallEntry.Sysenter)
@@ -193,6 +201,11 @@ public sealed class LinuxKernel
         else
         {
             _p.Enter(EntryKind.SyscallInt80);
+        }
+        var current = _current[_p.CurrentCpu];
+        if (current is not null)
+        {
+            TouchKernelStack(current);
         }
         _stats.Count(Counter.Syscalls);
         _p.KernelPath(KernelPath.SyscallDispatch);
@@ -656,6 +669,7 @@ public sealed class LinuxKernel
     {
         var mm = proc.Mm;
         _p.Enter(EntryKind.PageFault);
+        TouchKernelStack(proc);
         _p.ReadCr2();
         _p.Sti();
         _p.KernelPath(KernelPath.FaultBase);

@@ -31,6 +31,13 @@ public sealed class Cpu
         Stlb?.FlushNonGlobal();
     }
 
+    public void FlushTagged(long asid, int shift)
+    {
+        Dtlb.FlushTagged(asid, shift);
+        Itlb.FlushTagged(asid, shift);
+        Stlb?.FlushTagged(asid, shift);
+    }
+
     public void Invalidate(long vpn)
     {
         Dtlb.Invalidate(vpn);

@@ -9,9 +9,13 @@ namespace PerfSim.Core.Machine;
 /// </summary>
 public sealed class MachineModel
 {
-    private readonly long _walkCost;
+    /// <summary>Address-space ids occupy the tag bits above the 36-bit page number (48-bit addresses).</summary>
+    public const int AsidShift = 36;
+
     private readonly long _stlbHit;
     private readonly int _walkLevels;
+    private readonly bool _tagged;
+    private readonly PageWalker _walker;
 
     public MachineModel(MachineProfile profile, int cpus, int walkLevels, IReadOnlyList<long> kernelPathSizes, RunStats stats)
     {
@@ -23,13 +27,21 @@ public sealed class MachineModel
             Cpus[i] = new Cpu(i, profile, kernelPathSizes);
         }
         _walkLevels = walkLevels;
-        _walkCost = walkLevels * profile[MachineParam.WalkReference];
         _stlbHit = profile[MachineParam.StlbHit];
+        _tagged = profile[MachineParam.TlbAsidTags] != 0;
+        _walker = new PageWalker(profile[MachineParam.WalkReference], profile[MachineParam.WalkCacheHit]);
+        NestedWalkLevels = (int)profile[MachineParam.NestedWalkLevels];
     }
 
     public MachineProfile Profile { get; }
     public RunStats Stats { get; }
     public Cpu[] Cpus { get; }
+
+    /// <summary>Host levels of a nested walk (0 when the CPU has no nested paging).</summary>
+    public int NestedWalkLevels { get; }
+
+    /// <summary>Whether TLB entries are tagged with an address-space id, so switching address spaces flushes nothing.</summary>
+    public bool Tagged => _tagged;
 
     /// <summary>Charges cycles on a CPU to one category.</summary>
     public void Charge(int cpu, CostCategory category, long cycles)
@@ -38,29 +50,72 @@ public sealed class MachineModel
         Stats.Cycles[(int)category] += cycles;
     }
 
-    /// <summary>A user access to a page through the TLBs; a miss costs a second-level hit or a page walk.</summary>
-    public void TranslateUser(int cpu, long vpn, AccessKind access)
+    private long Tag(int asid, long vpn, bool global) => global || !_tagged ? vpn : ((long)asid << AsidShift) | vpn;
+
+    /// <summary>
+    /// One access through the TLBs. A miss costs a second-level hit or a page walk of the kernel's depth,
+    /// nested through the host table when <paramref name="nested"/>; the entry is then cached.
+    /// </summary>
+    public void Translate(int cpu, int asid, long vpn, AccessKind access, bool global, bool nested, CostCategory category)
     {
         var c = Cpus[cpu];
+        var tag = Tag(asid, vpn, global);
         var l1 = access == AccessKind.Execute ? c.Itlb : c.Dtlb;
         Stats.Count(Counter.TlbLookups);
-        if (l1.Lookup(vpn))
+        if (l1.Lookup(tag))
         {
             return;
         }
         Stats.Count(Counter.TlbMisses);
-        if (c.Stlb is not null && c.Stlb.Lookup(vpn))
+        if (category == CostCategory.KernelTlbMiss)
+        {
+            Stats.Count(Counter.KernelTlbMisses);
+        }
+        if (c.Stlb is not null && c.Stlb.Lookup(tag))
         {
             Stats.Count(Counter.StlbHits);
-            Charge(cpu, CostCategory.UserTlbMiss, _stlbHit);
+            Charge(cpu, category, _stlbHit);
         }
         else
         {
-            Stats.Count(Counter.WalkReferences, _walkLevels);
-            Charge(cpu, CostCategory.UserTlbMiss, _walkCost);
-            c.Stlb?.Insert(vpn);
+            var host = nested ? NestedWalkLevels : 0;
+            Stats.Count(Counter.WalkReferences, _walker.EffectiveReferences(_walkLevels, host));
+            Charge(cpu, category, _walker.Cycles(_walkLevels, host));
+            c.Stlb?.Insert(tag, global);
         }
-        l1.Insert(vpn);
+        l1.Insert(tag, global);
+    }
+
+    /// <summary>What a CR3 load does to this CPU's TLBs: untagged, every non-global entry goes.</summary>
+    public void SwitchAddressSpace(int cpu, int asid)
+    {
+        if (!_tagged)
+        {
+            Cpus[cpu].FlushNonGlobal();
+        }
+    }
+
+    /// <summary>A full flush of one address space's entries (a CR3 reload, or a tagged flush).</summary>
+    public void FlushAddressSpace(int cpu, int asid)
+    {
+        if (_tagged)
+        {
+            Cpus[cpu].FlushTagged(asid, AsidShift);
+        }
+        else
+        {
+            Cpus[cpu].FlushNonGlobal();
+        }
+    }
+
+    /// <summary>invlpg: drops one page's entry in the given address space (and a global entry for it).</summary>
+    public void InvalidatePage(int cpu, int asid, long vpn)
+    {
+        Cpus[cpu].Invalidate(Tag(asid, vpn, global: false));
+        if (_tagged)
+        {
+            Cpus[cpu].Invalidate(vpn);
+        }
     }
 
     /// <summary>The latest CPU clock: the run's elapsed time.</summary>

@@ -57,7 +57,10 @@ public enum MachineParam
     StlbWays,
     StlbHit,
     WalkReference,
+    WalkCacheHit,
     GlobalPages,
+    TlbAsidTags,
+    NestedWalkLevels,
     // Kernel code.
     KernelCpi,
     KernelCodeCache,
@@ -123,7 +126,10 @@ public static class MachineParams
         U(MachineParam.StlbWays, "stlb_ways", ParamUnit.Ways, 0, 1 << 16, "Second-level TLB associativity (0 when there is none).");
         C(MachineParam.StlbHit, "stlb_hit", "Extra cycles for an L1 TLB miss that hits the second-level TLB.");
         C(MachineParam.WalkReference, "walk_reference", "One page-walk memory reference (page-table entry mostly cache-resident).");
+        U(MachineParam.WalkCacheHit, "walk_cache_hit", ParamUnit.Permille, 0, 1000, "Share of the non-leaf page-walk references served by paging-structure caches at no cost.");
         U(MachineParam.GlobalPages, "global_pages", ParamUnit.Flag, 0, 1, "1 if the CPU has PGE, so kernel mappings marked global survive CR3 loads.");
+        U(MachineParam.TlbAsidTags, "tlb_asid_tags", ParamUnit.Flag, 0, 1, "1 if TLB entries carry an address-space tag in use (PCID/VPID), so CR3 loads do not flush.");
+        U(MachineParam.NestedWalkLevels, "nested_walk_levels", ParamUnit.Levels, 0, 5, "Levels of the host (EPT/NPT) table walked per guest reference under nested paging; 0 = the CPU has no nested paging.");
         U(MachineParam.KernelCpi, "kernel_cpi", ParamUnit.CyclesPer1000Instructions, 1, 100_000, "Cycles per 1,000 instructions of kernel path code whose code is in the instruction cache (converts kernel path lengths to cycles).");
         U(MachineParam.KernelCodeCache, "kernel_code_cache", ParamUnit.Instructions, 1, 100_000_000, "Kernel instructions the instruction cache (NetBurst: trace cache) holds; paths whose code was evicted since their last run are fetched cold.");
         U(MachineParam.KernelCodeMiss, "kernel_code_miss", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 instructions of a kernel path whose code is fetched cold (from L2 and decoded).");

@@ -21,6 +21,8 @@ public enum ParamUnit
     Instructions,
     /// <summary>A plain count.</summary>
     Count,
+    /// <summary>Parts per thousand.</summary>
+    Permille,
 }
 
 public static class ParamUnitNames
@@ -37,6 +39,7 @@ public static class ParamUnitNames
         ParamUnit.Flag => "flag",
         ParamUnit.Instructions => "instructions",
         ParamUnit.Count => "count",
+        ParamUnit.Permille => "permille",
         _ => throw new ArgumentOutOfRangeException(nameof(unit)),
     };
 }

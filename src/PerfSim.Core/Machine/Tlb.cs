@@ -111,6 +111,18 @@ public sealed class Tlb
 
     public void FlushAll() => Array.Fill(_tags, -1);
 
+    /// <summary>Drops every non-global entry whose tag carries the given address-space id (tag bits above <paramref name="shift"/>).</summary>
+    public void FlushTagged(long asid, int shift)
+    {
+        for (var i = 0; i < _tags.Length; i++)
+        {
+            if (!_global[i] && _tags[i] != -1 && _tags[i] >> shift == asid)
+            {
+                _tags[i] = -1;
+            }
+        }
+    }
+
     /// <summary>Valid entries (for tests and statistics).</summary>
     public int Occupancy()
     {

@@ -18,6 +18,8 @@ public interface IPlatform
     void KernelPath(KernelPath path, long times = 1);
     void UserCompute(long cycles);
     void UserAccess(AddressSpace mm, long vpn, AccessKind access);
+    /// <summary>A kernel data reference to a kernel-space page (the task's kernel stack) while <paramref name="mm"/> is loaded.</summary>
+    void KernelAccess(AddressSpace mm, long vpn);
     void ClearPage(long count = 1);
     void CopyPage(long count = 1);
 

@@ -5,6 +5,7 @@ public enum CostCategory
 {
     UserCompute,
     UserTlbMiss,
+    KernelTlbMiss,
     KernelPath,
     KernelCodeMiss,
     KernelEntryExit,

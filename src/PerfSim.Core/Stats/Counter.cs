@@ -21,6 +21,7 @@ public enum Counter
     Traps,
     TlbLookups,
     TlbMisses,
+    KernelTlbMisses,
     StlbHits,
     WalkReferences,
     PageClears,

@@ -18,6 +18,7 @@ public static class Metrics
         void C(CostCategory c, string name, string d) => m[(int)c] = new MetricInfo(name, "cycles", d);
         C(CostCategory.UserCompute, "user_compute", "User-mode computation the trace states.");
         C(CostCategory.UserTlbMiss, "user_tlb_miss", "TLB misses on user accesses: second-level TLB hits and page walks.");
+        C(CostCategory.KernelTlbMiss, "kernel_tlb_miss", "TLB misses on the kernel's own data references (kernel stacks): page walks, or second-level TLB hits.");
         C(CostCategory.KernelPath, "kernel_path", "Kernel software work between privileged operations (named path lengths × kernel CPI).");
         C(CostCategory.KernelCodeMiss, "kernel_code_miss", "Fetching kernel path code that the instruction cache no longer held.");
         C(CostCategory.KernelEntryExit, "kernel_entry_exit", "Exception, interrupt and system-call entry to and return from the kernel.");
@@ -51,6 +52,7 @@ public static class Metrics
         C(Counter.Traps, "traps", "Exceptions and software interrupts entering the kernel (page faults, int 0x80, sysenter).");
         C(Counter.TlbLookups, "tlb_lookups", "User data-TLB lookups.");
         C(Counter.TlbMisses, "tlb_misses", "User accesses that missed the first-level TLB.");
+        C(Counter.KernelTlbMisses, "kernel_tlb_misses", "Kernel data references that missed the first-level TLB (included in tlb_misses).");
         C(Counter.StlbHits, "stlb_hits", "First-level misses that hit the second-level TLB.");
         C(Counter.WalkReferences, "walk_references", "Page-table entries read by page walks.");
         C(Counter.PageClears, "page_clears", "Pages zeroed.");

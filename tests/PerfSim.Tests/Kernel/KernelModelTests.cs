@@ -163,8 +163,10 @@ public sealed class KernelModelTests
         var m = new Simulator(TestProfiles.Config()).Run(new ListTraceSource("switch", events));
         Assert.Equal(1, m.Measured.Counts[(int)Counter.ContextSwitches]);
         Assert.Equal(1, m.Measured.Counts[(int)Counter.Cr3Loads]);
-        Assert.Equal(4, m.Measured.Counts[(int)Counter.TlbMisses]); // refill once, then hits
-        Assert.Equal(8, m.Measured.Counts[(int)Counter.TlbLookups]);
+        // User pages refill once, then hit; the switch also reads the next task's kernel stack (global: a hit).
+        Assert.Equal(4, m.Measured.Counts[(int)Counter.TlbMisses] - m.Measured.Counts[(int)Counter.KernelTlbMisses]);
+        Assert.Equal(0, m.Measured.Counts[(int)Counter.KernelTlbMisses]);
+        Assert.Equal(8 + 1, m.Measured.Counts[(int)Counter.TlbLookups]);
     }
 
     [Fact]
@@ -253,6 +255,44 @@ public sealed class KernelModelTests
         var entry = 2 * (machine[MachineParam.TrapEntry] + machine[MachineParam.TrapExit]);
         var switches = 2 * (machine[MachineParam.Store] * 7 + machine[MachineParam.Cli] + machine[MachineParam.Sti]);
         Assert.Equal(fpu + entry + switches + 400, m.Measured.TotalCycles - m.Measured.Cycles[(int)CostCategory.KernelPath]
-            - m.Measured.Cycles[(int)CostCategory.KernelCodeMiss] - m.Measured.Cycles[(int)CostCategory.TlbFlush]);
+            - m.Measured.Cycles[(int)CostCategory.KernelCodeMiss] - m.Measured.Cycles[(int)CostCategory.TlbFlush]
+            - m.Measured.Cycles[(int)CostCategory.KernelTlbMiss]);
+    }
+
+    [Fact]
+    public void With_tagged_tlbs_a_switch_back_finds_the_previous_entries()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
+        events.Add(TraceEvent.Touch(0, 2, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
+        var tagged = TestProfiles.Machine().With(MachineParam.TlbAsidTags, 1, "test");
+        var m = new Simulator(TestProfiles.Config(machine: tagged)).Run(new ListTraceSource("tagged", events));
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.Cr3Loads]);
+        Assert.Equal(0, m.Measured.Counts[(int)Counter.TlbMisses]);
+    }
+
+    [Fact]
+    public void Kernel_pages_that_are_not_global_miss_after_every_address_space_switch()
+    {
+        var events = StartedProcess();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        for (var i = 0; i < 10; i++)
+        {
+            events.Add(TraceEvent.Syscall(0, 1 + (i % 2), SyscallKind.Null));
+        }
+        var global = new Simulator(TestProfiles.Config()).Run(new ListTraceSource("g", events));
+        var kernel = TestProfiles.Kernel();
+        var notGlobal = new KernelProfile(kernel.Name, kernel.Description, kernel.Paging, kernel.SyscallEntry, kernel.ForkCopiesFilePtes,
+            kernel.ForkWriteProtectsReadOnlyPtes, globalKernelPages: false,
+            Enumerable.Range(0, KernelPaths.Count).Select(i => kernel[(KernelPath)i]).ToArray(), Enumerable.Repeat("t", KernelPaths.Count).ToArray());
+        var local = new Simulator(TestProfiles.Config(kernel: notGlobal)).Run(new ListTraceSource("l", events));
+        Assert.Equal(1, global.Measured.Counts[(int)Counter.KernelTlbMisses]); // the child's stack, on its first run
+        // Every one of the 10 switches flushes the kernel stacks too, so the switch-in reference misses each time.
+        Assert.Equal(10, local.Measured.Counts[(int)Counter.KernelTlbMisses]);
+        Assert.True(local.Measured.Cycles[(int)CostCategory.KernelTlbMiss] > 0);
     }
 }

@@ -23,6 +23,9 @@ public static class TestProfiles
         v[(int)MachineParam.StlbEntries] = 0;
         v[(int)MachineParam.StlbWays] = 0;
         v[(int)MachineParam.GlobalPages] = 1;
+        v[(int)MachineParam.TlbAsidTags] = 0;
+        v[(int)MachineParam.WalkCacheHit] = 0;
+        v[(int)MachineParam.NestedWalkLevels] = 4;
         v[(int)MachineParam.KernelCpi] = 1000;
         v[(int)MachineParam.KernelCodeCache] = 5000;
         v[(int)MachineParam.KernelCodeMiss] = 500;
