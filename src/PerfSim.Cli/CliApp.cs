@@ -77,6 +77,10 @@ public static class CliApp
             var plan = RunPlan.Resolve(catalog, p.GetValue(workloads)!, p.GetValue(designs)!, p.GetValue(machine), p.GetValue(kernel),
                 p.GetValue(cpus), p.GetValue(seed), p.GetValue(sets)!);
             stderr.WriteLine($"perfsim {Version}: {plan.Workloads.Count} workload(s) x {plan.Designs.Count} design(s) on {plan.Machine.Name}, kernel {plan.Kernel.Name}, {plan.Cpus} CPU(s), seed {plan.Seed}");
+            foreach (var s in plan.Skipped)
+            {
+                stderr.WriteLine($"  skipping {s}");
+            }
             var results = ScenarioExecutor.RunWorkloads(plan, stderr);
             return Finish(plan, results, p.GetValue(outDir), args, stdout);
         });

@@ -19,6 +19,9 @@ public sealed record RunPlan(
 {
     public ResolvedConfig ConfigFor(DesignSpec design) => new(Machine, Kernel, design, Cpus, Seed);
 
+    /// <summary>Designs left out of 'all' because the machine cannot run them, with the reason.</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
     public static RunPlan Resolve(ConfigCatalog catalog, string? workloads, string designs, string? machine, string? kernel, int cpus, ulong seed, IReadOnlyList<string> sets)
     {
         var overrides = Overrides.Parse(sets);
@@ -35,7 +38,22 @@ public sealed record RunPlan(
         var ds = designNames.Select(catalog.LoadDesign).ToList();
         var m = overrides.Apply(catalog.LoadMachine(machine ?? DefaultMachine));
         var k = overrides.Apply(catalog.LoadKernel(kernel ?? m.DefaultKernel));
-        return new RunPlan(wl, ds, m, k, cpus, seed, overrides);
+        var skipped = new List<string>();
+        if (designs.Trim() == "all")
+        {
+            // 'all' means every design this machine can run.
+            foreach (var d in ds.Where(d => ResolvedConfig.Problems(m, d).Count > 0).ToList())
+            {
+                skipped.Add($"{d.Name}: {string.Join("; ", ResolvedConfig.Problems(m, d))}");
+                ds.Remove(d);
+            }
+        }
+        var problems = ds.SelectMany(d => ResolvedConfig.Problems(m, d)).ToList();
+        if (problems.Count > 0)
+        {
+            throw new UsageException(string.Join(Environment.NewLine, problems));
+        }
+        return new RunPlan(wl, ds, m, k, cpus, seed, overrides) { Skipped = skipped };
     }
 
     public const string DefaultMachine = "xeon-2400-2003";

@@ -7,36 +7,91 @@ public enum HookMechanism
     Inline,
 }
 
-/// <summary>How page tables are managed.</summary>
+/// <summary>Who owns the page tables the hardware walks, and how the guest's updates reach them.</summary>
 public enum PageTableMode
 {
     /// <summary>The kernel's tables are the hardware's; PTE writes are stores.</summary>
     Native,
+    /// <summary>Xen's direct, validated page tables: pinned tables are read-only to the guest and updated by hypercall.</summary>
+    Direct,
+    /// <summary>Nested paging (EPT/NPT): guest tables are plain memory; every TLB miss is a two-dimensional walk.</summary>
+    Nested,
 }
 
-/// <summary>When PTE updates take effect.</summary>
+/// <summary>When PTE updates that involve the hypervisor take effect.</summary>
 public enum PtePolicy
 {
+    /// <summary>Each update is its own hypervisor operation.</summary>
     Immediate,
+    /// <summary>Updates queue (up to the batch size) and are applied together at a flush point.</summary>
+    Batched,
+}
+
+/// <summary>What a batched design does when the kernel reads a PTE whose update is still queued.</summary>
+public enum HazardMode
+{
+    /// <summary>Flush the queue first (correct; the flush is charged and counted).</summary>
+    FlushOnHazard,
+    /// <summary>Do not flush; count the hazard and the kernel path where it happened.</summary>
+    Audit,
+}
+
+/// <summary>When a direct-paging guest pins an address space's page tables (validating them).</summary>
+public enum PinPolicy
+{
+    /// <summary>Xen 2.0 XenLinux: every page-table page pinned when allocated, unpinned when freed.</summary>
+    Eager,
+    /// <summary>Xen 3.0 XenLinux: pinned at the first switch to the mm, unpinned before its teardown.</summary>
+    LatePin,
+    /// <summary>pv_ops Xen (2.6.23): pinned at fork (dup_mmap) and exec (activate_mm), unpinned at exit_mmap.</summary>
+    AtFork,
 }
 
 /// <summary>
-/// A design as data: a composition of mechanisms, loaded from <c>workloads/designs/NAME.json</c>.
-/// The foundation knows only the native mechanisms; virtualized ones arrive with the designs work.
+/// A design as data: a composition of mechanisms, loaded from <c>workloads/designs/NAME.json</c>. Every
+/// mechanism key is optional and defaults to the native choice.
 /// </summary>
-public sealed record DesignSpec(
-    string Name,
-    string Description,
-    HookMechanism Hook,
-    PageTableMode PageTables,
-    PtePolicy PteUpdates,
-    bool Hypervisor)
+public sealed record DesignSpec
 {
-    public static readonly DesignSpec Native = new(
-        "native",
-        "Bare metal: privileged instructions inline, hardware page tables, immediate PTE stores, no hypervisor.",
-        HookMechanism.Inline,
-        PageTableMode.Native,
-        PtePolicy.Immediate,
-        Hypervisor: false);
+    public required string Name { get; init; }
+    public required string Description { get; init; }
+    public HookMechanism Hook { get; init; } = HookMechanism.Inline;
+    public PageTableMode PageTables { get; init; } = PageTableMode.Native;
+    public PtePolicy PteUpdates { get; init; } = PtePolicy.Immediate;
+
+    /// <summary>Queue capacity of a batched policy (Xen 1.0/2.0: 128; pv_ops multicall: 32).</summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>Batch every hypervisor PTE update (Xen 1.0's queue), not only those inside lazy MMU mode (pv_ops).</summary>
+    public bool BatchOutsideLazyMode { get; init; }
+
+    public HazardMode Hazards { get; init; } = HazardMode.FlushOnHazard;
+    public PinPolicy Pinning { get; init; } = PinPolicy.LatePin;
+
+    /// <summary>A hypervisor sits below the guest kernel.</summary>
+    public bool Hypervisor { get; init; }
+
+    /// <summary>The guest may mark its kernel mappings global (Xen's 32-bit PV guests could not).</summary>
+    public bool GuestGlobalPages { get; init; } = true;
+
+    public static readonly DesignSpec Native = new()
+    {
+        Name = "native",
+        Description = "Bare metal: privileged instructions inline, hardware page tables, immediate PTE stores, no hypervisor.",
+    };
+
+    /// <summary>Problems with the combination itself (independent of the machine), empty when it is valid.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (PageTables != PageTableMode.Native && !Hypervisor)
+        {
+            p.Add($"page_table_mode '{PageTables}' needs a hypervisor (hypervisor: present)");
+        }
+        if (PteUpdates == PtePolicy.Batched && (BatchSize < 1 || BatchSize > 4096))
+        {
+            p.Add($"batch_size {BatchSize} must be 1..4096 for a batched policy");
+        }
+        return p;
+    }
 }

@@ -303,6 +303,7 @@ public sealed class LinuxKernel
             _p.ClearPage(); // pgd_alloc: a fresh page directory
             _p.AllocPgd(mm);
             CopyMm(parent.Mm, mm);
+            _p.ForkedMm(mm);
             _p.FlushTlb(parent.Mm); // flush_tlb_mm(oldmm): the parent's PTEs were write-protected
         }
         var child = new Process(childPid, mm)
@@ -347,6 +348,7 @@ public sealed class LinuxKernel
                     {
                         continue;
                     }
+                    _p.ReadPte(src, vpn, KernelPath.ForkPerPte);
                     if (!dst.HasTable(t))
                     {
                         NewPageTable(dst, t);
@@ -357,6 +359,7 @@ public sealed class LinuxKernel
                         pte &= ~Pte.Writable;
                         src.SetPte(vpn, pte);
                         _p.UpdatePte(src, vpn, PteUpdateKind.WriteProtect);
+                        _p.ReadPte(src, vpn, KernelPath.ForkPerPte); // copy_one_pte re-reads the entry it just protected
                     }
                     _frames.Get(Pte.FrameOf(pte));
                     dst.SetPte(vpn, pte);
@@ -394,6 +397,7 @@ public sealed class LinuxKernel
         _p.KernelPath(KernelPath.ExecPerArgPage, argPages);
         proc.Mm = mm;
         var cpu = _p.CurrentCpu;
+        _p.ActivateMm(mm);
         _p.LoadCr3(mm); // activate_mm
         _activeMm[cpu] = mm;
         DropMm(old);
@@ -455,6 +459,7 @@ public sealed class LinuxKernel
         {
             return;
         }
+        _p.ExitMmap(mm);
         _p.EnterLazyMmu();
         foreach (var vma in mm.Vmas)
         {
@@ -490,6 +495,7 @@ public sealed class LinuxKernel
                 {
                     continue;
                 }
+                _p.ReadPte(mm, vpn, fullMm ? KernelPath.ExitPerPte : KernelPath.UnmapPerPte); // ptep_get_and_clear returns the old entry
                 mm.SetPte(vpn, 0);
                 _p.ClearPte(mm, vpn, fullMm);
                 _p.KernelPath(fullMm ? KernelPath.ExitPerPte : KernelPath.UnmapPerPte);
@@ -611,6 +617,7 @@ public sealed class LinuxKernel
                 {
                     continue;
                 }
+                _p.ReadPte(mm, vpn, KernelPath.MprotectPerPte); // ptep_get_and_clear
                 // Private mappings never get writable PTEs from mprotect: the next write takes a COW fault.
                 var writable = v.PtesWritable;
                 var np = writable ? pte | Pte.Writable : pte & ~Pte.Writable;
@@ -689,6 +696,7 @@ public sealed class LinuxKernel
         }
         EnsureTable(mm, vpn);
         var pte = mm.GetPte(vpn);
+        _p.ReadPte(mm, vpn, KernelPath.FaultBase);
         if (!Pte.IsPresent(pte))
         {
             if (vma.IsFile)

@@ -61,6 +61,13 @@ public enum MachineParam
     GlobalPages,
     TlbAsidTags,
     NestedWalkLevels,
+    // Hypervisor.
+    Hypercall,
+    MulticallEntry,
+    ValidateEntry,
+    PinPresentEntry,
+    PinEmptyEntry,
+    FaultBounce,
     // Kernel code.
     KernelCpi,
     KernelCodeCache,
@@ -130,6 +137,12 @@ public static class MachineParams
         U(MachineParam.GlobalPages, "global_pages", ParamUnit.Flag, 0, 1, "1 if the CPU has PGE, so kernel mappings marked global survive CR3 loads.");
         U(MachineParam.TlbAsidTags, "tlb_asid_tags", ParamUnit.Flag, 0, 1, "1 if TLB entries carry an address-space tag in use (PCID/VPID), so CR3 loads do not flush.");
         U(MachineParam.NestedWalkLevels, "nested_walk_levels", ParamUnit.Levels, 0, 5, "Levels of the host (EPT/NPT) table walked per guest reference under nested paging; 0 = the CPU has no nested paging.");
+        C(MachineParam.Hypercall, "hypercall", "A hypercall's round trip (trap into the hypervisor, dispatch, return), excluding the work it does.");
+        C(MachineParam.MulticallEntry, "multicall_entry", "The hypervisor's per-entry overhead of a multicall or batched update.");
+        C(MachineParam.ValidateEntry, "validate_entry", "Validating one page-table entry written through the hypervisor (type and reference checks).");
+        C(MachineParam.PinPresentEntry, "pin_present_entry", "Validating one present entry while pinning a page-table page.");
+        C(MachineParam.PinEmptyEntry, "pin_empty_entry", "Checking one empty entry while pinning a page-table page.");
+        C(MachineParam.FaultBounce, "fault_bounce", "Extra cost of a guest page fault taken by the hypervisor and bounced to the guest kernel.");
         U(MachineParam.KernelCpi, "kernel_cpi", ParamUnit.CyclesPer1000Instructions, 1, 100_000, "Cycles per 1,000 instructions of kernel path code whose code is in the instruction cache (converts kernel path lengths to cycles).");
         U(MachineParam.KernelCodeCache, "kernel_code_cache", ParamUnit.Instructions, 1, 100_000_000, "Kernel instructions the instruction cache (NetBurst: trace cache) holds; paths whose code was evicted since their last run are fetched cold.");
         U(MachineParam.KernelCodeMiss, "kernel_code_miss", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 instructions of a kernel path whose code is fetched cold (from L2 and decoded).");

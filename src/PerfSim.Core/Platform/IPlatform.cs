@@ -46,6 +46,18 @@ public interface IPlatform
     void EnterLazyMmu();
     void LeaveLazyMmu();
 
+    /// <summary>The kernel reads a PTE (to copy, clear or test it); <paramref name="site"/> is the path doing so.</summary>
+    void ReadPte(AddressSpace mm, long vpn, KernelPath site);
+
+    /// <summary>dup_mmap finished copying the parent's mappings into <paramref name="child"/>.</summary>
+    void ForkedMm(AddressSpace child);
+
+    /// <summary>exec is about to switch to its new address space (activate_mm).</summary>
+    void ActivateMm(AddressSpace mm);
+
+    /// <summary>The last user of an address space begins tearing it down (arch_exit_mmap).</summary>
+    void ExitMmap(AddressSpace mm);
+
     // TLB and address-space switch.
     void LoadCr3(AddressSpace mm);
     void Invlpg(AddressSpace mm, long vpn);

@@ -18,6 +18,11 @@ public sealed class ResolvedConfig
         {
             throw new ArgumentOutOfRangeException(nameof(cpus), cpus, "CPU count must be 1..256.");
         }
+        var problems = Problems(machine, design);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems));
+        }
         Machine = machine;
         Kernel = kernel;
         Design = design;
@@ -43,6 +48,17 @@ public sealed class ResolvedConfig
     /// <summary>Cycles of one execution of a kernel path on this machine, its code in the instruction cache.</summary>
     public long CyclesOf(KernelPath p) => _pathCycles[(int)p];
 
+
+    /// <summary>Why a design cannot run on a machine (empty when it can).</summary>
+    public static IReadOnlyList<string> Problems(MachineProfile machine, DesignSpec design)
+    {
+        var p = design.Problems().ToList();
+        if (design.PageTables == PageTableMode.Nested && machine[MachineParam.NestedWalkLevels] == 0)
+        {
+            p.Add($"design '{design.Name}' uses nested paging, which machine '{machine.Name}' does not have (nested_walk_levels = 0)");
+        }
+        return p;
+    }
 
     /// <summary>instructions × (cycles per 1,000 instructions) / 1,000, rounded half up.</summary>
     public static long PathCycles(long instructions, long cpiPer1000) => (instructions * cpiPer1000 + 500) / 1000;

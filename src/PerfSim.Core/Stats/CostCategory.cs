@@ -14,4 +14,7 @@ public enum CostCategory
     TlbFlush,
     CpuState,
     PageCopy,
+    Hypercall,
+    PageTableValidation,
+    FaultDelivery,
 }

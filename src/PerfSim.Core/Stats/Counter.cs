@@ -34,4 +34,11 @@ public enum Counter
     InterruptFlagOps,
     LockedOps,
     KernelCodeMisses,
+    Hypercalls,
+    Validations,
+    PinOps,
+    BatchFlushes,
+    BatchedUpdates,
+    PteHazards,
+    HazardFlushes,
 }

@@ -27,6 +27,9 @@ public static class Metrics
         C(CostCategory.TlbFlush, "tlb_flush", "CR3 loads, invlpg and full TLB flushes (the misses they cause are user_tlb_miss).");
         C(CostCategory.CpuState, "cpu_state", "Other privileged CPU state: esp0, TLS and LDT descriptors, CR0/TS, FPU save and restore, MSRs, CR2 reads.");
         C(CostCategory.PageCopy, "page_copy", "Clearing and copying whole pages.");
+        C(CostCategory.Hypercall, "hypercall", "Hypercall round trips (and per-entry multicall handling), besides the validation they do.");
+        C(CostCategory.PageTableValidation, "pt_validation", "The hypervisor validating page-table entries: single updates, batches and pinning whole tables.");
+        C(CostCategory.FaultDelivery, "fault_delivery", "Extra cost of delivering a guest page fault through the hypervisor.");
         return Check(m);
     }
 
@@ -65,6 +68,13 @@ public static class Metrics
         C(Counter.InterruptFlagOps, "interrupt_flag_ops", "cli/sti/pushf/popf operations.");
         C(Counter.LockedOps, "locked_ops", "Locked read-modify-write operations on page-table entries.");
         C(Counter.KernelCodeMisses, "kernel_code_misses", "Kernel paths whose code was fetched cold.");
+        C(Counter.Hypercalls, "hypercalls", "Hypercalls made (a batch or multicall counts once).");
+        C(Counter.Validations, "validations", "Page-table entries the hypervisor validated (updates and pinning).");
+        C(Counter.PinOps, "pin_ops", "Page-table pins and unpins.");
+        C(Counter.BatchFlushes, "batch_flushes", "Flushes of a queue of batched PTE updates.");
+        C(Counter.BatchedUpdates, "batched_updates", "PTE updates that went through a batch queue.");
+        C(Counter.PteHazards, "pte_hazards", "Kernel reads of a PTE whose update was still queued and was not flushed first (audit mode): the kernel saw a stale entry.");
+        C(Counter.HazardFlushes, "hazard_flushes", "Reads of a PTE whose update was still queued, resolved by flushing the queue first (flush-on-hazard mode).");
         return Check(m);
     }
 

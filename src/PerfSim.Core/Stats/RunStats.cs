@@ -9,6 +9,9 @@ public sealed class RunStats
     public long[] Cycles { get; } = new long[Metrics.CategoryCount];
     public long[] Counts { get; } = new long[Metrics.CounterCount];
 
+    /// <summary>Read-after-write hazards by the kernel path that read the PTE, indexed by <see cref="Kernel.KernelPath"/>.</summary>
+    public long[] HazardsBySite { get; } = new long[Kernel.KernelPaths.Count];
+
     public long TotalCycles
     {
         get
@@ -24,7 +27,7 @@ public sealed class RunStats
 
     public void Count(Counter c, long n = 1) => Counts[(int)c] += n;
 
-    public StatsSnapshot Snapshot() => new((long[])Cycles.Clone(), (long[])Counts.Clone());
+    public StatsSnapshot Snapshot() => new((long[])Cycles.Clone(), (long[])Counts.Clone(), (long[])HazardsBySite.Clone());
 
     /// <summary>What was added since a snapshot.</summary>
     public StatsSnapshot Since(StatsSnapshot start)
@@ -39,14 +42,19 @@ public sealed class RunStats
         {
             co[i] = Counts[i] - start.Counts[i];
         }
-        return new StatsSnapshot(cy, co);
+        var hz = new long[HazardsBySite.Length];
+        for (var i = 0; i < hz.Length; i++)
+        {
+            hz[i] = HazardsBySite[i] - start.HazardsBySite[i];
+        }
+        return new StatsSnapshot(cy, co, hz);
     }
 }
 
 /// <summary>Frozen copy of the run counters.</summary>
-public sealed record StatsSnapshot(long[] Cycles, long[] Counts)
+public sealed record StatsSnapshot(long[] Cycles, long[] Counts, long[] HazardsBySite)
 {
-    public static StatsSnapshot Empty => new(new long[Metrics.CategoryCount], new long[Metrics.CounterCount]);
+    public static StatsSnapshot Empty => new(new long[Metrics.CategoryCount], new long[Metrics.CounterCount], new long[Kernel.KernelPaths.Count]);
 
     public long TotalCycles => Cycles.Sum();
 }

@@ -2,15 +2,28 @@ using PerfSim.Core.Designs;
 
 namespace PerfSim.IO.Config;
 
-/// <summary>Loads a design (<c>workloads/designs/&lt;name&gt;.json</c>): a composition of named mechanisms, strictly parsed.</summary>
+/// <summary>
+/// Loads a design (<c>workloads/designs/&lt;name&gt;.json</c>): a composition of named mechanisms, strictly parsed.
+/// Only <c>name</c> and <c>description</c> are required; every mechanism defaults to the native choice.
+/// </summary>
 public static class DesignLoader
 {
-    private static readonly string[] TopKeys = ["name", "description", "hook", "page_table_mode", "pte_policy", "hypervisor"];
+    private static readonly string[] Required = ["name", "description"];
+
+    private static readonly string[] TopKeys =
+    [
+        "name", "description", "hook", "page_table_mode", "pte_policy", "batch_size", "batch_outside_lazy_mode",
+        "hazard_mode", "pinning", "hypervisor", "guest_global_pages",
+    ];
 
     private static readonly (string, HookMechanism)[] Hooks = [("inline", HookMechanism.Inline)];
-    private static readonly (string, PageTableMode)[] Modes = [("native", PageTableMode.Native)];
-    private static readonly (string, PtePolicy)[] Policies = [("immediate", PtePolicy.Immediate)];
-    private static readonly (string, bool)[] Hypervisors = [("none", false)];
+    private static readonly (string, PageTableMode)[] Modes =
+        [("native", PageTableMode.Native), ("direct", PageTableMode.Direct), ("nested", PageTableMode.Nested)];
+    private static readonly (string, PtePolicy)[] Policies = [("immediate", PtePolicy.Immediate), ("batched", PtePolicy.Batched)];
+    private static readonly (string, HazardMode)[] HazardModes = [("flush-on-hazard", HazardMode.FlushOnHazard), ("audit", HazardMode.Audit)];
+    private static readonly (string, PinPolicy)[] PinPolicies =
+        [("eager", PinPolicy.Eager), ("late-pin", PinPolicy.LatePin), ("at-fork", PinPolicy.AtFork)];
+    private static readonly (string, bool)[] Hypervisors = [("none", false), ("present", true)];
 
     public static DesignSpec Load(string path) =>
         Parse(ConfigFile.ReadUtf8(path), path, Path.GetFileNameWithoutExtension(path));
@@ -20,33 +33,29 @@ public static class DesignLoader
         var r = new ConfigReader(file, ConfigFile.StripBom(utf8));
         var root = r.Parse();
         r.ThrowIfErrors();
-        var top = r.Object(root!, "", TopKeys, TopKeys);
-        string? name = null, description = null;
-        HookMechanism? hook = null;
-        PageTableMode? mode = null;
-        PtePolicy? policy = null;
-        bool? hv = null;
-        if (top is not null)
+        var top = r.Object(root!, "", TopKeys, Required);
+        r.ThrowIfErrors();
+        var (name, description) = r.NameAndDescription(top!, expectedName, allowEmptyDescription: false);
+        var spec = new DesignSpec { Name = name ?? "", Description = description ?? "" };
+        T? Get<T>(string key, Func<JsonNode, string, T?> read) where T : struct =>
+            top!.TryGetValue(key, out var v) ? read(v.Value, key) : null;
+        spec = spec with
         {
-            (name, description) = r.NameAndDescription(top, expectedName, allowEmptyDescription: false);
-            if (top.TryGetValue("hook", out var h))
-            {
-                hook = r.Choice(h.Value, "hook", Hooks);
-            }
-            if (top.TryGetValue("page_table_mode", out var m))
-            {
-                mode = r.Choice(m.Value, "page_table_mode", Modes);
-            }
-            if (top.TryGetValue("pte_policy", out var p))
-            {
-                policy = r.Choice(p.Value, "pte_policy", Policies);
-            }
-            if (top.TryGetValue("hypervisor", out var x))
-            {
-                hv = r.Choice(x.Value, "hypervisor", Hypervisors);
-            }
+            Hook = Get("hook", (n, k) => r.Choice(n, k, Hooks)) ?? spec.Hook,
+            PageTables = Get("page_table_mode", (n, k) => r.Choice(n, k, Modes)) ?? spec.PageTables,
+            PteUpdates = Get("pte_policy", (n, k) => r.Choice(n, k, Policies)) ?? spec.PteUpdates,
+            BatchSize = (int)(Get("batch_size", (n, k) => r.Integer(n, k, 1, 4096)) ?? spec.BatchSize),
+            BatchOutsideLazyMode = Get("batch_outside_lazy_mode", (n, k) => r.Bool(n, k)) ?? spec.BatchOutsideLazyMode,
+            Hazards = Get("hazard_mode", (n, k) => r.Choice(n, k, HazardModes)) ?? spec.Hazards,
+            Pinning = Get("pinning", (n, k) => r.Choice(n, k, PinPolicies)) ?? spec.Pinning,
+            Hypervisor = Get("hypervisor", (n, k) => r.Choice(n, k, Hypervisors)) ?? spec.Hypervisor,
+            GuestGlobalPages = Get("guest_global_pages", (n, k) => r.Bool(n, k)) ?? spec.GuestGlobalPages,
+        };
+        foreach (var problem in spec.Problems())
+        {
+            r.Error(root!.Offset, "", problem);
         }
         r.ThrowIfErrors();
-        return new DesignSpec(name!, description!, hook!.Value, mode!.Value, policy!.Value, hv!.Value);
+        return spec;
     }
 }

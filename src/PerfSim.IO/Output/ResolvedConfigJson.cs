@@ -71,7 +71,12 @@ public static class ResolvedConfigJson
                 w.WriteString("hook", d.Hook.ToString());
                 w.WriteString("page_table_mode", d.PageTables.ToString());
                 w.WriteString("pte_policy", d.PteUpdates.ToString());
+                w.WriteNumber("batch_size", d.BatchSize);
+                w.WriteBoolean("batch_outside_lazy_mode", d.BatchOutsideLazyMode);
+                w.WriteString("hazard_mode", d.Hazards.ToString());
+                w.WriteString("pinning", d.Pinning.ToString());
                 w.WriteBoolean("hypervisor", d.Hypervisor);
+                w.WriteBoolean("guest_global_pages", d.GuestGlobalPages);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

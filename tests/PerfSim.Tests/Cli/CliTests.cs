@@ -22,7 +22,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Run_writes_every_output_file_and_prints_a_table()
     {
-        var (code, stdout, _) = Run("run", "--workloads", "null-call,fork", "--out", _dir);
+        var (code, stdout, _) = Run("run", "--workloads", "null-call,fork", "--designs", "native", "--out", _dir);
         Assert.Equal(0, code);
         foreach (var f in new[] { "results.csv", "breakdown.csv", "counters.csv", "results.md", "resolved-config.json" })
         {
