@@ -18,6 +18,9 @@ public sealed record ScenarioResult(
     IReadOnlyList<double> CyclesPerIterByCategory,
     IReadOnlyList<double> CountersPerIter)
 {
+    /// <summary>Reads of still-queued PTEs per iteration by the kernel path that read them, indexed by <see cref="Kernel.KernelPath"/> (empty when not measured).</summary>
+    public IReadOnlyList<double> HazardsPerIterBySite { get; init; } = [];
+
     /// <summary>Total cycles per iteration: the sum of the categories.</summary>
     public double CyclesPerIter => CyclesPerIterByCategory.Sum();
 

@@ -30,6 +30,11 @@ public static class ScenarioRunner
         var iters = Math.Max(1, main.Iterations);
         var cycles = new double[Metrics.CategoryCount];
         var counts = new double[Metrics.CounterCount];
+        var hazards = new double[Kernel.KernelPaths.Count];
+        for (var i = 0; i < hazards.Length; i++)
+        {
+            hazards[i] = (double)main.Measured.HazardsBySite[i] / iters;
+        }
         for (var i = 0; i < cycles.Length; i++)
         {
             cycles[i] = (double)main.Measured.Cycles[i] / iters;
@@ -49,8 +54,12 @@ public static class ScenarioRunner
             {
                 counts[i] -= weight * (double)baseline.Measured.Counts[i] / bi;
             }
+            for (var i = 0; i < hazards.Length; i++)
+            {
+                hazards[i] -= weight * (double)baseline.Measured.HazardsBySite[i] / bi;
+            }
         }
         return new ScenarioResult(name, config.Design.Name, config.Machine.Name, config.Kernel.Name, config.Cpus, main.Iterations,
-            config.Machine.FrequencyMhz, cycles, counts);
+            config.Machine.FrequencyMhz, cycles, counts) { HazardsPerIterBySite = hazards };
     }
 }

@@ -2,12 +2,13 @@ using PerfSim.Core.Simulation;
 
 namespace PerfSim.IO.Output;
 
-/// <summary>Writes results.csv, breakdown.csv and counters.csv (see <see cref="ResultTables"/> for the columns).</summary>
+/// <summary>Writes results.csv, breakdown.csv, counters.csv and hazards.csv (see <see cref="ResultTables"/> for the columns).</summary>
 public sealed class CsvExporter : IResultExporter
 {
     public const string ResultsFile = "results.csv";
     public const string BreakdownFile = "breakdown.csv";
     public const string CountersFile = "counters.csv";
+    public const string HazardsFile = "hazards.csv";
 
     public string Name => "csv";
 
@@ -17,10 +18,12 @@ public sealed class CsvExporter : IResultExporter
         var resultsCsv = CsvText.Write(ResultTables.Results(results, info));
         var breakdown = CsvText.Write(ResultTables.Breakdown(results));
         var counters = CsvText.Write(ResultTables.Counters(results));
+        var hazards = CsvText.Write(ResultTables.Hazards(results));
 
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, ResultsFile), resultsCsv);
         AtomicFile.WriteAllText(Path.Combine(outDir, BreakdownFile), breakdown);
         AtomicFile.WriteAllText(Path.Combine(outDir, CountersFile), counters);
+        AtomicFile.WriteAllText(Path.Combine(outDir, HazardsFile), hazards);
     }
 }

@@ -80,6 +80,29 @@ public static class ResultTables
         return new ResultTable(CountersColumns, rows);
     }
 
+    public static readonly IReadOnlyList<string> HazardsColumns = ["workload", "design", "machine", "cpus", "site", "per_iter"];
+
+    /// <summary>
+    /// hazards.csv: for each scenario, the kernel paths that read a PTE whose update was still queued, per
+    /// iteration (only paths with a non-zero figure; a scenario without hazards has no rows).
+    /// </summary>
+    public static ResultTable Hazards(IReadOnlyList<ScenarioResult> results)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var r in results)
+        {
+            for (var i = 0; i < r.HazardsPerIterBySite.Count; i++)
+            {
+                var v = r.HazardsPerIterBySite[i];
+                if (Math.Abs(v) >= 0.00005)
+                {
+                    rows.Add([r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), PerfSim.Core.Kernel.KernelPaths.Defs[i].Key, NumberText.Fixed(v, 4)]);
+                }
+            }
+        }
+        return new ResultTable(HazardsColumns, rows);
+    }
+
     /// <summary>
     /// For each scenario, in input order: its cycles per iteration divided by those of the first scenario with
     /// design "native" and the same workload, machine, kernel and CPU count; null when there is no such scenario
