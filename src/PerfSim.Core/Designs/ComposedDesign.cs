@@ -94,6 +94,9 @@ public sealed class ComposedDesign : IPlatform
     /// <summary>The page-table mode (for tests and reports).</summary>
     public IPagingMode Paging => _paging;
 
+    /// <summary>PTE updates still queued on a CPU.</summary>
+    public int QueuedOn(int cpu) => _queued[cpu];
+
     private void Charge(CostCategory c, long cycles) => _m.Charge(CurrentCpu, c, cycles);
 
     // ---- software work -------------------------------------------------------------------------
@@ -170,7 +173,8 @@ public sealed class ComposedDesign : IPlatform
     private void PteWrite(AddressSpace mm, long vpn, PteOp op)
     {
         var cpu = CurrentCpu;
-        if (_batched && (_lazyMmu[cpu] || _batchOutsideLazy) && _paging.NeedsHypervisor(cpu, mm, op))
+        // ptep_set_access_flags (COW reuse) is one update_va_mapping that also flushes the TLB entry: never queued.
+        if (_batched && op != PteOp.SetAccessFlags && (_lazyMmu[cpu] || _batchOutsideLazy) && _paging.NeedsHypervisor(cpu, mm, op))
         {
             _queue[cpu][_queued[cpu]++] = Key(mm, vpn);
             _s.Count(Counter.BatchedUpdates);

@@ -1,0 +1,171 @@
+using PerfSim.Core.Designs;
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Stats;
+using PerfSim.Core.Trace;
+using PerfSim.Core.Workloads;
+using PerfSim.Tests.Support;
+
+namespace PerfSim.Tests.Designs;
+
+public sealed class PagingModeTests
+{
+    private const long Page = 4096;
+
+    private static DesignSpec Direct(PinPolicy pin = PinPolicy.LatePin, PtePolicy policy = PtePolicy.Immediate, int batch = 1,
+        bool outsideLazy = false, HazardMode hazards = HazardMode.FlushOnHazard) => new()
+    {
+        Name = "direct-test",
+        Description = "test",
+        PageTables = PageTableMode.Direct,
+        Hypervisor = true,
+        Pinning = pin,
+        PteUpdates = policy,
+        BatchSize = batch,
+        BatchOutsideLazyMode = outsideLazy,
+        Hazards = hazards,
+    };
+
+    private static ResolvedConfig Config(DesignSpec design, MachineProfile? machine = null) =>
+        new(machine ?? TestProfiles.Machine(), TestProfiles.Kernel(), design, 1, 1);
+
+    private static List<TraceEvent> Started()
+    {
+        var b = new TraceBuilder();
+        b.ExecAndStart(1, ProcessShape.Default);
+        return b.Events.ToList();
+    }
+
+    [Fact]
+    public void A_write_to_a_pinned_table_costs_exactly_a_request_a_hypercall_and_one_validation()
+    {
+        var events = Started(); // pid 1 runs, so its mm is pinned (late pin at the first switch)
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, Page, AccessKind.Read)); // builds the page table
+        events.Add(TraceEvent.Mprotect(0, 1, TraceBuilder.MmapBase, Page, Protection.Read));
+        var machine = TestProfiles.Machine();
+        var sim = new Simulator(Config(Direct(), machine));
+        events.Insert(events.Count - 1, TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        var m = sim.Run(new ListTraceSource("w", events));
+        // mprotect of one present PTE: Modify (one hypercall) and a TLB flush (one hypercall).
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.PteUpdates]);
+        Assert.Equal(2, m.Measured.Counts[(int)Counter.Hypercalls]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.Validations]);
+        Assert.Equal(2 * machine[MachineParam.Hypercall] + machine[MachineParam.MulticallEntry],
+            m.Measured.Cycles[(int)CostCategory.Hypercall]);
+        Assert.Equal(machine[MachineParam.ValidateEntry], m.Measured.Cycles[(int)CostCategory.PageTableValidation]);
+        Assert.Equal(2 * machine[MachineParam.Store], m.Measured.Cycles[(int)CostCategory.PteUpdate]);
+    }
+
+    public static TheoryData<string> Workloads() => new() { "fork", "exec", "mmap", "page-fault", "ctx-2p-16k", "prot-fault" };
+
+    [Theory]
+    [MemberData(nameof(Workloads))]
+    public void A_batch_of_one_costs_exactly_what_immediate_updates_cost(string workload)
+    {
+        foreach (var outside in new[] { false, true })
+        {
+            var w = Lmbench.Find(workload)!;
+            var immediate = ScenarioRunner.Run(Config(Direct(PinPolicy.Eager)), w, new WorkloadOptions());
+            var batched = ScenarioRunner.Run(Config(Direct(PinPolicy.Eager, PtePolicy.Batched, 1, outside)), w, new WorkloadOptions());
+            Assert.Equal(immediate.CyclesPerIterByCategory, batched.CyclesPerIterByCategory);
+            Assert.Equal(immediate.CounterValue(Counter.Hypercalls), batched.CounterValue(Counter.Hypercalls));
+        }
+    }
+
+    [Fact]
+    public void Late_pinning_pins_a_forked_child_at_its_first_switch_and_validates_its_whole_tree()
+    {
+        var events = Started();
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        var sim = new Simulator(Config(Direct(PinPolicy.LatePin)));
+        var atFork = sim.Run(new ListTraceSource("fork", events));
+        Assert.Equal(0, atFork.Measured.Counts[(int)Counter.PinOps]); // not yet: the child has not run
+
+        events.Add(TraceEvent.Compute(0, 2, 10));
+        var sim2 = new Simulator(Config(Direct(PinPolicy.LatePin)));
+        var m = sim2.Run(new ListTraceSource("fork+switch", events));
+        var child = sim2.Kernel.Find(2)!.Mm;
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.PinOps]);
+        // Pinning validates one present entry per PTE, per page-table page (its PDE) and per kernel PDE; each
+        // write-protect of the (pinned) parent's PTEs during the fork validated one entry too.
+        Assert.Equal(child.PresentPtes + child.TableCount + 256 + m.Measured.Counts[(int)Counter.PteUpdates],
+            m.Measured.Counts[(int)Counter.Validations]);
+    }
+
+    [Fact]
+    public void Pinning_at_fork_pins_the_child_in_dup_mmap_and_eager_pinning_pins_every_table_as_it_is_made()
+    {
+        var events = Started();
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        var atFork = new Simulator(Config(Direct(PinPolicy.AtFork))).Run(new ListTraceSource("f", events));
+        Assert.Equal(1, atFork.Measured.Counts[(int)Counter.PinOps]);
+        var sim = new Simulator(Config(Direct(PinPolicy.Eager)));
+        var eager = sim.Run(new ListTraceSource("e", events));
+        // Eager: the child's PGD and each page table it gets are pinned one by one.
+        Assert.Equal(1 + sim.Kernel.Find(2)!.Mm.TableCount, eager.Measured.Counts[(int)Counter.PinOps]);
+    }
+
+    [Fact]
+    public void The_auditor_finds_the_fork_read_after_write_hazard_and_flush_on_hazard_leaves_none()
+    {
+        var w = Lmbench.Find("fork")!;
+        var audit = ScenarioRunner.Run(Config(Direct(PinPolicy.Eager, PtePolicy.Batched, 128, true, HazardMode.Audit)), w, new WorkloadOptions());
+        var flush = ScenarioRunner.Run(Config(Direct(PinPolicy.Eager, PtePolicy.Batched, 128, true, HazardMode.FlushOnHazard)), w, new WorkloadOptions());
+        // copy_one_pte re-reads every PTE it just write-protected while the update is still queued.
+        Assert.True(audit.CounterValue(Counter.PteHazards) > 0);
+        Assert.Equal(0, audit.CounterValue(Counter.HazardFlushes));
+        Assert.True(audit.HazardsPerIterBySite[(int)KernelPath.ForkPerPte] > 0);
+        Assert.Equal(0, flush.CounterValue(Counter.PteHazards));
+        Assert.Equal(audit.CounterValue(Counter.PteHazards), flush.CounterValue(Counter.HazardFlushes));
+        Assert.True(flush.CyclesPerIter > audit.CyclesPerIter); // the extra flushes cost
+    }
+
+    [Fact]
+    public void Nothing_queued_survives_a_return_to_user()
+    {
+        var events = Started();
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 8 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 8 * Page, AccessKind.Write));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Munmap(0, 1, TraceBuilder.MmapBase, 8 * Page));
+        var sim = new Simulator(Config(Direct(PinPolicy.Eager, PtePolicy.Batched, 128, true)));
+        var m = sim.Run(new ListTraceSource("munmap", events));
+        // 8 PTE clears and the PMD clear of the freed page table went through the queue...
+        Assert.Equal(9, m.Measured.Counts[(int)Counter.BatchedUpdates]);
+        Assert.Equal(8, m.Measured.Counts[(int)Counter.PteClears]);
+        // ...in two flushes (leaving lazy mode; before unpinning the table), and nothing is left.
+        Assert.Equal(2, m.Measured.Counts[(int)Counter.BatchFlushes]);
+        Assert.Equal(0, ((ComposedDesign)sim.Platform).QueuedOn(0));
+    }
+
+    [Fact]
+    public void A_nested_tlb_miss_walks_both_dimensions()
+    {
+        var nested = new DesignSpec { Name = "nested-test", Description = "t", PageTables = PageTableMode.Nested, Hypervisor = true };
+        var machine = TestProfiles.Machine();
+        var events = Started();
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 4 * Page, Protection.Read, MapFlags.Anonymous));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 4 * Page, AccessKind.Read)); // 4 fresh pages: 4 misses
+        var native = new Simulator(Config(DesignSpec.Native, machine));
+        var sim = new Simulator(Config(nested, machine));
+        var mNested = sim.Run(new ListTraceSource("n", events));
+        var mNative = native.Run(new ListTraceSource("n", events));
+        // i386 guest (2 levels) over a 4-level host: (2+1)(4+1) - 1 = 14 references instead of 2.
+        Assert.Equal(14, mNested.Measured.Counts[(int)Counter.WalkReferences] / Math.Max(1, mNested.Measured.Counts[(int)Counter.TlbMisses] - mNested.Measured.Counts[(int)Counter.StlbHits]));
+        Assert.Equal(2, mNative.Measured.Counts[(int)Counter.WalkReferences] / Math.Max(1, mNative.Measured.Counts[(int)Counter.TlbMisses] - mNative.Measured.Counts[(int)Counter.StlbHits]));
+    }
+
+    [Fact]
+    public void A_design_needing_nested_paging_is_refused_on_a_cpu_without_it()
+    {
+        var nested = new DesignSpec { Name = "nested-test", Description = "t", PageTables = PageTableMode.Nested, Hypervisor = true };
+        var old = TestProfiles.Machine().With(MachineParam.NestedWalkLevels, 0, "test");
+        Assert.NotEmpty(ResolvedConfig.Problems(old, nested));
+        Assert.Throws<ArgumentException>(() => Config(nested, old));
+    }
+}
