@@ -33,7 +33,7 @@ public sealed class ComposedDesign : IPlatform
     private readonly bool _batched;
     private readonly bool _batchOutsideLazy;
     private readonly bool _audit;
-    private readonly long[][] _queue;
+    private readonly QueuedUpdate[][] _queue;
     private readonly int[] _queued;
     private readonly bool[] _lazyMmu;
 
@@ -47,6 +47,7 @@ public sealed class ComposedDesign : IPlatform
             PageTableMode.Native => new NativePaging(machine),
             PageTableMode.Nested => new NestedPaging(machine),
             PageTableMode.Direct => new DirectPaging(machine, d.Pinning),
+            PageTableMode.Shadow => new ShadowPaging(machine, d.ShadowFill, d.ShadowRoots, d.ShadowOutOfSync),
             _ => throw new NotSupportedException($"page-table mode {d.PageTables}"),
         };
         var p = config.Machine;
@@ -80,10 +81,10 @@ public sealed class ComposedDesign : IPlatform
         _batchOutsideLazy = d.BatchOutsideLazyMode;
         _audit = d.Hazards == HazardMode.Audit;
         var cpus = machine.Cpus.Length;
-        _queue = new long[cpus][];
+        _queue = new QueuedUpdate[cpus][];
         for (var i = 0; i < cpus; i++)
         {
-            _queue[i] = new long[_batched ? d.BatchSize : 0];
+            _queue[i] = new QueuedUpdate[_batched ? d.BatchSize : 0];
         }
         _queued = new int[cpus];
         _lazyMmu = new bool[cpus];
@@ -176,7 +177,7 @@ public sealed class ComposedDesign : IPlatform
         // ptep_set_access_flags (COW reuse) is one update_va_mapping that also flushes the TLB entry: never queued.
         if (_batched && op != PteOp.SetAccessFlags && (_lazyMmu[cpu] || _batchOutsideLazy) && _paging.NeedsHypervisor(cpu, mm, op))
         {
-            _queue[cpu][_queued[cpu]++] = Key(mm, vpn);
+            _queue[cpu][_queued[cpu]++] = new QueuedUpdate(mm, vpn, op);
             _s.Count(Counter.BatchedUpdates);
             // The guest writes the (pointer, value) pair into its queue; the hypervisor's work comes at the flush.
             Charge(CostCategory.PteUpdate, 2 * _store);
@@ -200,8 +201,6 @@ public sealed class ComposedDesign : IPlatform
         _paging.Write(cpu, mm, vpn, op);
     }
 
-    private static long Key(AddressSpace mm, long vpn) => ((long)mm.Id << 36) | vpn;
-
     private void FlushQueue()
     {
         var cpu = CurrentCpu;
@@ -211,7 +210,7 @@ public sealed class ComposedDesign : IPlatform
             return;
         }
         _queued[cpu] = 0;
-        _paging.FlushBatch(cpu, n);
+        _paging.FlushBatch(cpu, _queue[cpu].AsSpan(0, n));
     }
 
     public void SetPte(AddressSpace mm, long vpn) => PteWrite(mm, vpn, PteOp.Set);
@@ -235,11 +234,10 @@ public sealed class ComposedDesign : IPlatform
         {
             return;
         }
-        var key = Key(mm, vpn);
         var q = _queue[cpu];
         for (var i = 0; i < n; i++)
         {
-            if (q[i] != key)
+            if (q[i].Vpn != vpn || q[i].Mm != mm)
             {
                 continue;
             }

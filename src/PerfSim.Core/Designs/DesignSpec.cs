@@ -16,6 +16,17 @@ public enum PageTableMode
     Direct,
     /// <summary>Nested paging (EPT/NPT): guest tables are plain memory; every TLB miss is a two-dimensional walk.</summary>
     Nested,
+    /// <summary>The hypervisor keeps shadow tables; guest page-table pages are write-protected and each write traps.</summary>
+    Shadow,
+}
+
+/// <summary>When a shadow page table's entries are filled.</summary>
+public enum ShadowFill
+{
+    /// <summary>At every traced guest write, and for the whole tree when a root is built.</summary>
+    Eager,
+    /// <summary>A traced write only invalidates; the first access takes a hidden fault that fills the entry.</summary>
+    Lazy,
 }
 
 /// <summary>When PTE updates that involve the hypervisor take effect.</summary>
@@ -68,6 +79,14 @@ public sealed record DesignSpec
     public HazardMode Hazards { get; init; } = HazardMode.FlushOnHazard;
     public PinPolicy Pinning { get; init; } = PinPolicy.LatePin;
 
+    public ShadowFill ShadowFill { get; init; } = ShadowFill.Lazy;
+
+    /// <summary>Shadow roots (address spaces) the hypervisor keeps built at once.</summary>
+    public int ShadowRoots { get; init; } = 4;
+
+    /// <summary>Let a page-table page go out of sync after its first traced write: later writes are free until the next TLB flush resyncs it.</summary>
+    public bool ShadowOutOfSync { get; init; }
+
     /// <summary>A hypervisor sits below the guest kernel.</summary>
     public bool Hypervisor { get; init; }
 
@@ -87,6 +106,14 @@ public sealed record DesignSpec
         if (PageTables != PageTableMode.Native && !Hypervisor)
         {
             p.Add($"page_table_mode '{PageTables}' needs a hypervisor (hypervisor: present)");
+        }
+        if (PageTables == PageTableMode.Shadow && PteUpdates == PtePolicy.Batched)
+        {
+            p.Add("batched shadow updates need the guest to tell the hypervisor explicitly (VMI's deferred calls), which the hook mechanisms will provide; use pte_policy 'immediate' with shadow page tables");
+        }
+        if (ShadowRoots < 1 || ShadowRoots > 1024)
+        {
+            p.Add($"shadow_roots {ShadowRoots} must be 1..1024");
         }
         if (PteUpdates == PtePolicy.Batched && (BatchSize < 1 || BatchSize > 4096))
         {

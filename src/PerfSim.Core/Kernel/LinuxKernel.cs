@@ -41,6 +41,9 @@ public sealed class LinuxKernel
 
     public Process? CurrentOn(int cpu) => _current[cpu];
 
+    /// <summary>The address space loaded in a CPU's CR3 (the previous task's after an exit, until the next switch).</summary>
+    public AddressSpace? ActiveMm(int cpu) => _activeMm[cpu];
+
     /// <summary>Applies one trace event.</summary>
     public void Handle(in TraceEvent e)
     {

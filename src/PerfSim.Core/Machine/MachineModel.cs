@@ -56,7 +56,8 @@ public sealed class MachineModel
     /// One access through the TLBs. A miss costs a second-level hit or a page walk of the kernel's depth,
     /// nested through the host table when <paramref name="nested"/>; the entry is then cached.
     /// </summary>
-    public void Translate(int cpu, int asid, long vpn, AccessKind access, bool global, bool nested, CostCategory category)
+    /// <returns>True on a first-level TLB hit.</returns>
+    public bool Translate(int cpu, int asid, long vpn, AccessKind access, bool global, bool nested, CostCategory category)
     {
         var c = Cpus[cpu];
         var tag = Tag(asid, vpn, global);
@@ -64,7 +65,7 @@ public sealed class MachineModel
         Stats.Count(Counter.TlbLookups);
         if (l1.Lookup(tag))
         {
-            return;
+            return true;
         }
         Stats.Count(Counter.TlbMisses);
         if (category == CostCategory.KernelTlbMiss)
@@ -84,6 +85,7 @@ public sealed class MachineModel
             c.Stlb?.Insert(tag, global);
         }
         l1.Insert(tag, global);
+        return false;
     }
 
     /// <summary>What a CR3 load does to this CPU's TLBs: untagged, every non-global entry goes.</summary>

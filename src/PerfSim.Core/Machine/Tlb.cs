@@ -123,6 +123,18 @@ public sealed class Tlb
         }
     }
 
+    /// <summary>The valid entries: tag and global flag (for invariant checks; allocates).</summary>
+    public IEnumerable<(long Tag, bool Global)> ValidEntries()
+    {
+        for (var i = 0; i < _tags.Length; i++)
+        {
+            if (_tags[i] != -1)
+            {
+                yield return (_tags[i], _global[i]);
+            }
+        }
+    }
+
     /// <summary>Valid entries (for tests and statistics).</summary>
     public int Occupancy()
     {

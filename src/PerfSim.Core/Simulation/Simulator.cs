@@ -41,6 +41,14 @@ public sealed class Simulator
     /// <summary>Events applied so far.</summary>
     public long EventsApplied { get; private set; }
 
+    /// <summary>Applies one non-marker event (for step-by-step checks); <see cref="Run"/> does this for each event.</summary>
+    public void Apply(in TraceEvent e)
+    {
+        FireDue(e.Cpu);
+        Kernel.Handle(e);
+        EventsApplied++;
+    }
+
     /// <summary>
     /// Replays a whole trace. Measurement starts at the first <see cref="MarkKind.MeasureStart"/> mark (or at
     /// the start if there is none); iterations are the <see cref="MarkKind.IterationEnd"/> marks after it.

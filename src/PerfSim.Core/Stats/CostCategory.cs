@@ -17,4 +17,7 @@ public enum CostCategory
     Hypercall,
     PageTableValidation,
     FaultDelivery,
+    PteTrap,
+    Shadow,
+    HiddenFault,
 }

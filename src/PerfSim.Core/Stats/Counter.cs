@@ -41,4 +41,8 @@ public enum Counter
     BatchedUpdates,
     PteHazards,
     HazardFlushes,
+    PteTraps,
+    ShadowSyncs,
+    HiddenFaults,
+    ShadowRootMisses,
 }

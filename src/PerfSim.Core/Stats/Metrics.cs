@@ -29,6 +29,9 @@ public static class Metrics
         C(CostCategory.PageCopy, "page_copy", "Clearing and copying whole pages.");
         C(CostCategory.Hypercall, "hypercall", "Hypercall round trips (and per-entry multicall handling), besides the validation they do.");
         C(CostCategory.PageTableValidation, "pt_validation", "The hypervisor validating page-table entries: single updates, batches and pinning whole tables.");
+        C(CostCategory.PteTrap, "pte_trap", "Guest writes to write-protected page tables, and intercepted TLB operations, trapped into the hypervisor and emulated.");
+        C(CostCategory.Shadow, "shadow", "Keeping shadow page tables: syncing entries, switching and building shadow roots, resyncing out-of-sync pages.");
+        C(CostCategory.HiddenFault, "hidden_fault", "Faults the hypervisor handles by itself to fill shadow entries.");
         C(CostCategory.FaultDelivery, "fault_delivery", "Extra cost of delivering a guest page fault through the hypervisor.");
         return Check(m);
     }
@@ -74,6 +77,10 @@ public static class Metrics
         C(Counter.BatchFlushes, "batch_flushes", "Flushes of a queue of batched PTE updates.");
         C(Counter.BatchedUpdates, "batched_updates", "PTE updates that went through a batch queue.");
         C(Counter.PteHazards, "pte_hazards", "Kernel reads of a PTE whose update was still queued and was not flushed first (audit mode): the kernel saw a stale entry.");
+        C(Counter.PteTraps, "pte_traps", "Page-table writes and TLB operations trapped into the hypervisor and emulated.");
+        C(Counter.ShadowSyncs, "shadow_syncs", "Shadow page-table entries synchronised with the guest's.");
+        C(Counter.HiddenFaults, "hidden_faults", "Faults handled inside the hypervisor to fill a shadow entry.");
+        C(Counter.ShadowRootMisses, "shadow_root_misses", "CR3 loads that found no cached shadow root and built one.");
         C(Counter.HazardFlushes, "hazard_flushes", "Reads of a PTE whose update was still queued, resolved by flushing the queue first (flush-on-hazard mode).");
         return Check(m);
     }

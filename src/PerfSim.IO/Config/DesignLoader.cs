@@ -13,12 +13,13 @@ public static class DesignLoader
     private static readonly string[] TopKeys =
     [
         "name", "description", "hook", "page_table_mode", "pte_policy", "batch_size", "batch_outside_lazy_mode",
-        "hazard_mode", "pinning", "hypervisor", "guest_global_pages",
+        "hazard_mode", "pinning", "hypervisor", "guest_global_pages", "shadow_fill", "shadow_roots", "shadow_out_of_sync",
     ];
 
     private static readonly (string, HookMechanism)[] Hooks = [("inline", HookMechanism.Inline)];
     private static readonly (string, PageTableMode)[] Modes =
-        [("native", PageTableMode.Native), ("direct", PageTableMode.Direct), ("nested", PageTableMode.Nested)];
+        [("native", PageTableMode.Native), ("direct", PageTableMode.Direct), ("shadow", PageTableMode.Shadow), ("nested", PageTableMode.Nested)];
+    private static readonly (string, ShadowFill)[] Fills = [("eager", ShadowFill.Eager), ("lazy", ShadowFill.Lazy)];
     private static readonly (string, PtePolicy)[] Policies = [("immediate", PtePolicy.Immediate), ("batched", PtePolicy.Batched)];
     private static readonly (string, HazardMode)[] HazardModes = [("flush-on-hazard", HazardMode.FlushOnHazard), ("audit", HazardMode.Audit)];
     private static readonly (string, PinPolicy)[] PinPolicies =
@@ -50,6 +51,9 @@ public static class DesignLoader
             Pinning = Get("pinning", (n, k) => r.Choice(n, k, PinPolicies)) ?? spec.Pinning,
             Hypervisor = Get("hypervisor", (n, k) => r.Choice(n, k, Hypervisors)) ?? spec.Hypervisor,
             GuestGlobalPages = Get("guest_global_pages", (n, k) => r.Bool(n, k)) ?? spec.GuestGlobalPages,
+            ShadowFill = Get("shadow_fill", (n, k) => r.Choice(n, k, Fills)) ?? spec.ShadowFill,
+            ShadowRoots = (int)(Get("shadow_roots", (n, k) => r.Integer(n, k, 1, 1024)) ?? spec.ShadowRoots),
+            ShadowOutOfSync = Get("shadow_out_of_sync", (n, k) => r.Bool(n, k)) ?? spec.ShadowOutOfSync,
         };
         foreach (var problem in spec.Problems())
         {

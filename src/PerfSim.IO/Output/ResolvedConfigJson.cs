@@ -77,6 +77,9 @@ public static class ResolvedConfigJson
                 w.WriteString("pinning", d.Pinning.ToString());
                 w.WriteBoolean("hypervisor", d.Hypervisor);
                 w.WriteBoolean("guest_global_pages", d.GuestGlobalPages);
+                w.WriteString("shadow_fill", d.ShadowFill.ToString());
+                w.WriteNumber("shadow_roots", d.ShadowRoots);
+                w.WriteBoolean("shadow_out_of_sync", d.ShadowOutOfSync);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

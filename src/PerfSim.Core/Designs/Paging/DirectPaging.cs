@@ -78,8 +78,9 @@ public sealed class DirectPaging : NativePaging
 
     private static long Key(AddressSpace mm, long vpn) => ((long)mm.Id << 36) | vpn;
 
-    public override void FlushBatch(int cpu, int entries)
+    public override void FlushBatch(int cpu, ReadOnlySpan<QueuedUpdate> queued)
     {
+        var entries = queued.Length;
         S.Count(Counter.BatchFlushes);
         Hypercalls(cpu, 1);
         M.Charge(cpu, CostCategory.Hypercall, entries * _multicall);

@@ -4,6 +4,9 @@ using PerfSim.Core.Trace;
 
 namespace PerfSim.Core.Designs.Paging;
 
+/// <summary>A PTE write waiting in a batch queue (a page-directory entry has Vpn = -1 - table index).</summary>
+public readonly record struct QueuedUpdate(AddressSpace Mm, long Vpn, PteOp Op);
+
 /// <summary>
 /// A page-table mode: who owns the tables the hardware walks and what the guest's page-table operations
 /// cost under it. Each mode keeps whatever state it needs (pinned tables, ...); the guest's tables are the
@@ -17,8 +20,8 @@ public interface IPagingMode
     /// <summary>Applies one write now and charges it.</summary>
     void Write(int cpu, AddressSpace mm, long vpn, PteOp op);
 
-    /// <summary>Applies a queue of <paramref name="entries"/> writes in one hypervisor call and charges it.</summary>
-    void FlushBatch(int cpu, int entries);
+    /// <summary>Applies a queue of writes in one hypervisor call and charges it.</summary>
+    void FlushBatch(int cpu, ReadOnlySpan<QueuedUpdate> entries);
 
     void AllocPageTable(int cpu, AddressSpace mm, long tableIndex);
     void ReleasePageTable(int cpu, AddressSpace mm, long tableIndex);

@@ -77,7 +77,7 @@ public class NativePaging : IPagingMode
         M.Charge(cpu, CostCategory.PteUpdate, cost);
     }
 
-    public virtual void FlushBatch(int cpu, int entries) =>
+    public virtual void FlushBatch(int cpu, ReadOnlySpan<QueuedUpdate> entries) =>
         throw new InvalidOperationException("native page tables have no hypervisor batch to flush");
 
     public virtual void AllocPageTable(int cpu, AddressSpace mm, long tableIndex) => S.Count(Counter.PageTablesAllocated);
@@ -109,7 +109,7 @@ public class NativePaging : IPagingMode
         M.FlushAddressSpace(cpu, mm.Id);
     }
 
-    public void Translate(int cpu, AddressSpace mm, long vpn, AccessKind access, bool global, CostCategory missCategory) =>
+    public virtual void Translate(int cpu, AddressSpace mm, long vpn, AccessKind access, bool global, CostCategory missCategory) =>
         M.Translate(cpu, mm.Id, vpn, access, global, NestedWalks, missCategory);
 
     public virtual void DeliverPageFault(int cpu)

@@ -1,0 +1,238 @@
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+using PerfSim.Core.Stats;
+using PerfSim.Core.Trace;
+
+namespace PerfSim.Core.Designs.Paging;
+
+/// <summary>
+/// Shadow page tables (interfaces.md 6.2, 6.3): the hardware walks tables the hypervisor builds from the
+/// guest's. Once an address space has a shadow root, its guest page-table pages are write-protected, so
+/// each guest PTE write traps, is emulated and synced into the shadow (write tracing). A CR3 load is
+/// intercepted and finds the shadow root in a small LRU cache or builds a new one. With lazy fill a traced
+/// write only invalidates the shadow entry and the first access takes a hidden fault; with eager fill the
+/// entry is synced at once and a new root is filled whole. With out-of-sync pages, the first traced write
+/// to a page-table page unprotects it and later writes are free until the next TLB flush resyncs it. Guest
+/// page faults reach the hypervisor first and are reflected to the guest.
+/// </summary>
+public sealed class ShadowPaging : NativePaging
+{
+    private sealed class Shadow
+    {
+        /// <summary>Pages whose shadow entry is valid.</summary>
+        public readonly HashSet<long> Filled = new();
+
+        /// <summary>Out-of-sync page-table pages (by table index) and the guest writes they took untrapped.</summary>
+        public readonly Dictionary<long, int> OutOfSync = new();
+    }
+
+    private readonly bool _eager;
+    private readonly int _roots;
+    private readonly bool _outOfSync;
+    private readonly long _trap, _sync, _hidden, _rootSwitch, _resync, _bounce, _hypercall;
+    private readonly Dictionary<int, Shadow> _shadows = new();
+    private readonly List<int> _lru = new(); // most recently loaded first
+
+    public ShadowPaging(MachineModel machine, ShadowFill fill, int roots, bool outOfSync) : base(machine)
+    {
+        _eager = fill == ShadowFill.Eager;
+        _roots = roots;
+        _outOfSync = outOfSync;
+        var p = machine.Profile;
+        _trap = p[MachineParam.TrapEmulate];
+        _sync = p[MachineParam.ShadowSync];
+        _hidden = p[MachineParam.HiddenFault];
+        _rootSwitch = p[MachineParam.ShadowRootSwitch];
+        _resync = p[MachineParam.ShadowResyncPage];
+        _bounce = p[MachineParam.FaultBounce];
+        _hypercall = p[MachineParam.Hypercall];
+    }
+
+    /// <summary>Whether the hypervisor keeps a shadow of this address space (so its page tables are traced).</summary>
+    public bool IsShadowed(AddressSpace mm) => _shadows.ContainsKey(mm.Id);
+
+    public override bool NeedsHypervisor(int cpu, AddressSpace mm, PteOp op) => IsShadowed(mm);
+
+    private void Trap(int cpu)
+    {
+        S.Count(Counter.PteTraps);
+        M.Charge(cpu, CostCategory.PteTrap, _trap);
+    }
+
+    private void Sync(int cpu, Shadow shadow, AddressSpace mm, long vpn)
+    {
+        S.Count(Counter.ShadowSyncs);
+        M.Charge(cpu, CostCategory.Shadow, _sync);
+        if (vpn < 0)
+        {
+            return; // a page-directory entry: nothing per page to track
+        }
+        if (_eager && Pte.IsPresent(mm.GetPte(vpn)))
+        {
+            shadow.Filled.Add(vpn);
+        }
+        else
+        {
+            shadow.Filled.Remove(vpn);
+        }
+    }
+
+    public override void Write(int cpu, AddressSpace mm, long vpn, PteOp op)
+    {
+        NativeWrite(cpu, op); // the guest's own store or locked operation runs first
+        if (!_shadows.TryGetValue(mm.Id, out var shadow))
+        {
+            return; // no shadow yet: its tables are not write-protected
+        }
+        if (_outOfSync && vpn >= 0)
+        {
+            var table = mm.TableIndexOf(vpn);
+            if (shadow.OutOfSync.TryGetValue(table, out var writes))
+            {
+                shadow.OutOfSync[table] = writes + 1; // unprotected: the write is free, the shadow is stale
+                shadow.Filled.Remove(vpn);
+                return;
+            }
+            Trap(cpu);
+            Sync(cpu, shadow, mm, vpn);
+            shadow.OutOfSync[table] = 0; // unprotect the page until the next flush
+            return;
+        }
+        Trap(cpu);
+        Sync(cpu, shadow, mm, vpn);
+    }
+
+    /// <summary>A batch of explicit updates (the guest tells the hypervisor, so nothing traps): one call, a sync each.</summary>
+    public override void FlushBatch(int cpu, ReadOnlySpan<QueuedUpdate> entries)
+    {
+        S.Count(Counter.BatchFlushes);
+        S.Count(Counter.Hypercalls);
+        M.Charge(cpu, CostCategory.Hypercall, _hypercall);
+        foreach (var e in entries)
+        {
+            if (_shadows.TryGetValue(e.Mm.Id, out var shadow))
+            {
+                Sync(cpu, shadow, e.Mm, e.Vpn);
+            }
+        }
+    }
+
+    public override void ReleasePageTable(int cpu, AddressSpace mm, long tableIndex)
+    {
+        base.ReleasePageTable(cpu, mm, tableIndex);
+        if (_shadows.TryGetValue(mm.Id, out var shadow))
+        {
+            shadow.OutOfSync.Remove(tableIndex);
+            M.Charge(cpu, CostCategory.Shadow, _sync); // drop the shadow page and stop tracing the guest page
+        }
+    }
+
+    public override void ReleasePgd(int cpu, AddressSpace mm)
+    {
+        base.ReleasePgd(cpu, mm);
+        if (_shadows.Remove(mm.Id))
+        {
+            _lru.Remove(mm.Id);
+        }
+    }
+
+    public override void LoadCr3(int cpu, AddressSpace mm)
+    {
+        Trap(cpu); // the CR3 load is intercepted
+        M.Charge(cpu, CostCategory.Shadow, _rootSwitch);
+        if (!_shadows.ContainsKey(mm.Id))
+        {
+            S.Count(Counter.ShadowRootMisses);
+            var shadow = new Shadow();
+            if (_eager)
+            {
+                // Fill the new root from the whole guest tree.
+                foreach (var vma in mm.Vmas)
+                {
+                    for (var vpn = vma.Start; vpn < vma.End; vpn++)
+                    {
+                        if (Pte.IsPresent(mm.GetPte(vpn)))
+                        {
+                            shadow.Filled.Add(vpn);
+                        }
+                    }
+                }
+                S.Count(Counter.ShadowSyncs, shadow.Filled.Count);
+                M.Charge(cpu, CostCategory.Shadow, shadow.Filled.Count * _sync);
+            }
+            _shadows[mm.Id] = shadow;
+            if (_lru.Count == _roots)
+            {
+                _shadows.Remove(_lru[^1]); // evict the least recently used root; its tables are no longer traced
+                _lru.RemoveAt(_lru.Count - 1);
+            }
+        }
+        _lru.Remove(mm.Id);
+        _lru.Insert(0, mm.Id);
+        base.LoadCr3(cpu, mm);
+    }
+
+    /// <summary>A flush point: resync every out-of-sync page of the address space.</summary>
+    private void Resync(int cpu, AddressSpace mm)
+    {
+        if (!_shadows.TryGetValue(mm.Id, out var shadow) || shadow.OutOfSync.Count == 0)
+        {
+            return;
+        }
+        foreach (var (_, writes) in shadow.OutOfSync)
+        {
+            M.Charge(cpu, CostCategory.Shadow, _resync);
+            S.Count(Counter.ShadowSyncs, writes);
+            M.Charge(cpu, CostCategory.Shadow, writes * _sync);
+        }
+        shadow.OutOfSync.Clear();
+    }
+
+    public override void Invlpg(int cpu, AddressSpace mm, long vpn)
+    {
+        Trap(cpu);
+        Resync(cpu, mm);
+        if (_shadows.TryGetValue(mm.Id, out var shadow))
+        {
+            shadow.Filled.Remove(vpn); // drop the shadow entry; the next access refills it
+        }
+        base.Invlpg(cpu, mm, vpn);
+    }
+
+    public override void FlushTlb(int cpu, AddressSpace mm)
+    {
+        Trap(cpu);
+        Resync(cpu, mm);
+        base.FlushTlb(cpu, mm);
+    }
+
+    public override void DeliverPageFault(int cpu) => M.Charge(cpu, CostCategory.FaultDelivery, _bounce);
+
+    public override void Translate(int cpu, AddressSpace mm, long vpn, AccessKind access, bool global, CostCategory missCategory)
+    {
+        var hit = M.Translate(cpu, mm.Id, vpn, access, global, nested: false, missCategory);
+        if (hit || global || !_shadows.TryGetValue(mm.Id, out var shadow) || shadow.Filled.Contains(vpn))
+        {
+            return;
+        }
+        S.Count(Counter.HiddenFaults);
+        M.Charge(cpu, CostCategory.HiddenFault, _hidden);
+        shadow.Filled.Add(vpn);
+    }
+
+    /// <summary>Shadow entries that disagree with the guest (a filled entry whose guest PTE is not present), outside out-of-sync pages.</summary>
+    public IEnumerable<string> Inconsistencies(AddressSpace mm)
+    {
+        if (!_shadows.TryGetValue(mm.Id, out var shadow))
+        {
+            yield break;
+        }
+        foreach (var vpn in shadow.Filled)
+        {
+            if (!shadow.OutOfSync.ContainsKey(mm.TableIndexOf(vpn)) && !Pte.IsPresent(mm.GetPte(vpn)))
+            {
+                yield return $"mm {mm.Id}: shadow entry for page 0x{vpn:x} is valid but the guest PTE is not present";
+            }
+        }
+    }
+}
