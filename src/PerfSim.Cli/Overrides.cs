@@ -13,6 +13,7 @@ public sealed class Overrides
 {
     private readonly List<(MachineParam Param, long Value)> _machine = new();
     private readonly List<(KernelPath Path, long Value)> _kernel = new();
+    private readonly List<(PerfSim.Core.Workloads.ProcessShapeParam Param, int Value)> _process = new();
 
     public IReadOnlyList<string> Raw { get; }
 
@@ -37,6 +38,19 @@ public sealed class Overrides
             var wantMachine = !key.StartsWith("kernel.", StringComparison.Ordinal);
             var wantKernel = !key.StartsWith("machine.", StringComparison.Ordinal);
             ParamDef def;
+            if (key.StartsWith("process.", StringComparison.Ordinal))
+            {
+                var pp = PerfSim.Core.Workloads.ProcessShapeParams.Find(key["process.".Length..]);
+                if (pp is null)
+                {
+                    errors.Add($"--set: unknown key '{key}'{KeySuggester.Hint(key, PerfSim.Core.Workloads.ProcessShapeParams.All.Select(x => "process." + x.Key))} (see 'perfsim list params')");
+                }
+                else if (TryValue(key, text, new ParamDef(pp.Key, ParamUnit.Count, pp.Min, pp.Max, pp.Description), errors, out var pv))
+                {
+                    o._process.Add((pp, (int)pv));
+                }
+                continue;
+            }
             if (wantMachine && MachineParams.TryFind(bare, out var mp))
             {
                 def = MachineParams.Defs[(int)mp];
@@ -88,6 +102,20 @@ public sealed class Overrides
             m = m.With(p, v, "override: --set on the command line");
         }
         return m;
+    }
+
+    public PerfSim.Core.Workloads.ProcessShape Apply(PerfSim.Core.Workloads.ProcessShape s)
+    {
+        foreach (var (p, v) in _process)
+        {
+            s = p.Set(s, v);
+        }
+        var problems = PerfSim.Core.Workloads.ProcessShapeParams.Problems(s);
+        if (problems.Count > 0)
+        {
+            throw new UsageException(string.Join(Environment.NewLine, problems));
+        }
+        return s;
     }
 
     public KernelProfile Apply(KernelProfile k)

@@ -25,6 +25,7 @@ public sealed record RunPlan(
     public static RunPlan Resolve(ConfigCatalog catalog, string? workloads, string designs, string? machine, string? kernel, int cpus, ulong seed, IReadOnlyList<string> sets)
     {
         var overrides = Overrides.Parse(sets);
+        overrides.Apply(ProcessShape.Default); // checks the combination before any work
         if (cpus < 1 || cpus > 256)
         {
             throw new UsageException($"--cpus {cpus}: must be between 1 and 256");

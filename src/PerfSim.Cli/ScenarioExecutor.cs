@@ -10,7 +10,7 @@ public static class ScenarioExecutor
     public static IReadOnlyList<ScenarioResult> RunWorkloads(RunPlan plan, TextWriter progress)
     {
         var jobs = (from w in plan.Workloads from d in plan.Designs select (w, d)).ToArray();
-        var options = new WorkloadOptions { Seed = plan.Seed };
+        var options = new WorkloadOptions { Seed = plan.Seed, Shape = plan.Overrides.Apply(ProcessShape.Default) };
         return Execute(jobs.Length, i => ScenarioRunner.Run(plan.ConfigFor(jobs[i].d), jobs[i].w, options), progress);
     }
 

@@ -56,6 +56,9 @@ public sealed class CliTests : IDisposable
     [InlineData("run --set trap_entry=fast", "'fast' is not an integer")]
     [InlineData("run --set kernel.trap_entry=5", "unknown key 'kernel.trap_entry'")]
     [InlineData("run --cpus 0", "--cpus 0")]
+    [InlineData("run --set process.heap_page=3", "unknown key 'process.heap_page' (did you mean 'process.heap_pages'?)")]
+    [InlineData("run --set process.libc_text_pages=400", "exceeds process.libc_text_mapped")]
+    [InlineData("run --designs paging-nested", "nested paging, which machine 'xeon-2400-2003' does not have")]
     [InlineData("run --bogus", "--bogus")]
     [InlineData("list things", "things")]
     public void Bad_input_exits_with_code_2_and_says_what_is_wrong(string args, string message)
@@ -105,6 +108,20 @@ public sealed class CliTests : IDisposable
         var cb = double.Parse(File.ReadAllLines(Path.Combine(b, "results.csv"))[1].Split(',')[5], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(1000, cb - ca, 6); // one int 0x80 entry per getppid
         Assert.Contains("trap_entry=1420", File.ReadAllText(Path.Combine(b, "resolved-config.json")));
+    }
+
+    [Fact]
+    public void A_bigger_process_forks_more_slowly_and_copies_more_ptes()
+    {
+        var small = Path.Combine(_dir, "small");
+        var big = Path.Combine(_dir, "big");
+        Assert.Equal(0, Run("run", "--workloads", "fork", "--designs", "native", "--out", small).Code);
+        Assert.Equal(0, Run("run", "--workloads", "fork", "--designs", "native", "--set", "process.heap_pages=400", "--out", big).Code);
+        static double Value(string dir, string file, int row, int col) => double.Parse(
+            File.ReadAllLines(Path.Combine(dir, file))[row].Split(',')[col], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Value(big, "results.csv", 1, 5) > Value(small, "results.csv", 1, 5));
+        var setsRow = Array.FindIndex(File.ReadAllLines(Path.Combine(small, "counters.csv")), l => l.Contains(",pte_sets,"));
+        Assert.Equal(392, Value(big, "counters.csv", setsRow, 5) - Value(small, "counters.csv", setsRow, 5)); // 400 - 8 more heap PTEs copied
     }
 
     [Fact]
