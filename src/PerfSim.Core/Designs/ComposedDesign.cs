@@ -47,6 +47,7 @@ public sealed class ComposedDesign : IPlatform
             PageTableMode.Native => new NativePaging(machine),
             PageTableMode.Nested => new NestedPaging(machine),
             PageTableMode.Direct => new DirectPaging(machine, d.Pinning),
+            PageTableMode.Writable => new WritablePaging(machine, d.Pinning),
             PageTableMode.Shadow => new ShadowPaging(machine, d.ShadowFill, d.ShadowRoots, d.ShadowOutOfSync),
             _ => throw new NotSupportedException($"page-table mode {d.PageTables}"),
         };

@@ -16,6 +16,8 @@ public enum PageTableMode
     Direct,
     /// <summary>Nested paging (EPT/NPT): guest tables are plain memory; every TLB miss is a two-dimensional walk.</summary>
     Nested,
+    /// <summary>Xen 2.0's writable page tables over direct tables: the first write to a pinned L1 traps and disconnects it, later writes are stores, reconnection revalidates the changes.</summary>
+    Writable,
     /// <summary>The hypervisor keeps shadow tables; guest page-table pages are write-protected and each write traps.</summary>
     Shadow,
 }

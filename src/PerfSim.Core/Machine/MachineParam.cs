@@ -150,9 +150,9 @@ public static class MachineParams
         C(MachineParam.FaultBounce, "fault_bounce", "Extra cost of a guest page fault taken by the hypervisor and bounced to the guest kernel.");
         C(MachineParam.TrapEmulate, "trap_emulate", "A guest write to a write-protected page-table page trapping into the hypervisor, decoded and emulated (excluding the shadow or validation work).");
         C(MachineParam.ShadowSync, "shadow_sync", "Propagating one guest PTE change into the shadow page table.");
-        C(MachineParam.HiddenFault, "hidden_fault", "A fault the hypervisor handles by itself to fill a missing shadow entry (trap, guest-table walk, fill, return).");
+        C(MachineParam.HiddenFault, "hidden_fault", "A page fault the hypervisor handles entirely by itself: a hidden shadow fill, or reconnecting a writable page table (trap, work, return).");
         C(MachineParam.ShadowRootSwitch, "shadow_root_switch", "Intercepting a guest CR3 load and finding the cached shadow root.");
-        C(MachineParam.ShadowResyncPage, "shadow_resync_page", "Re-synchronising one out-of-sync guest page-table page with its shadow (comparing its entries).");
+        C(MachineParam.ShadowResyncPage, "shadow_resync_page", "Comparing one page-table page with its snapshot: resyncing an out-of-sync shadow page, or reconnecting a writable page table.");
         U(MachineParam.KernelCpi, "kernel_cpi", ParamUnit.CyclesPer1000Instructions, 1, 100_000, "Cycles per 1,000 instructions of kernel path code whose code is in the instruction cache (converts kernel path lengths to cycles).");
         U(MachineParam.KernelCodeCache, "kernel_code_cache", ParamUnit.Instructions, 1, 100_000_000, "Kernel instructions the instruction cache (NetBurst: trace cache) holds; paths whose code was evicted since their last run are fetched cold.");
         U(MachineParam.KernelCodeMiss, "kernel_code_miss", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 instructions of a kernel path whose code is fetched cold (from L2 and decoded).");

@@ -45,4 +45,5 @@ public enum Counter
     ShadowSyncs,
     HiddenFaults,
     ShadowRootMisses,
+    PtwrFlushes,
 }

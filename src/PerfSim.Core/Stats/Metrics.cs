@@ -81,6 +81,7 @@ public static class Metrics
         C(Counter.ShadowSyncs, "shadow_syncs", "Shadow page-table entries synchronised with the guest's.");
         C(Counter.HiddenFaults, "hidden_faults", "Faults handled inside the hypervisor to fill a shadow entry.");
         C(Counter.ShadowRootMisses, "shadow_root_misses", "CR3 loads that found no cached shadow root and built one.");
+        C(Counter.PtwrFlushes, "ptwr_flushes", "Writable page tables reconnected: compared with their snapshot and the changed entries revalidated.");
         C(Counter.HazardFlushes, "hazard_flushes", "Reads of a PTE whose update was still queued, resolved by flushing the queue first (flush-on-hazard mode).");
         return Check(m);
     }

@@ -18,7 +18,7 @@ public static class DesignLoader
 
     private static readonly (string, HookMechanism)[] Hooks = [("inline", HookMechanism.Inline)];
     private static readonly (string, PageTableMode)[] Modes =
-        [("native", PageTableMode.Native), ("direct", PageTableMode.Direct), ("shadow", PageTableMode.Shadow), ("nested", PageTableMode.Nested)];
+        [("native", PageTableMode.Native), ("direct", PageTableMode.Direct), ("writable", PageTableMode.Writable), ("shadow", PageTableMode.Shadow), ("nested", PageTableMode.Nested)];
     private static readonly (string, ShadowFill)[] Fills = [("eager", ShadowFill.Eager), ("lazy", ShadowFill.Lazy)];
     private static readonly (string, PtePolicy)[] Policies = [("immediate", PtePolicy.Immediate), ("batched", PtePolicy.Batched)];
     private static readonly (string, HazardMode)[] HazardModes = [("flush-on-hazard", HazardMode.FlushOnHazard), ("audit", HazardMode.Audit)];

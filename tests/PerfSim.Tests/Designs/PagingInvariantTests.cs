@@ -15,7 +15,7 @@ public sealed class PagingInvariantTests
     public static TheoryData<string, string> ModesAndWorkloads()
     {
         var d = new TheoryData<string, string>();
-        foreach (var mode in new[] { "native", "direct", "direct-queue", "shadow-lazy", "shadow-eager", "shadow-oos", "nested" })
+        foreach (var mode in new[] { "native", "direct", "direct-queue", "shadow-lazy", "shadow-eager", "shadow-oos", "nested", "writable" })
         {
             foreach (var w in new[] { "fork", "exec", "mmap", "page-fault", "ctx-8p-16k", "prot-fault" })
             {
@@ -37,6 +37,7 @@ public sealed class PagingInvariantTests
         "shadow-lazy" => new DesignSpec { Name = mode, Description = "t", PageTables = PageTableMode.Shadow, Hypervisor = true, ShadowRoots = 2 },
         "shadow-eager" => new DesignSpec { Name = mode, Description = "t", PageTables = PageTableMode.Shadow, Hypervisor = true, ShadowFill = ShadowFill.Eager },
         "shadow-oos" => new DesignSpec { Name = mode, Description = "t", PageTables = PageTableMode.Shadow, Hypervisor = true, ShadowOutOfSync = true },
+        "writable" => new DesignSpec { Name = mode, Description = "t", PageTables = PageTableMode.Writable, Hypervisor = true, Pinning = PinPolicy.Eager },
         _ => new DesignSpec { Name = mode, Description = "t", PageTables = PageTableMode.Nested, Hypervisor = true },
     };
 

@@ -168,4 +168,58 @@ public sealed class PagingModeTests
         Assert.NotEmpty(ResolvedConfig.Problems(old, nested));
         Assert.Throws<ArgumentException>(() => Config(nested, old));
     }
+
+    private static DesignSpec Writable => new()
+    {
+        Name = "writable-test", Description = "t", PageTables = PageTableMode.Writable, Hypervisor = true, Pinning = PinPolicy.Eager,
+    };
+
+    [Fact]
+    public void Writable_page_tables_trap_once_per_page_then_store_and_revalidate_the_changes_on_reconnection()
+    {
+        var events = Started();
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 16 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 16 * Page, AccessKind.Write));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Mprotect(0, 1, TraceBuilder.MmapBase, 16 * Page, Protection.Read));
+        var machine = TestProfiles.Machine();
+        var m = new Simulator(Config(Writable, machine)).Run(new ListTraceSource("mprotect", events));
+        Assert.Equal(16, m.Measured.Counts[(int)Counter.PteUpdates]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.PteTraps]);      // the first write disconnects the page
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.PtwrFlushes]);   // the TLB-flush hypercall reconnects it
+        Assert.Equal(16, m.Measured.Counts[(int)Counter.Validations]);  // every changed entry fully revalidated
+        Assert.Equal(16 * machine[MachineParam.ValidateEntry] + machine[MachineParam.Invlpg] + machine[MachineParam.ShadowResyncPage] + machine[MachineParam.Store],
+            m.Measured.Cycles[(int)CostCategory.PageTableValidation]);
+    }
+
+    [Fact]
+    public void Fork_write_protects_take_the_fast_revalidation_path()
+    {
+        var events = Started();
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        var machine = TestProfiles.Machine();
+        var sim = new Simulator(Config(Writable, machine));
+        var m = sim.Run(new ListTraceSource("fork", events));
+        var updates = m.Measured.Counts[(int)Counter.PteUpdates];
+        var tables = sim.Kernel.Find(2)!.Mm.TableCount;
+        Assert.True(updates > 2 * tables);
+        // One trap per page-table page written (each parent table, each child table), not one per PTE.
+        Assert.Equal(2 * tables, m.Measured.Counts[(int)Counter.PteTraps]);
+        Assert.True(m.Measured.Counts[(int)Counter.PtwrFlushes] >= 1);
+    }
+
+    [Fact]
+    public void With_two_cpus_writable_page_tables_fall_back_to_emulating_every_write()
+    {
+        var events = Started();
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 16 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 16 * Page, AccessKind.Write));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Mprotect(0, 1, TraceBuilder.MmapBase, 16 * Page, Protection.Read));
+        var config = new ResolvedConfig(TestProfiles.Machine(), TestProfiles.Kernel(), Writable, 2, 1);
+        var m = new Simulator(config).Run(new ListTraceSource("smp", events));
+        Assert.Equal(16, m.Measured.Counts[(int)Counter.PteTraps]);
+        Assert.Equal(0, m.Measured.Counts[(int)Counter.PtwrFlushes]);
+    }
 }

@@ -12,7 +12,7 @@ namespace PerfSim.Core.Designs.Paging;
 /// guest page faults are taken by the hypervisor and bounced to the guest. When pinning happens is the
 /// design's <see cref="PinPolicy"/>.
 /// </summary>
-public sealed class DirectPaging : NativePaging
+public class DirectPaging : NativePaging
 {
     /// <summary>Page-directory entries that map the kernel (the top 1 GB of a 3/1 split) and are present in every PGD.</summary>
     private const int KernelPdes = 256;
@@ -23,6 +23,9 @@ public sealed class DirectPaging : NativePaging
     private readonly HashSet<int> _pinned = new();
     private readonly long[] _foldedInvlpg;
     private readonly int[] _loaded;
+
+    /// <summary>The address space loaded on a CPU (its id), as the hypervisor last set it.</summary>
+    protected int LoadedOn(int cpu) => _loaded[cpu];
 
     public DirectPaging(MachineModel machine, PinPolicy policy) : base(machine)
     {
@@ -44,13 +47,19 @@ public sealed class DirectPaging : NativePaging
 
     public bool IsPinned(AddressSpace mm) => _pinned.Contains(mm.Id);
 
-    private void Hypercalls(int cpu, long n)
+    /// <summary>Called before every explicit hypercall this mode makes (writable page tables reconnect first).</summary>
+    protected virtual void BeforeHypercall(int cpu)
     {
+    }
+
+    protected void Hypercalls(int cpu, long n)
+    {
+        BeforeHypercall(cpu);
         S.Count(Counter.Hypercalls, n);
         M.Charge(cpu, CostCategory.Hypercall, n * _hypercall);
     }
 
-    private void Validate(int cpu, long entries)
+    protected void Validate(int cpu, long entries)
     {
         S.Count(Counter.Validations, entries);
         M.Charge(cpu, CostCategory.PageTableValidation, entries * _validate);
