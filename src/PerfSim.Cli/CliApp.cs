@@ -151,7 +151,7 @@ public static class CliApp
             e.Export(dir, results, info);
         }
         stdout.Write(ConsoleTable.Format(results));
-        stdout.WriteLine($"Results written to {dir}/ (results.csv, breakdown.csv, counters.csv, hazards.csv, results.md, resolved-config.json)");
+        stdout.WriteLine($"Results written to {dir}/ (results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, results.md, resolved-config.json)");
         return Ok;
     }
 

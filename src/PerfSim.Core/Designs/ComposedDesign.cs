@@ -1,3 +1,4 @@
+using PerfSim.Core.Designs.Hooks;
 using PerfSim.Core.Designs.Paging;
 using PerfSim.Core.Kernel;
 using PerfSim.Core.Machine;
@@ -28,6 +29,12 @@ public sealed class ComposedDesign : IPlatform
     private readonly long _cr2, _cr0r, _cr0w, _clts, _lldt, _fxsave, _fxrstor;
     private readonly long _clearPage, _copyPage;
     private readonly bool _globalKernel;
+
+    // Hook mechanism.
+    private readonly HookMechanism _hook;
+    private readonly bool _hypervisor;
+    private readonly long _callDirect, _callIndirect, _mispredictMilli, _nopByteMilli;
+    private readonly long[] _milli;
 
     // Batched PTE policy: one queue per CPU of (mm, page) keys.
     private readonly bool _batched;
@@ -77,6 +84,13 @@ public sealed class ComposedDesign : IPlatform
         _clearPage = p[MachineParam.ClearPage];
         _copyPage = p[MachineParam.CopyPage];
         _globalKernel = config.Kernel.GlobalKernelPages && d.GuestGlobalPages && p[MachineParam.GlobalPages] != 0;
+        _hook = d.Hook;
+        _hypervisor = d.Hypervisor;
+        _callDirect = p[MachineParam.CallDirect];
+        _callIndirect = p[MachineParam.CallIndirect];
+        _mispredictMilli = p[MachineParam.CallIndirectMispredict] * p[MachineParam.IndirectMispredictRate];
+        _nopByteMilli = p[MachineParam.NopByte];
+        _milli = new long[machine.Cpus.Length];
 
         _batched = d.PteUpdates == PtePolicy.Batched;
         _batchOutsideLazy = d.BatchOutsideLazyMode;
@@ -100,6 +114,56 @@ public sealed class ComposedDesign : IPlatform
     public int QueuedOn(int cpu) => _queued[cpu];
 
     private void Charge(CostCategory c, long cycles) => _m.Charge(CurrentCpu, c, cycles);
+
+    // ---- hook sites ----------------------------------------------------------------------------
+
+    /// <summary>Charges fractions of a cycle to the hook category, carrying the remainder per CPU.</summary>
+    private void ChargeMilli(long millicycles)
+    {
+        var cpu = CurrentCpu;
+        var total = _milli[cpu] + millicycles;
+        _milli[cpu] = total % 1000;
+        if (total >= 1000)
+        {
+            Charge(CostCategory.Hook, total / 1000);
+        }
+    }
+
+    /// <summary>Enters a hook site: counts it and charges how the design reaches the operation. Returns the start clock.</summary>
+    private long BeginHook(HookOp op)
+    {
+        _s.HookCalls[(int)op]++;
+        var start = _m.Cpus[CurrentCpu].Clock;
+        var site = HookSites.Of(op);
+        switch (_hook)
+        {
+            case HookMechanism.Patched:
+                if (site.InlineBytes > 0)
+                {
+                    ChargeMilli((site.SiteBytes - site.InlineBytes) * _nopByteMilli); // the instruction inline, NOP padding after
+                }
+                else if (site.NativeNop && !_hypervisor)
+                {
+                    ChargeMilli(site.SiteBytes * _nopByteMilli); // a no-op hook: the whole site is NOPs
+                }
+                else
+                {
+                    Charge(CostCategory.Hook, _callDirect); // a 5-byte direct call in the site, one NOP byte
+                    ChargeMilli((site.SiteBytes - 5) * _nopByteMilli);
+                }
+                break;
+            case HookMechanism.Indirect:
+                Charge(CostCategory.Hook, _callIndirect);
+                ChargeMilli(_mispredictMilli);
+                break;
+            case HookMechanism.Rom:
+                Charge(CostCategory.Hook, _callDirect); // call into the ROM and back
+                break;
+        }
+        return start;
+    }
+
+    private void EndHook(HookOp op, long start) => _s.HookCycles[(int)op] += _m.Cpus[CurrentCpu].Clock - start;
 
     // ---- software work -------------------------------------------------------------------------
 
@@ -154,20 +218,30 @@ public sealed class ComposedDesign : IPlatform
     public void Return(ReturnKind kind)
     {
         FlushQueue(); // nothing queued may outlive the kernel's visit
+        var op = kind == ReturnKind.Sysexit ? HookOp.SysExit : HookOp.Iret;
+        var t = BeginHook(op);
         Charge(CostCategory.KernelEntryExit, kind == ReturnKind.Sysexit ? _sysexit : _trapExit);
+        EndHook(op, t);
     }
 
-    public void ReadCr2() => Charge(CostCategory.CpuState, _cr2);
-
-    public void Cli() => Flag(_cli);
-    public void Sti() => Flag(_sti);
-    public void SaveFlags() => Flag(_pushf);
-    public void RestoreFlags() => Flag(_popf);
-
-    private void Flag(long cycles)
+    public void ReadCr2()
     {
+        var t = BeginHook(HookOp.ReadCr2);
+        Charge(CostCategory.CpuState, _cr2);
+        EndHook(HookOp.ReadCr2, t);
+    }
+
+    public void Cli() => Flag(HookOp.IrqDisable, _cli);
+    public void Sti() => Flag(HookOp.IrqEnable, _sti);
+    public void SaveFlags() => Flag(HookOp.SaveFlags, _pushf);
+    public void RestoreFlags() => Flag(HookOp.RestoreFlags, _popf);
+
+    private void Flag(HookOp op, long cycles)
+    {
+        var t = BeginHook(op);
         _s.Count(Counter.InterruptFlagOps);
         Charge(CostCategory.InterruptFlag, cycles);
+        EndHook(op, t);
     }
 
     // ---- page tables ---------------------------------------------------------------------------
@@ -214,18 +288,26 @@ public sealed class ComposedDesign : IPlatform
         _paging.FlushBatch(cpu, _queue[cpu].AsSpan(0, n));
     }
 
-    public void SetPte(AddressSpace mm, long vpn) => PteWrite(mm, vpn, PteOp.Set);
+    private void HookedPteWrite(HookOp hook, AddressSpace mm, long vpn, PteOp op)
+    {
+        var t = BeginHook(hook);
+        PteWrite(mm, vpn, op);
+        EndHook(hook, t);
+    }
 
-    public void UpdatePte(AddressSpace mm, long vpn, PteUpdateKind kind) => PteWrite(mm, vpn, kind switch
+    public void SetPte(AddressSpace mm, long vpn) => HookedPteWrite(HookOp.SetPte, mm, vpn, PteOp.Set);
+
+    public void UpdatePte(AddressSpace mm, long vpn, PteUpdateKind kind) => HookedPteWrite(HookOp.UpdatePte, mm, vpn, kind switch
     {
         PteUpdateKind.WriteProtect => PteOp.WriteProtect,
         PteUpdateKind.Modify => PteOp.Modify,
         _ => PteOp.SetAccessFlags,
     });
 
-    public void ClearPte(AddressSpace mm, long vpn, bool fullMmTeardown) => PteWrite(mm, vpn, fullMmTeardown ? PteOp.ClearFull : PteOp.Clear);
+    public void ClearPte(AddressSpace mm, long vpn, bool fullMmTeardown) =>
+        HookedPteWrite(HookOp.ClearPte, mm, vpn, fullMmTeardown ? PteOp.ClearFull : PteOp.Clear);
 
-    public void SetPmd(AddressSpace mm, long tableIndex) => PteWrite(mm, -1 - tableIndex, PteOp.SetPmd);
+    public void SetPmd(AddressSpace mm, long tableIndex) => HookedPteWrite(HookOp.SetPmd, mm, -1 - tableIndex, PteOp.SetPmd);
 
     public void ReadPte(AddressSpace mm, long vpn, KernelPath site)
     {
@@ -258,14 +340,18 @@ public sealed class ComposedDesign : IPlatform
 
     public void AllocPageTable(AddressSpace mm, long tableIndex)
     {
+        var t = BeginHook(HookOp.AllocPageTable);
         FlushQueue();
         _paging.AllocPageTable(CurrentCpu, mm, tableIndex);
+        EndHook(HookOp.AllocPageTable, t);
     }
 
     public void ReleasePageTable(AddressSpace mm, long tableIndex)
     {
+        var t = BeginHook(HookOp.ReleasePageTable);
         FlushQueue();
         _paging.ReleasePageTable(CurrentCpu, mm, tableIndex);
+        EndHook(HookOp.ReleasePageTable, t);
     }
 
     public void AllocPgd(AddressSpace mm) => _paging.AllocPgd(CurrentCpu, mm);
@@ -276,12 +362,19 @@ public sealed class ComposedDesign : IPlatform
         _paging.ReleasePgd(CurrentCpu, mm);
     }
 
-    public void EnterLazyMmu() => _lazyMmu[CurrentCpu] = true;
+    public void EnterLazyMmu()
+    {
+        var t = BeginHook(HookOp.LazyMode);
+        _lazyMmu[CurrentCpu] = true;
+        EndHook(HookOp.LazyMode, t);
+    }
 
     public void LeaveLazyMmu()
     {
+        var t = BeginHook(HookOp.LazyMode);
         FlushQueue();
         _lazyMmu[CurrentCpu] = false;
+        EndHook(HookOp.LazyMode, t);
     }
 
     public void ForkedMm(AddressSpace child)
@@ -306,42 +399,51 @@ public sealed class ComposedDesign : IPlatform
 
     public void LoadCr3(AddressSpace mm)
     {
+        var t = BeginHook(HookOp.WriteCr3);
         FlushQueue();
         _paging.LoadCr3(CurrentCpu, mm);
+        EndHook(HookOp.WriteCr3, t);
     }
 
     public void Invlpg(AddressSpace mm, long vpn)
     {
+        var t = BeginHook(HookOp.Invlpg);
         FlushQueue();
         _paging.Invlpg(CurrentCpu, mm, vpn);
+        EndHook(HookOp.Invlpg, t);
     }
 
     public void FlushTlb(AddressSpace mm)
     {
+        var t = BeginHook(HookOp.FlushTlb);
         FlushQueue();
         _paging.FlushTlb(CurrentCpu, mm);
+        EndHook(HookOp.FlushTlb, t);
     }
 
     // ---- CPU state on context switch -----------------------------------------------------------
 
-    public void EnterLazyCpu()
+    public void EnterLazyCpu() => EndHook(HookOp.LazyMode, BeginHook(HookOp.LazyMode));
+
+    public void LeaveLazyCpu() => EndHook(HookOp.LazyMode, BeginHook(HookOp.LazyMode));
+
+    private void CpuState(HookOp op, long cycles)
     {
+        var t = BeginHook(op);
+        Charge(CostCategory.CpuState, cycles);
+        EndHook(op, t);
     }
 
-    public void LeaveLazyCpu()
-    {
-    }
-
-    public void LoadEsp0() => Charge(CostCategory.CpuState, _store);
+    public void LoadEsp0() => CpuState(HookOp.LoadEsp0, _store);
 
     /// <summary>Native load_TLS writes all three GDT entries (two stores each), changed or not.</summary>
-    public void LoadTls(int changedEntries) => Charge(CostCategory.CpuState, 6 * _store);
+    public void LoadTls(int changedEntries) => CpuState(HookOp.LoadTls, 6 * _store);
 
-    public void LoadLdt() => Charge(CostCategory.CpuState, _lldt);
+    public void LoadLdt() => CpuState(HookOp.LoadLdt, _lldt);
 
-    public void Clts() => Charge(CostCategory.CpuState, _clts);
+    public void Clts() => CpuState(HookOp.Clts, _clts);
 
-    public void Stts() => Charge(CostCategory.CpuState, _cr0r + _cr0w);
+    public void Stts() => CpuState(HookOp.WriteCr0, _cr0r + _cr0w);
 
     public void FpuSave() => Charge(CostCategory.CpuState, _fxsave);
 

@@ -3,8 +3,14 @@ namespace PerfSim.Core.Designs;
 /// <summary>How a privileged operation in the kernel reaches its implementation.</summary>
 public enum HookMechanism
 {
-    /// <summary>The native instruction, inline.</summary>
+    /// <summary>The native instruction, inline (a kernel built without hooks).</summary>
     Inline,
+    /// <summary>pv_ops: NOP-padded call sites patched at boot into the inline instruction, a direct call, or NOPs.</summary>
+    Patched,
+    /// <summary>pv_ops left unpatched: every site an indirect call through a function pointer.</summary>
+    Indirect,
+    /// <summary>VMI: every site a call into the ROM, whose body runs the native instruction (or, under a hypervisor, its own code).</summary>
+    Rom,
 }
 
 /// <summary>Who owns the page tables the hardware walks, and how the guest's updates reach them.</summary>

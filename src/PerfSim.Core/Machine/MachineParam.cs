@@ -15,6 +15,8 @@ public enum MachineParam
     CallDirect,
     CallIndirect,
     CallIndirectMispredict,
+    IndirectMispredictRate,
+    NopByte,
     // Interrupt flag.
     Cli,
     Sti,
@@ -101,6 +103,8 @@ public static class MachineParams
         C(MachineParam.CallDirect, "call_direct", "A predicted direct call plus return.");
         C(MachineParam.CallIndirect, "call_indirect", "A predicted indirect call plus return.");
         C(MachineParam.CallIndirectMispredict, "call_indirect_mispredict", "Extra cycles when an indirect call is mispredicted.");
+        U(MachineParam.IndirectMispredictRate, "indirect_mispredict_rate", ParamUnit.Permille, 0, 1000, "Share of hook-site indirect calls the branch predictor gets wrong.");
+        U(MachineParam.NopByte, "nop_byte", ParamUnit.Millicycles, 0, 1_000_000, "Cost of one byte of NOP padding at a patched call site.");
         C(MachineParam.Cli, "cli", "cli: clear the interrupt flag.");
         C(MachineParam.Sti, "sti", "sti: set the interrupt flag.");
         C(MachineParam.Pushf, "pushf", "pushf; pop: save the flags register.");

@@ -43,13 +43,13 @@ public sealed class MachineProfile
         return new MachineProfile(Name, Description, DefaultKernel, values, sources);
     }
 
-    /// <summary>A copy with every cycle cost multiplied by <paramref name="factor"/> (geometry and flags unchanged).</summary>
+    /// <summary>A copy with every cycle cost (cycles and millicycles) multiplied by <paramref name="factor"/> (geometry, rates, flags and CPIs unchanged).</summary>
     public MachineProfile ScaleCycleCosts(long factor)
     {
         var values = (long[])_values.Clone();
         for (var i = 0; i < values.Length; i++)
         {
-            if (MachineParams.Defs[i].Unit == ParamUnit.Cycles)
+            if (MachineParams.Defs[i].Unit is ParamUnit.Cycles or ParamUnit.Millicycles)
             {
                 values[i] *= factor;
             }

@@ -23,6 +23,8 @@ public enum ParamUnit
     Count,
     /// <summary>Parts per thousand.</summary>
     Permille,
+    /// <summary>Thousandths of a cycle.</summary>
+    Millicycles,
 }
 
 public static class ParamUnitNames
@@ -40,6 +42,7 @@ public static class ParamUnitNames
         ParamUnit.Instructions => "instructions",
         ParamUnit.Count => "count",
         ParamUnit.Permille => "permille",
+        ParamUnit.Millicycles => "millicycles",
         _ => throw new ArgumentOutOfRangeException(nameof(unit)),
     };
 }

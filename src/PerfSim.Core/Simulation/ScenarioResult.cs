@@ -21,6 +21,15 @@ public sealed record ScenarioResult(
     /// <summary>Reads of still-queued PTEs per iteration by the kernel path that read them, indexed by <see cref="Kernel.KernelPath"/> (empty when not measured).</summary>
     public IReadOnlyList<double> HazardsPerIterBySite { get; init; } = [];
 
+    /// <summary>Hook sites executed per iteration, indexed by <see cref="Designs.Hooks.HookOp"/> (empty when not measured).</summary>
+    public IReadOnlyList<double> HookCallsPerIter { get; init; } = [];
+
+    /// <summary>Cycles per iteration spent in hook sites (reaching and running the operation), indexed by <see cref="Designs.Hooks.HookOp"/>.</summary>
+    public IReadOnlyList<double> HookCyclesPerIter { get; init; } = [];
+
+    /// <summary>The design's hook mechanism, as written in hooks.csv.</summary>
+    public string HookMechanism { get; init; } = "";
+
     /// <summary>Total cycles per iteration: the sum of the categories.</summary>
     public double CyclesPerIter => CyclesPerIterByCategory.Sum();
 

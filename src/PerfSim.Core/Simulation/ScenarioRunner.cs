@@ -30,11 +30,9 @@ public static class ScenarioRunner
         var iters = Math.Max(1, main.Iterations);
         var cycles = new double[Metrics.CategoryCount];
         var counts = new double[Metrics.CounterCount];
-        var hazards = new double[Kernel.KernelPaths.Count];
-        for (var i = 0; i < hazards.Length; i++)
-        {
-            hazards[i] = (double)main.Measured.HazardsBySite[i] / iters;
-        }
+        var hazards = PerIter(main.Measured.HazardsBySite, iters);
+        var hookCalls = PerIter(main.Measured.HookCalls, iters);
+        var hookCycles = PerIter(main.Measured.HookCycles, iters);
         for (var i = 0; i < cycles.Length; i++)
         {
             cycles[i] = (double)main.Measured.Cycles[i] / iters;
@@ -54,12 +52,35 @@ public static class ScenarioRunner
             {
                 counts[i] -= weight * (double)baseline.Measured.Counts[i] / bi;
             }
-            for (var i = 0; i < hazards.Length; i++)
-            {
-                hazards[i] -= weight * (double)baseline.Measured.HazardsBySite[i] / bi;
-            }
+            Subtract(hazards, baseline.Measured.HazardsBySite, weight, bi);
+            Subtract(hookCalls, baseline.Measured.HookCalls, weight, bi);
+            Subtract(hookCycles, baseline.Measured.HookCycles, weight, bi);
         }
         return new ScenarioResult(name, config.Design.Name, config.Machine.Name, config.Kernel.Name, config.Cpus, main.Iterations,
-            config.Machine.FrequencyMhz, cycles, counts) { HazardsPerIterBySite = hazards };
+            config.Machine.FrequencyMhz, cycles, counts)
+        {
+            HazardsPerIterBySite = hazards,
+            HookCallsPerIter = hookCalls,
+            HookCyclesPerIter = hookCycles,
+            HookMechanism = config.Design.Hook.ToString().ToLowerInvariant(),
+        };
+    }
+
+    private static double[] PerIter(long[] values, long iterations)
+    {
+        var r = new double[values.Length];
+        for (var i = 0; i < r.Length; i++)
+        {
+            r[i] = (double)values[i] / iterations;
+        }
+        return r;
+    }
+
+    private static void Subtract(double[] into, long[] values, int weight, long iterations)
+    {
+        for (var i = 0; i < into.Length; i++)
+        {
+            into[i] -= weight * (double)values[i] / iterations;
+        }
     }
 }

@@ -7,6 +7,7 @@ public enum CostCategory
     UserTlbMiss,
     KernelTlbMiss,
     KernelPath,
+    Hook,
     KernelCodeMiss,
     KernelEntryExit,
     InterruptFlag,

@@ -12,6 +12,11 @@ public sealed class RunStats
     /// <summary>Read-after-write hazards by the kernel path that read the PTE, indexed by <see cref="Kernel.KernelPath"/>.</summary>
     public long[] HazardsBySite { get; } = new long[Kernel.KernelPaths.Count];
 
+    /// <summary>Hook sites executed and the cycles spent in them (reaching and running the operation), by <see cref="Designs.Hooks.HookOp"/>.</summary>
+    public long[] HookCalls { get; } = new long[Designs.Hooks.HookSites.Count];
+
+    public long[] HookCycles { get; } = new long[Designs.Hooks.HookSites.Count];
+
     public long TotalCycles
     {
         get
@@ -27,7 +32,8 @@ public sealed class RunStats
 
     public void Count(Counter c, long n = 1) => Counts[(int)c] += n;
 
-    public StatsSnapshot Snapshot() => new((long[])Cycles.Clone(), (long[])Counts.Clone(), (long[])HazardsBySite.Clone());
+    public StatsSnapshot Snapshot() => new((long[])Cycles.Clone(), (long[])Counts.Clone(), (long[])HazardsBySite.Clone(),
+        (long[])HookCalls.Clone(), (long[])HookCycles.Clone());
 
     /// <summary>What was added since a snapshot.</summary>
     public StatsSnapshot Since(StatsSnapshot start)
@@ -47,14 +53,25 @@ public sealed class RunStats
         {
             hz[i] = HazardsBySite[i] - start.HazardsBySite[i];
         }
-        return new StatsSnapshot(cy, co, hz);
+        return new StatsSnapshot(cy, co, hz, Diff(HookCalls, start.HookCalls), Diff(HookCycles, start.HookCycles));
+    }
+
+    private static long[] Diff(long[] now, long[] then)
+    {
+        var d = new long[now.Length];
+        for (var i = 0; i < d.Length; i++)
+        {
+            d[i] = now[i] - then[i];
+        }
+        return d;
     }
 }
 
 /// <summary>Frozen copy of the run counters.</summary>
-public sealed record StatsSnapshot(long[] Cycles, long[] Counts, long[] HazardsBySite)
+public sealed record StatsSnapshot(long[] Cycles, long[] Counts, long[] HazardsBySite, long[] HookCalls, long[] HookCycles)
 {
-    public static StatsSnapshot Empty => new(new long[Metrics.CategoryCount], new long[Metrics.CounterCount], new long[Kernel.KernelPaths.Count]);
+    public static StatsSnapshot Empty => new(new long[Metrics.CategoryCount], new long[Metrics.CounterCount], new long[Kernel.KernelPaths.Count],
+        new long[Designs.Hooks.HookSites.Count], new long[Designs.Hooks.HookSites.Count]);
 
     public long TotalCycles => Cycles.Sum();
 }

@@ -2,13 +2,14 @@ using PerfSim.Core.Simulation;
 
 namespace PerfSim.IO.Output;
 
-/// <summary>Writes results.csv, breakdown.csv, counters.csv and hazards.csv (see <see cref="ResultTables"/> for the columns).</summary>
+/// <summary>Writes results.csv, breakdown.csv, counters.csv, hazards.csv and hooks.csv (see <see cref="ResultTables"/> for the columns).</summary>
 public sealed class CsvExporter : IResultExporter
 {
     public const string ResultsFile = "results.csv";
     public const string BreakdownFile = "breakdown.csv";
     public const string CountersFile = "counters.csv";
     public const string HazardsFile = "hazards.csv";
+    public const string HooksFile = "hooks.csv";
 
     public string Name => "csv";
 
@@ -19,11 +20,13 @@ public sealed class CsvExporter : IResultExporter
         var breakdown = CsvText.Write(ResultTables.Breakdown(results));
         var counters = CsvText.Write(ResultTables.Counters(results));
         var hazards = CsvText.Write(ResultTables.Hazards(results));
+        var hooks = CsvText.Write(ResultTables.Hooks(results));
 
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, ResultsFile), resultsCsv);
         AtomicFile.WriteAllText(Path.Combine(outDir, BreakdownFile), breakdown);
         AtomicFile.WriteAllText(Path.Combine(outDir, CountersFile), counters);
         AtomicFile.WriteAllText(Path.Combine(outDir, HazardsFile), hazards);
+        AtomicFile.WriteAllText(Path.Combine(outDir, HooksFile), hooks);
     }
 }

@@ -80,6 +80,30 @@ public static class ResultTables
         return new ResultTable(CountersColumns, rows);
     }
 
+    public static readonly IReadOnlyList<string> HooksColumns = ["workload", "design", "machine", "cpus", "operation", "mechanism", "calls_per_iter", "cycles_per_iter"];
+
+    /// <summary>
+    /// hooks.csv: for each scenario, every hook-site operation class it executed, with the design's mechanism,
+    /// sites per iteration and the cycles spent in them (reaching and running the operation).
+    /// </summary>
+    public static ResultTable Hooks(IReadOnlyList<ScenarioResult> results)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var r in results)
+        {
+            for (var i = 0; i < r.HookCallsPerIter.Count; i++)
+            {
+                if (Math.Abs(r.HookCallsPerIter[i]) < 0.00005)
+                {
+                    continue;
+                }
+                rows.Add([r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), PerfSim.Core.Designs.Hooks.HookSites.All[i].Name,
+                    r.HookMechanism, NumberText.Fixed(r.HookCallsPerIter[i], 4), NumberText.Fixed(r.HookCyclesPerIter[i], 2)]);
+            }
+        }
+        return new ResultTable(HooksColumns, rows);
+    }
+
     public static readonly IReadOnlyList<string> HazardsColumns = ["workload", "design", "machine", "cpus", "site", "per_iter"];
 
     /// <summary>

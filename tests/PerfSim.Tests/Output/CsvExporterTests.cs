@@ -13,7 +13,7 @@ public sealed class CsvExporterTests
 
         new CsvExporter().Export(dir.Path, SampleResults.NativeAndXenPv(), SampleResults.Info);
 
-        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "results.csv"], dir.FileNames());
+        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "results.csv"], dir.FileNames());
         GoldenFile.AssertMatches("native-and-xen-pv.results.csv", File.ReadAllText(dir.File("results.csv")));
         GoldenFile.AssertMatches("native-and-xen-pv.breakdown.csv", File.ReadAllText(dir.File("breakdown.csv")));
         GoldenFile.AssertMatches("native-and-xen-pv.counters.csv", File.ReadAllText(dir.File("counters.csv")));
@@ -78,7 +78,7 @@ public sealed class CsvExporterTests
         new CsvExporter().Export(outDir, SampleResults.NativeAndXenPv(), SampleResults.Info);
         new CsvExporter().Export(outDir, SampleResults.NativeAndXenPv(), SampleResults.Info);
 
-        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "results.csv"],
+        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "results.csv"],
             Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
