@@ -36,6 +36,12 @@ public sealed class ComposedDesign : IPlatform
     private readonly long _callDirect, _callIndirect, _mispredictMilli, _nopByteMilli;
     private readonly long[] _milli;
 
+    // CPU mechanisms.
+    private readonly bool _virtualIrq, _cpuHypercalls, _bouncedSyscalls, _switchMulticall;
+    private readonly long _load, _hypercall, _multicallEntry, _bounce;
+    private readonly bool[] _lazyCpu;
+    private readonly int[] _cpuBatch;
+
     // Batched PTE policy: one queue per CPU of (mm, page) keys.
     private readonly bool _batched;
     private readonly bool _batchOutsideLazy;
@@ -91,6 +97,16 @@ public sealed class ComposedDesign : IPlatform
         _mispredictMilli = p[MachineParam.CallIndirectMispredict] * p[MachineParam.IndirectMispredictRate];
         _nopByteMilli = p[MachineParam.NopByte];
         _milli = new long[machine.Cpus.Length];
+        _virtualIrq = d.IrqFlag == IrqFlagMechanism.Virtual;
+        _cpuHypercalls = d.CpuState == CpuStateMechanism.Hypercall;
+        _bouncedSyscalls = d.Syscalls == SyscallPath.Bounced;
+        _switchMulticall = d.ContextSwitchMulticall;
+        _load = p[MachineParam.Load];
+        _hypercall = p[MachineParam.Hypercall];
+        _multicallEntry = p[MachineParam.MulticallEntry];
+        _bounce = p[MachineParam.FaultBounce];
+        _lazyCpu = new bool[machine.Cpus.Length];
+        _cpuBatch = new int[machine.Cpus.Length];
 
         _batched = d.PteUpdates == PtePolicy.Batched;
         _batchOutsideLazy = d.BatchOutsideLazyMode;
@@ -208,6 +224,10 @@ public sealed class ComposedDesign : IPlatform
     {
         _s.Count(Counter.Traps);
         Charge(CostCategory.KernelEntryExit, kind == EntryKind.SyscallSysenter ? _sysenter : _trapEntry);
+        if (_bouncedSyscalls && kind is EntryKind.SyscallInt80 or EntryKind.SyscallSysenter)
+        {
+            Charge(CostCategory.FaultDelivery, _bounce); // the hypervisor takes the trap and bounces it to the guest
+        }
         if (kind == EntryKind.PageFault)
         {
             FlushQueue(); // the fault handler drains queued updates before looking at the tables
@@ -227,14 +247,16 @@ public sealed class ComposedDesign : IPlatform
     public void ReadCr2()
     {
         var t = BeginHook(HookOp.ReadCr2);
-        Charge(CostCategory.CpuState, _cr2);
+        Charge(CostCategory.CpuState, _cpuHypercalls ? _load : _cr2); // under Xen CR2 arrives in shared memory
         EndHook(HookOp.ReadCr2, t);
     }
 
-    public void Cli() => Flag(HookOp.IrqDisable, _cli);
-    public void Sti() => Flag(HookOp.IrqEnable, _sti);
-    public void SaveFlags() => Flag(HookOp.SaveFlags, _pushf);
-    public void RestoreFlags() => Flag(HookOp.RestoreFlags, _popf);
+    // A virtual flag is a store of the mask byte; enabling also loads the pending-events byte (a hypercall
+    // would follow only if events were pending, which nothing in these workloads raises).
+    public void Cli() => Flag(HookOp.IrqDisable, _virtualIrq ? _store : _cli);
+    public void Sti() => Flag(HookOp.IrqEnable, _virtualIrq ? _store + _load : _sti);
+    public void SaveFlags() => Flag(HookOp.SaveFlags, _virtualIrq ? _load : _pushf);
+    public void RestoreFlags() => Flag(HookOp.RestoreFlags, _virtualIrq ? _store + _load : _popf);
 
     private void Flag(HookOp op, long cycles)
     {
@@ -423,21 +445,56 @@ public sealed class ComposedDesign : IPlatform
 
     // ---- CPU state on context switch -----------------------------------------------------------
 
-    public void EnterLazyCpu() => EndHook(HookOp.LazyMode, BeginHook(HookOp.LazyMode));
+    public void EnterLazyCpu()
+    {
+        var t = BeginHook(HookOp.LazyMode);
+        _lazyCpu[CurrentCpu] = true;
+        EndHook(HookOp.LazyMode, t);
+    }
 
-    public void LeaveLazyCpu() => EndHook(HookOp.LazyMode, BeginHook(HookOp.LazyMode));
+    public void LeaveLazyCpu()
+    {
+        var t = BeginHook(HookOp.LazyMode);
+        var cpu = CurrentCpu;
+        _lazyCpu[cpu] = false;
+        if (_cpuBatch[cpu] > 0)
+        {
+            // One multicall carries the switch's CPU-state updates.
+            _s.Count(Counter.Hypercalls);
+            Charge(CostCategory.Hypercall, _hypercall + _cpuBatch[cpu] * _multicallEntry);
+            _cpuBatch[cpu] = 0;
+        }
+        EndHook(HookOp.LazyMode, t);
+    }
 
-    private void CpuState(HookOp op, long cycles)
+    private void CpuState(HookOp op, long nativeCycles, int hypercalls = 1)
     {
         var t = BeginHook(op);
-        Charge(CostCategory.CpuState, cycles);
+        if (!_cpuHypercalls)
+        {
+            Charge(CostCategory.CpuState, nativeCycles);
+        }
+        else if (hypercalls > 0)
+        {
+            var cpu = CurrentCpu;
+            if (_switchMulticall && _lazyCpu[cpu])
+            {
+                _cpuBatch[cpu] += hypercalls; // entries of the context switch's multicall
+                Charge(CostCategory.CpuState, 2 * _store * hypercalls);
+            }
+            else
+            {
+                _s.Count(Counter.Hypercalls, hypercalls);
+                Charge(CostCategory.Hypercall, hypercalls * (_hypercall + _multicallEntry));
+            }
+        }
         EndHook(op, t);
     }
 
     public void LoadEsp0() => CpuState(HookOp.LoadEsp0, _store);
 
-    /// <summary>Native load_TLS writes all three GDT entries (two stores each), changed or not.</summary>
-    public void LoadTls(int changedEntries) => CpuState(HookOp.LoadTls, 6 * _store);
+    /// <summary>Native load_TLS writes all three GDT entries (two stores each), changed or not; Xen updates only the changed ones.</summary>
+    public void LoadTls(int changedEntries) => CpuState(HookOp.LoadTls, 6 * _store, changedEntries);
 
     public void LoadLdt() => CpuState(HookOp.LoadLdt, _lldt);
 

@@ -37,6 +37,33 @@ public enum ShadowFill
     Lazy,
 }
 
+/// <summary>How the guest's interrupt flag is implemented.</summary>
+public enum IrqFlagMechanism
+{
+    /// <summary>cli, sti, pushf, popf.</summary>
+    Native,
+    /// <summary>A mask byte in memory shared with the hypervisor (Xen's evtchn_upcall_mask, VMI's ROM flag): a store, and a pending-events check on enable.</summary>
+    Virtual,
+}
+
+/// <summary>How privileged CPU state (kernel stack pointer, TLS descriptors, LDT, CR0.TS, CR2) is set.</summary>
+public enum CpuStateMechanism
+{
+    /// <summary>The privileged instructions.</summary>
+    Native,
+    /// <summary>Hypercalls (stack_switch, update_descriptor, set_ldt, fpu_taskswitch); CR2 read from shared memory.</summary>
+    Hypercall,
+}
+
+/// <summary>How a system call reaches the guest kernel.</summary>
+public enum SyscallPath
+{
+    /// <summary>Straight into the kernel (native, or Xen's fast trap gate into ring 1).</summary>
+    Direct,
+    /// <summary>Taken by the hypervisor and bounced to the guest.</summary>
+    Bounced,
+}
+
 /// <summary>When PTE updates that involve the hypervisor take effect.</summary>
 public enum PtePolicy
 {
@@ -95,6 +122,13 @@ public sealed record DesignSpec
     /// <summary>Let a page-table page go out of sync after its first traced write: later writes are free until the next TLB flush resyncs it.</summary>
     public bool ShadowOutOfSync { get; init; }
 
+    public IrqFlagMechanism IrqFlag { get; init; } = IrqFlagMechanism.Native;
+    public CpuStateMechanism CpuState { get; init; } = CpuStateMechanism.Native;
+    public SyscallPath Syscalls { get; init; } = SyscallPath.Direct;
+
+    /// <summary>Gather the context switch's CPU-state hypercalls into one multicall (lazy CPU mode).</summary>
+    public bool ContextSwitchMulticall { get; init; }
+
     /// <summary>A hypervisor sits below the guest kernel.</summary>
     public bool Hypervisor { get; init; }
 
@@ -114,6 +148,10 @@ public sealed record DesignSpec
         if (PageTables != PageTableMode.Native && !Hypervisor)
         {
             p.Add($"page_table_mode '{PageTables}' needs a hypervisor (hypervisor: present)");
+        }
+        if ((IrqFlag != IrqFlagMechanism.Native || CpuState != CpuStateMechanism.Native || Syscalls != SyscallPath.Direct || ContextSwitchMulticall) && !Hypervisor)
+        {
+            p.Add("virtual interrupt flags, CPU-state hypercalls, bounced system calls and context-switch multicalls need a hypervisor (hypervisor: present)");
         }
         if (PageTables == PageTableMode.Shadow && PteUpdates == PtePolicy.Batched)
         {

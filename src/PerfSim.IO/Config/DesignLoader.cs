@@ -14,12 +14,16 @@ public static class DesignLoader
     [
         "name", "description", "hook", "page_table_mode", "pte_policy", "batch_size", "batch_outside_lazy_mode",
         "hazard_mode", "pinning", "hypervisor", "guest_global_pages", "shadow_fill", "shadow_roots", "shadow_out_of_sync",
+        "irq_flag", "cpu_state", "syscalls", "context_switch_multicall",
     ];
 
     private static readonly (string, HookMechanism)[] Hooks =
         [("inline", HookMechanism.Inline), ("patched", HookMechanism.Patched), ("indirect", HookMechanism.Indirect), ("rom", HookMechanism.Rom)];
     private static readonly (string, PageTableMode)[] Modes =
         [("native", PageTableMode.Native), ("direct", PageTableMode.Direct), ("writable", PageTableMode.Writable), ("shadow", PageTableMode.Shadow), ("nested", PageTableMode.Nested)];
+    private static readonly (string, IrqFlagMechanism)[] IrqFlags = [("native", IrqFlagMechanism.Native), ("virtual", IrqFlagMechanism.Virtual)];
+    private static readonly (string, CpuStateMechanism)[] CpuStates = [("native", CpuStateMechanism.Native), ("hypercall", CpuStateMechanism.Hypercall)];
+    private static readonly (string, SyscallPath)[] SyscallPaths = [("direct", SyscallPath.Direct), ("bounced", SyscallPath.Bounced)];
     private static readonly (string, ShadowFill)[] Fills = [("eager", ShadowFill.Eager), ("lazy", ShadowFill.Lazy)];
     private static readonly (string, PtePolicy)[] Policies = [("immediate", PtePolicy.Immediate), ("batched", PtePolicy.Batched)];
     private static readonly (string, HazardMode)[] HazardModes = [("flush-on-hazard", HazardMode.FlushOnHazard), ("audit", HazardMode.Audit)];
@@ -55,6 +59,10 @@ public static class DesignLoader
             ShadowFill = Get("shadow_fill", (n, k) => r.Choice(n, k, Fills)) ?? spec.ShadowFill,
             ShadowRoots = (int)(Get("shadow_roots", (n, k) => r.Integer(n, k, 1, 1024)) ?? spec.ShadowRoots),
             ShadowOutOfSync = Get("shadow_out_of_sync", (n, k) => r.Bool(n, k)) ?? spec.ShadowOutOfSync,
+            IrqFlag = Get("irq_flag", (n, k) => r.Choice(n, k, IrqFlags)) ?? spec.IrqFlag,
+            CpuState = Get("cpu_state", (n, k) => r.Choice(n, k, CpuStates)) ?? spec.CpuState,
+            Syscalls = Get("syscalls", (n, k) => r.Choice(n, k, SyscallPaths)) ?? spec.Syscalls,
+            ContextSwitchMulticall = Get("context_switch_multicall", (n, k) => r.Bool(n, k)) ?? spec.ContextSwitchMulticall,
         };
         foreach (var problem in spec.Problems())
         {
