@@ -42,6 +42,11 @@ public sealed class ComposedDesign : IPlatform
     private readonly bool[] _lazyCpu;
     private readonly int[] _cpuBatch;
 
+    // Binary translation.
+    private readonly bool _bt;
+    private readonly long _btCallout, _btSyscall, _btFault;
+    private readonly long[] _btPath;
+
     // Batched PTE policy: one queue per CPU of (mm, page) keys.
     private readonly bool _batched;
     private readonly bool _batchOutsideLazy;
@@ -61,7 +66,7 @@ public sealed class ComposedDesign : IPlatform
             PageTableMode.Nested => new NestedPaging(machine),
             PageTableMode.Direct => new DirectPaging(machine, d.Pinning),
             PageTableMode.Writable => new WritablePaging(machine, d.Pinning),
-            PageTableMode.Shadow => new ShadowPaging(machine, d.ShadowFill, d.ShadowRoots, d.ShadowOutOfSync),
+            PageTableMode.Shadow => new ShadowPaging(machine, d.ShadowFill, d.ShadowRoots, d.ShadowOutOfSync, traced: d.Hook != HookMechanism.Bt),
             _ => throw new NotSupportedException($"page-table mode {d.PageTables}"),
         };
         var p = config.Machine;
@@ -107,6 +112,15 @@ public sealed class ComposedDesign : IPlatform
         _bounce = p[MachineParam.FaultBounce];
         _lazyCpu = new bool[machine.Cpus.Length];
         _cpuBatch = new int[machine.Cpus.Length];
+        _bt = d.Hook == HookMechanism.Bt;
+        _btCallout = p[MachineParam.BtCallout];
+        _btSyscall = p[MachineParam.BtSyscall];
+        _btFault = p[MachineParam.BtFaultReflect];
+        _btPath = new long[KernelPaths.Count];
+        for (var i = 0; i < _btPath.Length; i++)
+        {
+            _btPath[i] = _bt ? ResolvedConfig.PathCycles(config.Kernel[(KernelPath)i], p[MachineParam.BtKernelCpiExtra]) : 0;
+        }
 
         _batched = d.PteUpdates == PtePolicy.Batched;
         _batchOutsideLazy = d.BatchOutsideLazyMode;
@@ -175,6 +189,9 @@ public sealed class ComposedDesign : IPlatform
             case HookMechanism.Rom:
                 Charge(CostCategory.Hook, _callDirect); // call into the ROM and back
                 break;
+            case HookMechanism.Bt:
+                Charge(CostCategory.Hook, _btCallout); // the translation calls out to the VMM, which emulates the operation
+                break;
         }
         return start;
     }
@@ -190,6 +207,10 @@ public sealed class ComposedDesign : IPlatform
             return;
         }
         Charge(CostCategory.KernelPath, _path[(int)path] * times);
+        if (_bt)
+        {
+            Charge(CostCategory.TranslatedCode, _btPath[(int)path] * times);
+        }
         var cold = _m.Cpus[CurrentCpu].CodeCache.Execute((int)path);
         if (cold > 0)
         {
@@ -224,14 +245,26 @@ public sealed class ComposedDesign : IPlatform
     {
         _s.Count(Counter.Traps);
         Charge(CostCategory.KernelEntryExit, kind == EntryKind.SyscallSysenter ? _sysenter : _trapEntry);
-        if (_bouncedSyscalls && kind is EntryKind.SyscallInt80 or EntryKind.SyscallSysenter)
+        var syscall = kind is EntryKind.SyscallInt80 or EntryKind.SyscallSysenter;
+        if (_bouncedSyscalls && syscall)
         {
             Charge(CostCategory.FaultDelivery, _bounce); // the hypervisor takes the trap and bounces it to the guest
+        }
+        if (_bt && syscall)
+        {
+            Charge(CostCategory.Translation, _btSyscall); // into the VMM, then into the translated handler
         }
         if (kind == EntryKind.PageFault)
         {
             FlushQueue(); // the fault handler drains queued updates before looking at the tables
-            _paging.DeliverPageFault(CurrentCpu);
+            if (_bt)
+            {
+                Charge(CostCategory.Translation, _btFault); // reflected through the VMM into translated code
+            }
+            else
+            {
+                _paging.DeliverPageFault(CurrentCpu);
+            }
         }
     }
 
@@ -247,7 +280,7 @@ public sealed class ComposedDesign : IPlatform
     public void ReadCr2()
     {
         var t = BeginHook(HookOp.ReadCr2);
-        Charge(CostCategory.CpuState, _cpuHypercalls ? _load : _cr2); // under Xen CR2 arrives in shared memory
+        Charge(CostCategory.CpuState, _bt ? 0 : _cpuHypercalls ? _load : _cr2); // under Xen CR2 arrives in shared memory; BT emulates it
         EndHook(HookOp.ReadCr2, t);
     }
 
@@ -262,7 +295,7 @@ public sealed class ComposedDesign : IPlatform
     {
         var t = BeginHook(op);
         _s.Count(Counter.InterruptFlagOps);
-        Charge(CostCategory.InterruptFlag, cycles);
+        Charge(CostCategory.InterruptFlag, _bt ? 0 : cycles); // under BT the callout flips the virtual flag
         EndHook(op, t);
     }
 
@@ -470,7 +503,11 @@ public sealed class ComposedDesign : IPlatform
     private void CpuState(HookOp op, long nativeCycles, int hypercalls = 1)
     {
         var t = BeginHook(op);
-        if (!_cpuHypercalls)
+        if (_bt)
+        {
+            // The callout's emulation is the whole cost.
+        }
+        else if (!_cpuHypercalls)
         {
             Charge(CostCategory.CpuState, nativeCycles);
         }

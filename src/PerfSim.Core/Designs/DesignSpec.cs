@@ -11,6 +11,8 @@ public enum HookMechanism
     Indirect,
     /// <summary>VMI: every site a call into the ROM, whose body runs the native instruction (or, under a hypervisor, its own code).</summary>
     Rom,
+    /// <summary>Binary translation: the unmodified kernel runs translated; each privileged operation becomes a callout to the VMM, which emulates it.</summary>
+    Bt,
 }
 
 /// <summary>Who owns the page tables the hardware walks, and how the guest's updates reach them.</summary>
@@ -152,6 +154,10 @@ public sealed record DesignSpec
         if ((IrqFlag != IrqFlagMechanism.Native || CpuState != CpuStateMechanism.Native || Syscalls != SyscallPath.Direct || ContextSwitchMulticall) && !Hypervisor)
         {
             p.Add("virtual interrupt flags, CPU-state hypercalls, bounced system calls and context-switch multicalls need a hypervisor (hypervisor: present)");
+        }
+        if (Hook == HookMechanism.Bt && !Hypervisor)
+        {
+            p.Add("binary translation needs a hypervisor (hypervisor: present)");
         }
         if (PageTables == PageTableMode.Shadow && PteUpdates == PtePolicy.Batched)
         {

@@ -75,6 +75,10 @@ public enum MachineParam
     HiddenFault,
     ShadowRootSwitch,
     ShadowResyncPage,
+    BtCallout,
+    BtSyscall,
+    BtFaultReflect,
+    BtKernelCpiExtra,
     // Kernel code.
     KernelCpi,
     KernelCodeCache,
@@ -157,6 +161,10 @@ public static class MachineParams
         C(MachineParam.HiddenFault, "hidden_fault", "A page fault the hypervisor handles entirely by itself: a hidden shadow fill, or reconnecting a writable page table (trap, work, return).");
         C(MachineParam.ShadowRootSwitch, "shadow_root_switch", "Intercepting a guest CR3 load and finding the cached shadow root.");
         C(MachineParam.ShadowResyncPage, "shadow_resync_page", "Comparing one page-table page with its snapshot: resyncing an out-of-sync shadow page, or reconnecting a writable page table.");
+        C(MachineParam.BtCallout, "bt_callout", "A privileged operation in binary-translated kernel code: a callout into the VMM that emulates it.");
+        C(MachineParam.BtSyscall, "bt_syscall", "Extra cost of a system call under binary translation (into the VMM, then into the translated handler, and back).");
+        C(MachineParam.BtFaultReflect, "bt_fault_reflect", "Extra cost of reflecting a guest fault through the VMM into translated kernel code.");
+        U(MachineParam.BtKernelCpiExtra, "bt_kernel_cpi_extra", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 kernel instructions run from the translation cache (indirect control flow: calls and returns).");
         U(MachineParam.KernelCpi, "kernel_cpi", ParamUnit.CyclesPer1000Instructions, 1, 100_000, "Cycles per 1,000 instructions of kernel path code whose code is in the instruction cache (converts kernel path lengths to cycles).");
         U(MachineParam.KernelCodeCache, "kernel_code_cache", ParamUnit.Instructions, 1, 100_000_000, "Kernel instructions the instruction cache (NetBurst: trace cache) holds; paths whose code was evicted since their last run are fetched cold.");
         U(MachineParam.KernelCodeMiss, "kernel_code_miss", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 instructions of a kernel path whose code is fetched cold (from L2 and decoded).");

@@ -8,6 +8,8 @@ public enum CostCategory
     KernelTlbMiss,
     KernelPath,
     Hook,
+    Translation,
+    TranslatedCode,
     KernelCodeMiss,
     KernelEntryExit,
     InterruptFlag,

@@ -21,6 +21,8 @@ public static class Metrics
         C(CostCategory.KernelTlbMiss, "kernel_tlb_miss", "TLB misses on the kernel's own data references (kernel stacks): page walks, or second-level TLB hits.");
         C(CostCategory.KernelPath, "kernel_path", "Kernel software work between privileged operations (named path lengths × kernel CPI).");
         C(CostCategory.Hook, "hook", "Reaching a hooked operation's implementation: direct or indirect calls, NOP padding, mispredictions.");
+        C(CostCategory.Translation, "translation", "Binary translation: system-call and fault transitions through the VMM.");
+        C(CostCategory.TranslatedCode, "translated_code", "Binary translation: kernel code's indirect control flow run from the translation cache (per instruction, like the kernel CPI).");
         C(CostCategory.KernelCodeMiss, "kernel_code_miss", "Fetching kernel path code that the instruction cache no longer held.");
         C(CostCategory.KernelEntryExit, "kernel_entry_exit", "Exception, interrupt and system-call entry to and return from the kernel.");
         C(CostCategory.InterruptFlag, "interrupt_flag", "cli, sti, pushf and popf.");

@@ -18,7 +18,7 @@ public static class DesignLoader
     ];
 
     private static readonly (string, HookMechanism)[] Hooks =
-        [("inline", HookMechanism.Inline), ("patched", HookMechanism.Patched), ("indirect", HookMechanism.Indirect), ("rom", HookMechanism.Rom)];
+        [("inline", HookMechanism.Inline), ("patched", HookMechanism.Patched), ("indirect", HookMechanism.Indirect), ("rom", HookMechanism.Rom), ("bt", HookMechanism.Bt)];
     private static readonly (string, PageTableMode)[] Modes =
         [("native", PageTableMode.Native), ("direct", PageTableMode.Direct), ("writable", PageTableMode.Writable), ("shadow", PageTableMode.Shadow), ("nested", PageTableMode.Nested)];
     private static readonly (string, IrqFlagMechanism)[] IrqFlags = [("native", IrqFlagMechanism.Native), ("virtual", IrqFlagMechanism.Virtual)];

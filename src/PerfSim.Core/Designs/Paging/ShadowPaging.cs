@@ -33,8 +33,13 @@ public sealed class ShadowPaging : NativePaging
     private readonly Dictionary<int, Shadow> _shadows = new();
     private readonly List<int> _lru = new(); // most recently loaded first
 
-    public ShadowPaging(MachineModel machine, ShadowFill fill, int roots, bool outOfSync) : base(machine)
+    private readonly bool _traced;
+
+    /// <param name="traced">Guest page-table writes and TLB operations trap (write tracing, intercepts); false when
+    /// the guest tells the VMM itself (binary-translated callouts), whose cost the hook mechanism charges.</param>
+    public ShadowPaging(MachineModel machine, ShadowFill fill, int roots, bool outOfSync, bool traced = true) : base(machine)
     {
+        _traced = traced;
         _eager = fill == ShadowFill.Eager;
         _roots = roots;
         _outOfSync = outOfSync;
@@ -55,6 +60,10 @@ public sealed class ShadowPaging : NativePaging
 
     private void Trap(int cpu)
     {
+        if (!_traced)
+        {
+            return;
+        }
         S.Count(Counter.PteTraps);
         M.Charge(cpu, CostCategory.PteTrap, _trap);
     }

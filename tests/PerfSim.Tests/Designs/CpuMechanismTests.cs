@@ -1,0 +1,84 @@
+using PerfSim.Core.Designs;
+using PerfSim.Core.Designs.Hooks;
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Stats;
+using PerfSim.Core.Workloads;
+using PerfSim.Tests.Support;
+
+namespace PerfSim.Tests.Designs;
+
+public sealed class CpuMechanismTests
+{
+    private static ScenarioResult Run(DesignSpec d, string workload, MachineProfile? m = null) =>
+        ScenarioRunner.Run(new ResolvedConfig(m ?? TestProfiles.Machine(), TestProfiles.Kernel(), d, 1, 1), Lmbench.Find(workload)!, new WorkloadOptions());
+
+    private static readonly DesignSpec Bt = new()
+    {
+        Name = "bt", Description = "t", Hook = HookMechanism.Bt, PageTables = PageTableMode.Shadow, Hypervisor = true,
+    };
+
+    [Fact]
+    public void Under_binary_translation_a_system_call_pays_the_vmm_transition_callouts_and_translated_kernel_code()
+    {
+        var m = TestProfiles.Machine();
+        var bt = Run(Bt, "null-call", m);
+        var native = Run(DesignSpec.Native, "null-call", m);
+        var k = TestProfiles.Kernel();
+        var translated = ResolvedConfig.PathCycles(k[KernelPath.SyscallDispatch] + k[KernelPath.SysNull], m[MachineParam.BtKernelCpiExtra]);
+        Assert.Equal(m[MachineParam.BtSyscall], bt.Category(CostCategory.Translation), 6);
+        Assert.Equal(translated, bt.Category(CostCategory.TranslatedCode), 6);
+        Assert.Equal(bt.HookCallsPerIter.Sum() * m[MachineParam.BtCallout], bt.Category(CostCategory.Hook), 6);
+        Assert.Equal(0, bt.Category(CostCategory.InterruptFlag)); // the callout flips a virtual flag
+        Assert.Equal(native.HookCallsPerIter, bt.HookCallsPerIter);
+    }
+
+    [Fact]
+    public void Binary_translated_page_table_writes_are_callouts_not_traps()
+    {
+        var r = Run(Bt, "fork");
+        Assert.Equal(0, r.CounterValue(Counter.PteTraps));
+        Assert.True(r.CounterValue(Counter.ShadowSyncs) > 0);
+    }
+
+    [Fact]
+    public void A_virtual_interrupt_flag_is_a_store_and_enabling_checks_for_pending_events()
+    {
+        var m = TestProfiles.Machine();
+        var d = DesignSpec.Native with { Name = "virq", IrqFlag = IrqFlagMechanism.Virtual, Hypervisor = true };
+        var r = Run(d, "null-call", m);
+        var disables = r.HookCallsPerIter[(int)HookOp.IrqDisable];
+        var enables = r.HookCallsPerIter[(int)HookOp.IrqEnable];
+        Assert.Equal(disables * m[MachineParam.Store] + enables * (m[MachineParam.Store] + m[MachineParam.Load]), r.Category(CostCategory.InterruptFlag), 6);
+    }
+
+    [Fact]
+    public void A_context_switch_multicall_carries_the_cpu_state_updates_in_one_hypercall()
+    {
+        var each = DesignSpec.Native with { Name = "hc", CpuState = CpuStateMechanism.Hypercall, Hypervisor = true };
+        var batched = each with { Name = "mc", ContextSwitchMulticall = true };
+        // A thread and its parent share the mm but not the TLS descriptor: each switch between them sets esp0
+        // and one TLS entry.
+        var b0 = new TraceBuilder();
+        b0.ExecAndStart(1, ProcessShape.Default);
+        var events = b0.Events.ToList();
+        events.Add(PerfSim.Core.Trace.TraceEvent.Fork(0, 1, 2, PerfSim.Core.Trace.ForkFlags.Thread));
+        events.Add(PerfSim.Core.Trace.TraceEvent.Mark(0, 0, PerfSim.Core.Trace.MarkKind.MeasureStart));
+        for (var i = 0; i < 10; i++)
+        {
+            events.Add(PerfSim.Core.Trace.TraceEvent.Compute(0, 2 - (i % 2), 10));
+        }
+        long Hypercalls(DesignSpec d) => new Simulator(new ResolvedConfig(TestProfiles.Machine(), TestProfiles.Kernel(), d, 1, 1))
+            .Run(new PerfSim.Core.Trace.ListTraceSource("t", events)).Measured.Counts[(int)Counter.Hypercalls];
+        Assert.Equal(20, Hypercalls(each));
+        Assert.Equal(10, Hypercalls(batched));
+    }
+
+    [Fact]
+    public void Hypervisor_only_mechanisms_are_refused_without_a_hypervisor()
+    {
+        Assert.NotEmpty((DesignSpec.Native with { IrqFlag = IrqFlagMechanism.Virtual }).Problems());
+        Assert.NotEmpty((DesignSpec.Native with { Hook = HookMechanism.Bt }).Problems());
+    }
+}
