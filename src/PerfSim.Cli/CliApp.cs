@@ -208,7 +208,7 @@ public static class CliApp
                 var c = ConfigCatalog.Locate();
                 foreach (var n in c.DesignNames)
                 {
-                    o.WriteLine($"{n,-14} {c.LoadDesign(n).Description}");
+                    o.WriteLine($"{n,-28} {c.LoadDesign(n).Description}");
                 }
                 break;
             }

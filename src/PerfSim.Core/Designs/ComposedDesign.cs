@@ -66,7 +66,8 @@ public sealed class ComposedDesign : IPlatform
             PageTableMode.Nested => new NestedPaging(machine),
             PageTableMode.Direct => new DirectPaging(machine, d.Pinning),
             PageTableMode.Writable => new WritablePaging(machine, d.Pinning),
-            PageTableMode.Shadow => new ShadowPaging(machine, d.ShadowFill, d.ShadowRoots, d.ShadowOutOfSync, traced: d.Hook != HookMechanism.Bt),
+            PageTableMode.Shadow => new ShadowPaging(machine, d.ShadowFill, d.ShadowRoots, d.ShadowOutOfSync,
+                traced: d.Hook is not (HookMechanism.Bt or HookMechanism.Rom), vmExits: d.TrapVia == TrapMechanism.VmExit),
             _ => throw new NotSupportedException($"page-table mode {d.PageTables}"),
         };
         var p = config.Machine;

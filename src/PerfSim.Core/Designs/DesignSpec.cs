@@ -39,6 +39,15 @@ public enum ShadowFill
     Lazy,
 }
 
+/// <summary>How a guest operation the hypervisor must see reaches it when the guest does not call it.</summary>
+public enum TrapMechanism
+{
+    /// <summary>A fault into a hypervisor in a more privileged ring (#GP/#PF), decoded and emulated.</summary>
+    Ring,
+    /// <summary>A VT-x/AMD-V exit to the VMM and re-entry.</summary>
+    VmExit,
+}
+
 /// <summary>How the guest's interrupt flag is implemented.</summary>
 public enum IrqFlagMechanism
 {
@@ -124,6 +133,9 @@ public sealed record DesignSpec
     /// <summary>Let a page-table page go out of sync after its first traced write: later writes are free until the next TLB flush resyncs it.</summary>
     public bool ShadowOutOfSync { get; init; }
 
+    /// <summary>How trapped operations (traced page-table writes, intercepted CR3 and TLB operations, guest faults) reach the hypervisor.</summary>
+    public TrapMechanism TrapVia { get; init; } = TrapMechanism.Ring;
+
     public IrqFlagMechanism IrqFlag { get; init; } = IrqFlagMechanism.Native;
     public CpuStateMechanism CpuState { get; init; } = CpuStateMechanism.Native;
     public SyscallPath Syscalls { get; init; } = SyscallPath.Direct;
@@ -159,9 +171,9 @@ public sealed record DesignSpec
         {
             p.Add("binary translation needs a hypervisor (hypervisor: present)");
         }
-        if (PageTables == PageTableMode.Shadow && PteUpdates == PtePolicy.Batched)
+        if (PageTables == PageTableMode.Shadow && PteUpdates == PtePolicy.Batched && Hook != HookMechanism.Rom)
         {
-            p.Add("batched shadow updates need the guest to tell the hypervisor explicitly (VMI's deferred calls), which the hook mechanisms will provide; use pte_policy 'immediate' with shadow page tables");
+            p.Add("batched shadow updates need the guest to tell the hypervisor explicitly: use hook 'rom' (VMI's deferred calls), or pte_policy 'immediate'");
         }
         if (ShadowRoots < 1 || ShadowRoots > 1024)
         {

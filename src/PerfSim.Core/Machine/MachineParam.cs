@@ -75,6 +75,8 @@ public enum MachineParam
     HiddenFault,
     ShadowRootSwitch,
     ShadowResyncPage,
+    VmExit,
+    VmEmulate,
     BtCallout,
     BtSyscall,
     BtFaultReflect,
@@ -161,6 +163,8 @@ public static class MachineParams
         C(MachineParam.HiddenFault, "hidden_fault", "A page fault the hypervisor handles entirely by itself: a hidden shadow fill, or reconnecting a writable page table (trap, work, return).");
         C(MachineParam.ShadowRootSwitch, "shadow_root_switch", "Intercepting a guest CR3 load and finding the cached shadow root.");
         C(MachineParam.ShadowResyncPage, "shadow_resync_page", "Comparing one page-table page with its snapshot: resyncing an out-of-sync shadow page, or reconnecting a writable page table.");
+        C(MachineParam.VmExit, "vm_exit", "A VT-x/AMD-V exit and re-entry (world switch out and back); 0 = the CPU has no hardware virtualization.");
+        C(MachineParam.VmEmulate, "vm_emulate", "The VMM's decoding and emulation of the exiting instruction (besides the exit itself and the shadow work).");
         C(MachineParam.BtCallout, "bt_callout", "A privileged operation in binary-translated kernel code: a callout into the VMM that emulates it.");
         C(MachineParam.BtSyscall, "bt_syscall", "Extra cost of a system call under binary translation (into the VMM, then into the translated handler, and back).");
         C(MachineParam.BtFaultReflect, "bt_fault_reflect", "Extra cost of reflecting a guest fault through the VMM into translated kernel code.");

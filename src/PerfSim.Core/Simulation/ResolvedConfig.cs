@@ -53,6 +53,10 @@ public sealed class ResolvedConfig
     public static IReadOnlyList<string> Problems(MachineProfile machine, DesignSpec design)
     {
         var p = design.Problems().ToList();
+        if (design.TrapVia == TrapMechanism.VmExit && machine[MachineParam.VmExit] == 0)
+        {
+            p.Add($"design '{design.Name}' traps by VM exits, and machine '{machine.Name}' has no hardware virtualization (vm_exit = 0)");
+        }
         if (design.PageTables == PageTableMode.Nested && machine[MachineParam.NestedWalkLevels] == 0)
         {
             p.Add($"design '{design.Name}' uses nested paging, which machine '{machine.Name}' does not have (nested_walk_levels = 0)");

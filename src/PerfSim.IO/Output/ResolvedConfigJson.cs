@@ -80,6 +80,7 @@ public static class ResolvedConfigJson
                 w.WriteString("shadow_fill", d.ShadowFill.ToString());
                 w.WriteNumber("shadow_roots", d.ShadowRoots);
                 w.WriteBoolean("shadow_out_of_sync", d.ShadowOutOfSync);
+                w.WriteString("trap_via", d.TrapVia.ToString());
                 w.WriteString("irq_flag", d.IrqFlag.ToString());
                 w.WriteString("cpu_state", d.CpuState.ToString());
                 w.WriteString("syscalls", d.Syscalls.ToString());

@@ -37,19 +37,20 @@ public sealed class ShadowPaging : NativePaging
 
     /// <param name="traced">Guest page-table writes and TLB operations trap (write tracing, intercepts); false when
     /// the guest tells the VMM itself (binary-translated callouts), whose cost the hook mechanism charges.</param>
-    public ShadowPaging(MachineModel machine, ShadowFill fill, int roots, bool outOfSync, bool traced = true) : base(machine)
+    /// <param name="vmExits">Traps and guest faults are VM exits (VT-x with shadow paging) rather than ring transitions.</param>
+    public ShadowPaging(MachineModel machine, ShadowFill fill, int roots, bool outOfSync, bool traced = true, bool vmExits = false) : base(machine)
     {
         _traced = traced;
         _eager = fill == ShadowFill.Eager;
         _roots = roots;
         _outOfSync = outOfSync;
         var p = machine.Profile;
-        _trap = p[MachineParam.TrapEmulate];
+        _trap = vmExits ? p[MachineParam.VmExit] + p[MachineParam.VmEmulate] : p[MachineParam.TrapEmulate];
         _sync = p[MachineParam.ShadowSync];
         _hidden = p[MachineParam.HiddenFault];
         _rootSwitch = p[MachineParam.ShadowRootSwitch];
         _resync = p[MachineParam.ShadowResyncPage];
-        _bounce = p[MachineParam.FaultBounce];
+        _bounce = vmExits ? p[MachineParam.VmExit] : p[MachineParam.FaultBounce]; // every guest #PF exits, then is injected
         _hypercall = p[MachineParam.Hypercall];
     }
 
