@@ -66,3 +66,25 @@ public sealed class HumanReadableOutputTests
         Assert.Contains("| a\\|b |", md, StringComparison.Ordinal);
     }
 }
+
+public sealed class CompactConsoleTableTests
+{
+    [Fact]
+    public void Many_designs_switch_the_console_to_numbered_overhead_columns_with_a_legend()
+    {
+        var results = new List<PerfSim.Core.Simulation.ScenarioResult>();
+        var cats = new double[PerfSim.Core.Stats.Metrics.CategoryCount];
+        var counts = new double[PerfSim.Core.Stats.Metrics.CounterCount];
+        foreach (var (design, cycles) in new[] { ("native", 100.0), ("a", 150.0), ("b", 200.0), ("c", 250.0), ("d", 300.0), ("e", 350.0) })
+        {
+            var c = (double[])cats.Clone();
+            c[0] = cycles;
+            results.Add(new PerfSim.Core.Simulation.ScenarioResult("w", design, "m", "k", 1, 10, 1000, c, counts));
+        }
+        var text = PerfSim.IO.Output.ConsoleTable.Format(results);
+        Assert.Contains("overhead vs native", text);
+        Assert.Contains("[5] e", text);
+        var row = text.Split('\n').Single(l => l.StartsWith("w ", StringComparison.Ordinal));
+        Assert.Equal(["w", "100", "1.50", "2.00", "2.50", "3.00", "3.50"], row.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
