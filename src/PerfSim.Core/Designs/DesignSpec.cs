@@ -13,6 +13,8 @@ public enum HookMechanism
     Rom,
     /// <summary>Binary translation: the unmodified kernel runs translated; each privileged operation becomes a callout to the VMM, which emulates it.</summary>
     Bt,
+    /// <summary>A kernel merged from native and Xen builds, rewritten at boot from a table: native code at every site (hooks.csv counts the rewritten sites run).</summary>
+    Union,
 }
 
 /// <summary>Who owns the page tables the hardware walks, and how the guest's updates reach them.</summary>
@@ -146,6 +148,9 @@ public sealed record DesignSpec
     /// <summary>A hypervisor sits below the guest kernel.</summary>
     public bool Hypervisor { get; init; }
 
+    /// <summary>The guest kernel runs in ring 0 beside the hypervisor (Xen's supervisor-mode kernel): a hypercall is a direct call plus the hypervisor's indirect dispatch.</summary>
+    public bool SupervisorModeKernel { get; init; }
+
     /// <summary>The guest may mark its kernel mappings global (Xen's 32-bit PV guests could not).</summary>
     public bool GuestGlobalPages { get; init; } = true;
 
@@ -166,6 +171,10 @@ public sealed record DesignSpec
         if ((IrqFlag != IrqFlagMechanism.Native || CpuState != CpuStateMechanism.Native || Syscalls != SyscallPath.Direct || ContextSwitchMulticall) && !Hypervisor)
         {
             p.Add("virtual interrupt flags, CPU-state hypercalls, bounced system calls and context-switch multicalls need a hypervisor (hypervisor: present)");
+        }
+        if (SupervisorModeKernel && !Hypervisor)
+        {
+            p.Add("a supervisor-mode kernel runs beside a hypervisor (hypervisor: present)");
         }
         if (Hook == HookMechanism.Bt && !Hypervisor)
         {

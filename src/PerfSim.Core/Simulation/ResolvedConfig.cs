@@ -23,7 +23,11 @@ public sealed class ResolvedConfig
         {
             throw new ArgumentException(string.Join("; ", problems));
         }
-        Machine = machine;
+        // A supervisor-mode kernel calls the hypervisor instead of trapping into it.
+        Machine = design.SupervisorModeKernel
+            ? machine.With(MachineParam.Hypercall, machine[MachineParam.CallDirect] + machine[MachineParam.CallIndirect],
+                "derived: supervisor-mode kernel, a hypercall is call_direct + call_indirect (the hypervisor's dispatch)")
+            : machine;
         Kernel = kernel;
         Design = design;
         Cpus = cpus;

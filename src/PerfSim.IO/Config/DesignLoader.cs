@@ -14,11 +14,11 @@ public static class DesignLoader
     [
         "name", "description", "hook", "page_table_mode", "pte_policy", "batch_size", "batch_outside_lazy_mode",
         "hazard_mode", "pinning", "hypervisor", "guest_global_pages", "shadow_fill", "shadow_roots", "shadow_out_of_sync",
-        "irq_flag", "cpu_state", "syscalls", "context_switch_multicall", "trap_via",
+        "irq_flag", "cpu_state", "syscalls", "context_switch_multicall", "trap_via", "supervisor_mode_kernel",
     ];
 
     private static readonly (string, HookMechanism)[] Hooks =
-        [("inline", HookMechanism.Inline), ("patched", HookMechanism.Patched), ("indirect", HookMechanism.Indirect), ("rom", HookMechanism.Rom), ("bt", HookMechanism.Bt)];
+        [("inline", HookMechanism.Inline), ("patched", HookMechanism.Patched), ("indirect", HookMechanism.Indirect), ("rom", HookMechanism.Rom), ("bt", HookMechanism.Bt), ("union", HookMechanism.Union)];
     private static readonly (string, PageTableMode)[] Modes =
         [("native", PageTableMode.Native), ("direct", PageTableMode.Direct), ("writable", PageTableMode.Writable), ("shadow", PageTableMode.Shadow), ("nested", PageTableMode.Nested)];
     private static readonly (string, TrapMechanism)[] TrapVias = [("ring", TrapMechanism.Ring), ("vm-exit", TrapMechanism.VmExit)];
@@ -62,6 +62,7 @@ public static class DesignLoader
             ShadowOutOfSync = Get("shadow_out_of_sync", (n, k) => r.Bool(n, k)) ?? spec.ShadowOutOfSync,
             IrqFlag = Get("irq_flag", (n, k) => r.Choice(n, k, IrqFlags)) ?? spec.IrqFlag,
             TrapVia = Get("trap_via", (n, k) => r.Choice(n, k, TrapVias)) ?? spec.TrapVia,
+            SupervisorModeKernel = Get("supervisor_mode_kernel", (n, k) => r.Bool(n, k)) ?? spec.SupervisorModeKernel,
             CpuState = Get("cpu_state", (n, k) => r.Choice(n, k, CpuStates)) ?? spec.CpuState,
             Syscalls = Get("syscalls", (n, k) => r.Choice(n, k, SyscallPaths)) ?? spec.Syscalls,
             ContextSwitchMulticall = Get("context_switch_multicall", (n, k) => r.Bool(n, k)) ?? spec.ContextSwitchMulticall,

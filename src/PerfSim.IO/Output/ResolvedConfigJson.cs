@@ -76,6 +76,7 @@ public static class ResolvedConfigJson
                 w.WriteString("hazard_mode", d.Hazards.ToString());
                 w.WriteString("pinning", d.Pinning.ToString());
                 w.WriteBoolean("hypervisor", d.Hypervisor);
+                w.WriteBoolean("supervisor_mode_kernel", d.SupervisorModeKernel);
                 w.WriteBoolean("guest_global_pages", d.GuestGlobalPages);
                 w.WriteString("shadow_fill", d.ShadowFill.ToString());
                 w.WriteNumber("shadow_roots", d.ShadowRoots);

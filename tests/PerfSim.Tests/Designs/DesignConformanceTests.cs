@@ -1,6 +1,8 @@
 using PerfSim.Core.Simulation;
 using PerfSim.Core.Stats;
 using PerfSim.Core.Workloads;
+using PerfSim.Core.Designs;
+using PerfSim.Core.Machine;
 using PerfSim.IO.Config;
 
 namespace PerfSim.Tests.Designs;
@@ -57,5 +59,52 @@ public sealed class DesignConformanceTests
         // cycle still in the carry: allow that much per iteration.
         Assert.InRange(Primitives(b) - 2 * Primitives(a), -1.0, 1.0);
         Assert.Equal(a.CountersPerIter, b.CountersPerIter);
+    }
+}
+
+public sealed class ZeroCostHypervisorTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    /// <summary>Every cost a hypervisor adds, set to zero.</summary>
+    private static readonly MachineParam[] HypervisorCosts =
+    [
+        MachineParam.Hypercall, MachineParam.MulticallEntry, MachineParam.ValidateEntry, MachineParam.PinPresentEntry,
+        MachineParam.PinEmptyEntry, MachineParam.FaultBounce, MachineParam.TrapEmulate, MachineParam.ShadowSync,
+        MachineParam.HiddenFault, MachineParam.ShadowRootSwitch, MachineParam.ShadowResyncPage, MachineParam.VmEmulate,
+    ];
+
+    /// <summary>Presets whose guest runs the native instruction stream (no hooks, native flags and CPU state): with a free hypervisor they cost what native costs.</summary>
+    public static TheoryData<string, string> NativeStreamPresets()
+    {
+        var d = new TheoryData<string, string>();
+        foreach (var design in new[] { "union-native", "paging-shadow", "paging-shadow-oos", "hvm-shadow" })
+        {
+            foreach (var w in new[] { "fork", "exec", "ctx-8p-16k", "page-fault", "prot-fault", "mmap" })
+            {
+                d.Add(design, w);
+            }
+        }
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(NativeStreamPresets))]
+    public void A_free_hypervisor_under_a_native_instruction_stream_costs_what_native_costs(string design, string workload)
+    {
+        var m = Catalog.LoadMachine("p4-672-2006");
+        foreach (var p in HypervisorCosts)
+        {
+            m = m.With(p, 0, "test");
+        }
+        var vmExitFree = m.With(MachineParam.VmExit, 1, "test"); // 1, not 0: 0 would mean the CPU has no VT-x
+        var k = Catalog.LoadKernel(m.DefaultKernel);
+        var w = Lmbench.Find(workload)!;
+        var d = Catalog.LoadDesign(design);
+        var native = ScenarioRunner.Run(new ResolvedConfig(vmExitFree, k, DesignSpec.Native, 1, 1), w, new WorkloadOptions());
+        var r = ScenarioRunner.Run(new ResolvedConfig(vmExitFree, k, d, 1, 1), w, new WorkloadOptions());
+        var exits = d.TrapVia == TrapMechanism.VmExit
+            ? r.CounterValue(Counter.PteTraps) + r.CounterValue(Counter.PageFaults) : 0; // the one cycle per exit left
+        Assert.Equal(native.CyclesPerIter + exits, r.CyclesPerIter, 6);
     }
 }
