@@ -67,7 +67,7 @@ public static class CliApp
         var outDir = new Option<string?>("--out") { Description = "Output folder (default results/<UTC timestamp>/)." };
         var sets = new Option<string[]>("--set") { Description = "Override a machine parameter or kernel path length: key=value (repeatable; see 'perfsim list params').", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
 
-        var run = new Command("run", "Run workloads × designs and write results.csv, breakdown.csv, counters.csv, results.md and resolved-config.json.")
+        var run = new Command("run", "Run workloads × designs and write results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, results.md and resolved-config.json.")
         {
             workloads, designs, machine, kernel, cpus, seed, outDir, sets,
         };
