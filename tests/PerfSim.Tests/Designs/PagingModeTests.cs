@@ -127,10 +127,7 @@ public sealed class PagingModeTests
     [Fact]
     public void Nothing_queued_survives_a_return_to_user()
     {
-        var events = Started();
-        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 8 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
-        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 8 * Page, AccessKind.Write));
-        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        var events = TestTraces.WithWrittenRegion(8);
         events.Add(TraceEvent.Munmap(0, 1, TraceBuilder.MmapBase, 8 * Page));
         var sim = new Simulator(Config(Direct(PinPolicy.Eager, PtePolicy.Batched, 128, true)));
         var m = sim.Run(new ListTraceSource("munmap", events));
@@ -177,10 +174,7 @@ public sealed class PagingModeTests
     [Fact]
     public void Writable_page_tables_trap_once_per_page_then_store_and_revalidate_the_changes_on_reconnection()
     {
-        var events = Started();
-        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 16 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
-        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 16 * Page, AccessKind.Write));
-        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        var events = TestTraces.WithWrittenRegion(16);
         events.Add(TraceEvent.Mprotect(0, 1, TraceBuilder.MmapBase, 16 * Page, Protection.Read));
         var machine = TestProfiles.Machine();
         var m = new Simulator(Config(Writable, machine)).Run(new ListTraceSource("mprotect", events));
@@ -212,10 +206,7 @@ public sealed class PagingModeTests
     [Fact]
     public void With_two_cpus_writable_page_tables_fall_back_to_emulating_every_write()
     {
-        var events = Started();
-        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 16 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
-        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 16 * Page, AccessKind.Write));
-        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        var events = TestTraces.WithWrittenRegion(16);
         events.Add(TraceEvent.Mprotect(0, 1, TraceBuilder.MmapBase, 16 * Page, Protection.Read));
         var config = new ResolvedConfig(TestProfiles.Machine(), TestProfiles.Kernel(), Writable, 2, 1);
         var m = new Simulator(config).Run(new ListTraceSource("smp", events));

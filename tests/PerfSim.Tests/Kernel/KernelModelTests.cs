@@ -195,10 +195,7 @@ public sealed class KernelModelTests
     [Fact]
     public void Munmap_clears_the_range_and_frees_empty_page_tables()
     {
-        var events = StartedProcess();
-        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 16 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
-        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 16 * Page, AccessKind.Write));
-        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        var events = TestTraces.WithWrittenRegion(16);
         events.Add(TraceEvent.Munmap(0, 1, TraceBuilder.MmapBase, 16 * Page));
         var sim = new Simulator(TestProfiles.Config());
         var m = sim.Run(new ListTraceSource("munmap", events));
@@ -211,10 +208,7 @@ public sealed class KernelModelTests
     [Fact]
     public void Mprotect_splits_the_vma_and_updates_each_present_pte()
     {
-        var events = StartedProcess();
-        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 8 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
-        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 8 * Page, AccessKind.Write));
-        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        var events = TestTraces.WithWrittenRegion(8);
         events.Add(TraceEvent.Mprotect(0, 1, TraceBuilder.MmapBase + 2 * Page, 3 * Page, Protection.Read));
         var sim = new Simulator(TestProfiles.Config());
         var m = sim.Run(new ListTraceSource("mprotect", events));
