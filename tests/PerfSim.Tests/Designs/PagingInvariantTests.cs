@@ -112,4 +112,18 @@ public sealed class PagingInvariantTests
         Assert.True(large.CounterValue(PerfSim.Core.Stats.Counter.ShadowRootMisses) < 0.01);
         Assert.True(small.CounterValue(PerfSim.Core.Stats.Counter.HiddenFaults) > large.CounterValue(PerfSim.Core.Stats.Counter.HiddenFaults));
     }
+
+    [Fact]
+    public void Under_vm_exits_hidden_faults_traced_writes_and_reflected_faults_are_exits()
+    {
+        var m = TestProfiles.Machine();
+        var vt = new DesignSpec { Name = "vt", Description = "t", PageTables = PageTableMode.Shadow, Hypervisor = true, TrapVia = TrapMechanism.VmExit };
+        var r = ScenarioRunner.Run(new ResolvedConfig(m, TestProfiles.Kernel(), vt, 1, 1), Lmbench.Find("page-fault")!, new WorkloadOptions());
+        Assert.Equal(r.CounterValue(PerfSim.Core.Stats.Counter.HiddenFaults) * (m[MachineParam.VmExit] + m[MachineParam.ShadowSync]),
+            r.Category(PerfSim.Core.Stats.CostCategory.HiddenFault), 6);
+        Assert.Equal(r.CounterValue(PerfSim.Core.Stats.Counter.PteTraps) * (m[MachineParam.VmExit] + m[MachineParam.VmEmulate]),
+            r.Category(PerfSim.Core.Stats.CostCategory.PteTrap), 6);
+        Assert.Equal(r.CounterValue(PerfSim.Core.Stats.Counter.PageFaults) * m[MachineParam.VmExit],
+            r.Category(PerfSim.Core.Stats.CostCategory.FaultDelivery), 6);
+    }
 }

@@ -47,7 +47,8 @@ public sealed class ShadowPaging : NativePaging
         var p = machine.Profile;
         _trap = vmExits ? p[MachineParam.VmExit] + p[MachineParam.VmEmulate] : p[MachineParam.TrapEmulate];
         _sync = p[MachineParam.ShadowSync];
-        _hidden = p[MachineParam.HiddenFault];
+        // Under VT-x a hidden fault is a VM exit that fills the entry; otherwise the hypervisor's own fault path.
+        _hidden = vmExits ? p[MachineParam.VmExit] + p[MachineParam.ShadowSync] : p[MachineParam.HiddenFault];
         _rootSwitch = p[MachineParam.ShadowRootSwitch];
         _resync = p[MachineParam.ShadowResyncPage];
         _bounce = vmExits ? p[MachineParam.VmExit] : p[MachineParam.FaultBounce]; // every guest #PF exits, then is injected
