@@ -11,7 +11,10 @@ internal static class BinaryTraceFormat
     /// <summary>"PSTR".</summary>
     public static ReadOnlySpan<byte> Magic => "PSTR"u8;
 
-    public const byte Version = 1;
+    /// <summary>Version 2 uses tag bit 7 as bit 4 of the kind (kinds 16-31); version 1 files, where it is 0, read the same.</summary>
+    public const byte Version = 2;
+
+    public const byte OldestVersion = 1;
 
     public const int HeaderBytes = 8;
 
@@ -22,7 +25,16 @@ internal static class BinaryTraceFormat
 
     public const int ArgCountShift = 4;
 
-    public const int ReservedTagBit = 0x80;
+    public const int ArgCountMask = 0x07;
+
+    /// <summary>Tag bit 7: bit 4 of the kind.</summary>
+    public const int KindHighBit = 0x80;
+
+    public const int MaxKind = 31;
+
+    public static int KindOf(int tag) => (tag & KindMask) | ((tag & KindHighBit) >> 3);
+
+    public static int TagOf(int kind, int argCount) => (kind & KindMask) | ((kind & 0x10) << 3) | (argCount << ArgCountShift);
 
     /// <summary>A varint of a 64-bit value takes at most this many bytes.</summary>
     public const int MaxVarintBytes = 10;

@@ -10,6 +10,7 @@ namespace PerfSim.IO.Trace;
 /// </summary>
 public sealed class BinaryTraceReader : ITraceSource
 {
+    private int _version = BinaryTraceFormat.Version;
     private const int BufferSize = 1 << 16;
 
     private readonly Stream _stream;
@@ -81,12 +82,12 @@ public sealed class BinaryTraceReader : ITraceSource
             return false;
         }
 
-        var kind = tag & BinaryTraceFormat.KindMask;
-        var argCount = tag >> BinaryTraceFormat.ArgCountShift;
-        if (kind == 0 || argCount > 4)
+        var kind = _version == 1 ? tag & BinaryTraceFormat.KindMask : BinaryTraceFormat.KindOf(tag);
+        var argCount = (tag >> BinaryTraceFormat.ArgCountShift) & BinaryTraceFormat.ArgCountMask;
+        if (kind == 0 || argCount > 4 || (_version == 1 && (tag & BinaryTraceFormat.KindHighBit) != 0))
         {
             throw new TraceException(Name, record, "tag",
-                $"record at byte offset {start} has tag 0x{tag:x2}: expected an event kind 1..15 in bits 0-3 and 0..4 arguments in bits 4-6");
+                $"record at byte offset {start} has tag 0x{tag:x2}: expected an event kind 1..{(_version == 1 ? 15 : BinaryTraceFormat.MaxKind)} in bits 0-3{(_version == 1 ? "" : " and 7")} and 0..4 arguments in bits 4-6");
         }
 
         var cpu = ReadSigned(record, start, "cpu");
@@ -156,11 +157,12 @@ public sealed class BinaryTraceReader : ITraceSource
                 $"truncated header: the file ends at byte offset {available}, inside the {BinaryTraceFormat.HeaderBytes}-byte header");
         }
 
-        if (header[4] != BinaryTraceFormat.Version)
+        if (header[4] < BinaryTraceFormat.OldestVersion || header[4] > BinaryTraceFormat.Version)
         {
             throw new TraceException(Name, 0, "version",
-                $"unsupported format version {header[4]} at byte offset 4: this reader understands version {BinaryTraceFormat.Version}");
+                $"unsupported format version {header[4]} at byte offset 4: this reader understands versions {BinaryTraceFormat.OldestVersion} to {BinaryTraceFormat.Version}");
         }
+        _version = header[4];
 
         if (header[5] != 0 || header[6] != 0 || header[7] != 0)
         {

@@ -52,7 +52,7 @@ public sealed class BinaryTraceWriter : IDisposable
         }
 
         var kind = (int)traceEvent.Kind;
-        if (kind is < 1 or > BinaryTraceFormat.KindMask)
+        if (kind is < 1 or > BinaryTraceFormat.MaxKind)
         {
             throw new ArgumentOutOfRangeException(nameof(traceEvent), traceEvent.Kind, "not a defined trace event kind");
         }
@@ -72,7 +72,7 @@ public sealed class BinaryTraceWriter : IDisposable
         }
 
         var argCount = traceEvent.Arg3 != 0 ? 4 : traceEvent.Arg2 != 0 ? 3 : traceEvent.Arg1 != 0 ? 2 : arg0 != 0 ? 1 : 0;
-        _buffer[_used++] = (byte)(kind | (argCount << BinaryTraceFormat.ArgCountShift));
+        _buffer[_used++] = (byte)BinaryTraceFormat.TagOf(kind, argCount);
         WriteSigned(traceEvent.Cpu);
         WriteSigned(traceEvent.Pid - _previousPid);
         _previousPid = traceEvent.Pid;

@@ -28,7 +28,7 @@ public sealed class BinaryTraceTests
     {
         var bytes = WriteBinary([]);
 
-        Assert.Equal("PSTR\u0001\0\0\0\0\0"u8.ToArray(), bytes);
+        Assert.Equal("PSTR\u0002\0\0\0\0\0"u8.ToArray(), bytes);
         Assert.Empty(ReadBinary(bytes));
     }
 
@@ -44,7 +44,7 @@ public sealed class BinaryTraceTests
 
         byte[] expected =
         [
-            .. "PSTR"u8, 1, 0, 0, 0,
+            .. "PSTR"u8, 2, 0, 0, 0,
             0x06, 0x02, 0x04,                         // switch, 0 args; cpu 1; pid +2
             0x2D, 0x00, 0x00, 0x80, 0x40, 0x80, 0x01, // touch, 2 args (access r = 0 left out); cpu 0; pid +0; addr +0x1000; len 64
             0x3D, 0x00, 0x00, 0x80, 0x40, 0x80, 0x01, 0x02, // touch, 3 args; addr +0x1000 from the previous address; access w
@@ -126,7 +126,8 @@ public sealed class BinaryTraceTests
     [InlineData(new byte[] { (byte)'c', (byte)'o', (byte)'m', (byte)'p' }, "magic", "not a PerfSim binary trace")]
     [InlineData(new byte[0], "magic", "bad magic")]
     [InlineData(new byte[] { (byte)'P', (byte)'S', (byte)'T', (byte)'R', 1, 0 }, "header", "truncated header")]
-    [InlineData(new byte[] { (byte)'P', (byte)'S', (byte)'T', (byte)'R', 2, 0, 0, 0, 0, 0 }, "version", "unsupported format version 2")]
+    [InlineData(new byte[] { (byte)'P', (byte)'S', (byte)'T', (byte)'R', 3, 0, 0, 0, 0, 0 }, "version", "unsupported format version 3")]
+    [InlineData(new byte[] { (byte)'P', (byte)'S', (byte)'T', (byte)'R', 0, 0, 0, 0, 0, 0 }, "version", "unsupported format version 0")]
     [InlineData(new byte[] { (byte)'P', (byte)'S', (byte)'T', (byte)'R', 1, 1, 0, 0, 0, 0 }, "flags", "unsupported flags")]
     public void A_bad_header_is_reported_at_line_zero(byte[] bytes, string field, string problem)
     {
@@ -233,5 +234,23 @@ public sealed class BinaryTraceTests
         }
 
         return ends;
+    }
+
+    [Fact]
+    public void A_version_1_file_reads_the_same_and_rejects_tag_bit_7()
+    {
+        byte[] v1 = [.. "PSTR"u8, 1, 0, 0, 0, 0x1E, 0x00, 0x02, 0x0A, 0x00, 0x01];
+        var events = ReadBinary(v1);
+        Assert.Equal([TraceEvent.Compute(0, 1, 5)], events);
+        byte[] bad = [.. "PSTR"u8, 1, 0, 0, 0, 0x9E, 0x00, 0x02, 0x0A, 0x00, 0x01];
+        Assert.Equal("tag", Assert.Throws<TraceException>(() => ReadBinary(bad)).Field);
+    }
+
+    [Fact]
+    public void Kinds_above_15_use_tag_bit_7()
+    {
+        Assert.Equal(0x80 | 0x10, PerfSim.IO.Trace.BinaryTraceFormat.TagOf(16, 1));
+        Assert.Equal(16, PerfSim.IO.Trace.BinaryTraceFormat.KindOf(0x90));
+        Assert.Equal(31, PerfSim.IO.Trace.BinaryTraceFormat.KindOf(0x8F));
     }
 }
