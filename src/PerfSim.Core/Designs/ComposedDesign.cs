@@ -44,6 +44,8 @@ public sealed class ComposedDesign : IPlatform
 
     // Binary translation.
     private readonly bool _bt;
+    private readonly bool _ringTraps, _vmExits;
+    private readonly long _portIo, _ioEmulate, _trapEmulate, _vmExit;
     private readonly long _btCallout, _btSyscall, _btFault;
     private readonly long[] _btPath;
 
@@ -114,6 +116,12 @@ public sealed class ComposedDesign : IPlatform
         _lazyCpu = new bool[machine.Cpus.Length];
         _cpuBatch = new int[machine.Cpus.Length];
         _bt = d.Hook == HookMechanism.Bt;
+        _vmExits = d.Hypervisor && d.TrapVia == TrapMechanism.VmExit;
+        _ringTraps = d.Hypervisor && d.TrapVia == TrapMechanism.Ring && !_bt;
+        _portIo = p[MachineParam.PortIo];
+        _ioEmulate = p[MachineParam.IoEmulate];
+        _trapEmulate = p[MachineParam.TrapEmulate];
+        _vmExit = p[MachineParam.VmExit];
         _btCallout = p[MachineParam.BtCallout];
         _btSyscall = p[MachineParam.BtSyscall];
         _btFault = p[MachineParam.BtFaultReflect];
@@ -255,6 +263,19 @@ public sealed class ComposedDesign : IPlatform
         {
             Charge(CostCategory.Translation, _btSyscall); // into the VMM, then into the translated handler
         }
+        if (kind == EntryKind.Exception)
+        {
+            // Under a ring-based hypervisor the exception reaches it first and is bounced; BT reflects it
+            // through the VMM; VT-x lets it go straight to the guest (no exit for the divide error).
+            if (_bt)
+            {
+                Charge(CostCategory.Translation, _btFault);
+            }
+            else if (_ringTraps)
+            {
+                Charge(CostCategory.FaultDelivery, _bounce);
+            }
+        }
         if (kind == EntryKind.PageFault)
         {
             FlushQueue(); // the fault handler drains queued updates before looking at the tables
@@ -287,6 +308,21 @@ public sealed class ComposedDesign : IPlatform
 
     // A virtual flag is a store of the mask byte; enabling also loads the pending-events byte (a hypercall
     // would follow only if events were pending, which nothing in these workloads raises).
+    /// <summary>
+    /// Port I/O: natively the bus cycle; under a hypervisor the access traps (a ring trap, a VM exit or a BT
+    /// callout) and the VMM's device model emulates it instead.
+    /// </summary>
+    public void PortIo(bool isOut)
+    {
+        if (!_hypervisor)
+        {
+            Charge(CostCategory.PortIo, _portIo);
+            return;
+        }
+        var reach = _bt ? _btCallout : _vmExits ? _vmExit : _trapEmulate;
+        Charge(CostCategory.PortIo, reach + _ioEmulate);
+    }
+
     public void Cli() => Flag(HookOp.IrqDisable, _virtualIrq ? _store : _cli);
     public void Sti() => Flag(HookOp.IrqEnable, _virtualIrq ? _store + _load : _sti);
     public void SaveFlags() => Flag(HookOp.SaveFlags, _virtualIrq ? _load : _pushf);

@@ -27,6 +27,7 @@ public enum KernelPath
     SysMsync,
     SysBrk,
     SysOther,
+    ExceptionBase,
     ForkBase,
     ForkPerVma,
     ForkPerPte,

@@ -35,6 +35,7 @@ public static class KernelPaths
         P(KernelPath.SysMsync, "sys_msync", "msync() over a small mapping.");
         P(KernelPath.SysBrk, "sys_brk", "brk() moving the heap end.");
         P(KernelPath.SysOther, "sys_other", "Any system call the model does not name.");
+        P(KernelPath.ExceptionBase, "exception_base", "A synchronous exception handled in the kernel (divide error): the entry stub and the handler's fix-up, without a signal.");
         P(KernelPath.ForkBase, "fork_base", "copy_process: task struct and kernel stack, files, fs, signal handlers, pid, runqueue insert.");
         P(KernelPath.ForkPerVma, "fork_per_vma", "dup_mmap: per VMA copied (vm_area_struct, anon_vma link, file refcount).");
         P(KernelPath.ForkPerPte, "fork_per_pte", "copy_one_pte: per present PTE copied (page refcount, rmap), besides the PTE operations.");

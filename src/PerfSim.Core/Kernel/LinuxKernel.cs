@@ -109,6 +109,16 @@ public sealed class LinuxKernel
             case TraceEventKind.Touch:
                 Touch(proc, e.Arg0, e.Arg1, (AccessKind)e.Arg2);
                 break;
+            case TraceEventKind.Exception:
+                _p.Enter(EntryKind.Exception);
+                TouchKernelStack(proc);
+                _p.KernelPath(KernelPath.ExceptionBase);
+                _p.Cli();
+                _p.Return(ReturnKind.Iret);
+                break;
+            case TraceEventKind.PortIo:
+                _p.PortIo(e.Arg1 != 0);
+                break;
             case TraceEventKind.Compute:
                 if (e.Arg1 != 0 && !proc.UsedFpu)
                 {

@@ -44,6 +44,7 @@ public enum MachineParam
     Rdtsc,
     Fxsave,
     Fxrstor,
+    PortIo,
     // Memory.
     ClearPage,
     CopyPage,
@@ -77,6 +78,7 @@ public enum MachineParam
     ShadowResyncPage,
     VmExit,
     VmEmulate,
+    IoEmulate,
     BtCallout,
     BtSyscall,
     BtFaultReflect,
@@ -135,6 +137,7 @@ public static class MachineParams
         C(MachineParam.Rdtsc, "rdtsc", "rdtsc.");
         C(MachineParam.Fxsave, "fxsave", "fxsave of the FPU/SSE state.");
         C(MachineParam.Fxrstor, "fxrstor", "fxrstor of the FPU/SSE state.");
+        C(MachineParam.PortIo, "port_io", "An in or out to a legacy I/O port (port 0x80: an ISA-bus cycle).");
         C(MachineParam.ClearPage, "clear_page", "Zeroing one 4 KB page (clear_page), cache-cold destination.");
         C(MachineParam.CopyPage, "copy_page", "Copying one 4 KB page (copy_page), cache-cold.");
         C(MachineParam.L1Latency, "l1_latency", "L1 data cache load-to-use latency.");
@@ -165,6 +168,7 @@ public static class MachineParams
         C(MachineParam.ShadowResyncPage, "shadow_resync_page", "Comparing one page-table page with its snapshot: resyncing an out-of-sync shadow page, or reconnecting a writable page table.");
         C(MachineParam.VmExit, "vm_exit", "A VT-x/AMD-V exit and re-entry (world switch out and back); 0 = the CPU has no hardware virtualization.");
         C(MachineParam.VmEmulate, "vm_emulate", "The VMM's decoding and emulation of the exiting instruction (besides the exit itself and the shadow work).");
+        C(MachineParam.IoEmulate, "io_emulate", "A VMM's emulation of one trapped I/O port access (its device model), besides the trap or exit.");
         C(MachineParam.BtCallout, "bt_callout", "A privileged operation in binary-translated kernel code: a callout into the VMM that emulates it.");
         C(MachineParam.BtSyscall, "bt_syscall", "Extra cost of a system call under binary translation (into the VMM, then into the translated handler, and back).");
         C(MachineParam.BtFaultReflect, "bt_fault_reflect", "Extra cost of reflecting a guest fault through the VMM into translated kernel code.");

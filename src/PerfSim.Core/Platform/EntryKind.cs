@@ -11,6 +11,8 @@ public enum EntryKind
     PageFault,
     /// <summary>A device-not-available exception (#NM) for lazy FPU restore.</summary>
     DeviceNotAvailable,
+    /// <summary>Another synchronous exception handled by the kernel (a divide error).</summary>
+    Exception,
 }
 
 /// <summary>How control returns to user mode.</summary>

@@ -28,6 +28,9 @@ public interface IPlatform
     void Return(ReturnKind kind);
     void ReadCr2();
 
+    /// <summary>An I/O port instruction executed by the kernel.</summary>
+    void PortIo(bool isOut);
+
     // Interrupt flag.
     void Cli();
     void Sti();

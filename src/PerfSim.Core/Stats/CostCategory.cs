@@ -17,6 +17,7 @@ public enum CostCategory
     TlbFlush,
     CpuState,
     PageCopy,
+    PortIo,
     Hypercall,
     PageTableValidation,
     FaultDelivery,

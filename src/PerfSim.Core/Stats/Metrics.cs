@@ -30,6 +30,7 @@ public static class Metrics
         C(CostCategory.TlbFlush, "tlb_flush", "CR3 loads, invlpg and full TLB flushes (the misses they cause are user_tlb_miss).");
         C(CostCategory.CpuState, "cpu_state", "Other privileged CPU state: esp0, TLS and LDT descriptors, CR0/TS, FPU save and restore, MSRs, CR2 reads.");
         C(CostCategory.PageCopy, "page_copy", "Clearing and copying whole pages.");
+        C(CostCategory.PortIo, "port_io", "I/O port instructions and, under a VMM, their emulation.");
         C(CostCategory.Hypercall, "hypercall", "Hypercall round trips (and per-entry multicall handling), besides the validation they do.");
         C(CostCategory.PageTableValidation, "pt_validation", "The hypervisor validating page-table entries: single updates, batches and pinning whole tables.");
         C(CostCategory.PteTrap, "pte_trap", "Guest writes to write-protected page tables, and intercepted TLB operations, trapped into the hypervisor and emulated.");

@@ -51,5 +51,9 @@ public readonly record struct TraceEvent(
     public static TraceEvent Compute(int cpu, int pid, long cycles, bool usesFpu = false) =>
         new(TraceEventKind.Compute, cpu, pid, cycles, usesFpu ? 1 : 0);
 
+    public static TraceEvent Exception(int cpu, int pid, int vector) => new(TraceEventKind.Exception, cpu, pid, vector);
+
+    public static TraceEvent PortIo(int cpu, int pid, int port, bool isOut = false) => new(TraceEventKind.PortIo, cpu, pid, port, isOut ? 1 : 0);
+
     public static TraceEvent Mark(int cpu, int pid, MarkKind mark) => new(TraceEventKind.Mark, cpu, pid, (long)mark);
 }

@@ -33,4 +33,8 @@ public enum TraceEventKind : byte
     Compute = 14,
     /// <summary>A measurement marker. Arg0 = <see cref="MarkKind"/>.</summary>
     Mark = 15,
+    /// <summary>A synchronous exception the kernel handles and returns from (no signal). Arg0 = vector (0 = divide error).</summary>
+    Exception = 16,
+    /// <summary>The kernel executes an I/O port instruction. Arg0 = port, Arg1 = 1 for out, 0 for in.</summary>
+    PortIo = 17,
 }

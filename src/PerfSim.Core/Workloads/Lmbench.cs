@@ -62,7 +62,23 @@ public static class Lmbench
         }),
         Loop("delete-10k", "unlink() of a 10 KB file.", 300, (b, o) => b.Syscall(Pid, SyscallKind.Unlink, 10 * 1024)),
         Loop("select-tcp", "select() over 100 descriptors of a connected TCP socket, zero timeout.", 300, (b, o) => b.Syscall(Pid, SyscallKind.Select, 100)),
+        // Nanobenchmarks in the style of Adams & Agesen (ASPLOS 2006); meant for --kernel nanokernel.
+        Loop("nano-divzero", "A divide error handled by the kernel and returned from (Adams & Agesen's divzero).", 500,
+            (b, o) => b.Add(TraceEvent.Exception(b.Cpu, Pid, 0))),
+        Loop("nano-in", "An in from port 0x80 executed by the kernel (Adams & Agesen's in).", 500,
+            (b, o) => b.Add(TraceEvent.PortIo(b.Cpu, Pid, 0x80))),
+        NanoPageFault(),
     ];
+
+    /// <summary>A true guest page fault per iteration: a read of a fresh page of an anonymous mapping (mapped to the zero page, no clearing).</summary>
+    private static Workload NanoPageFault()
+    {
+        const int iterations = 500;
+        const long pages = iterations + Warmup;
+        return new Workload("nano-pgfault", "A read of a fresh anonymous page: one true page fault, the zero page mapped (Adams & Agesen's pgfault).",
+            o => Trace(o, iterations, (b, i) => b.Touch(Pid, TraceBuilder.MmapBase + i * Page, 1, AccessKind.Read),
+                setup: b => b.Add(TraceEvent.Mmap(b.Cpu, Pid, TraceBuilder.MmapBase, pages * Page, Protection.Read, MapFlags.Anonymous))));
+    }
 
     private static Workload Loop(string name, string description, int iterations, Action<TraceBuilder, WorkloadOptions> body) =>
         new(name, description, o => Trace(o, iterations, (b, _) => body(b, o)));

@@ -64,6 +64,11 @@ public static class TraceSchema
         Kind(TraceEventKind.Compute, "compute", "User computation.",
             Req("cycles", TraceField.Arg0, TraceValueType.Count, "Cycles of computation."),
             Opt("fpu", TraceField.Arg1, TraceValueType.Count, "1 if the computation uses the FPU/SSE registers (the first use after a switch traps with #NM and restores the FPU state lazily); 0 otherwise.")),
+        Kind(TraceEventKind.Exception, "exception", "A synchronous exception the kernel handles and returns from.",
+            Req("vector", TraceField.Arg0, TraceValueType.Count, "Exception vector (0 = divide error).")),
+        Kind(TraceEventKind.PortIo, "io", "The kernel executes an I/O port instruction.",
+            Req("port", TraceField.Arg0, TraceValueType.Count, "I/O port."),
+            Opt("out", TraceField.Arg1, TraceValueType.Count, "1 for out, 0 for in.")),
         new TraceKindSpec(TraceEventKind.Mark, "mark", "A measurement marker.",
             [CpuKey, MarkPidKey, Req("what", TraceField.Arg0, TraceValueType.Mark, "measure: counters are snapshotted here; iter: one iteration ends.")]),
     ];

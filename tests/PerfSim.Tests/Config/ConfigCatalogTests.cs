@@ -10,7 +10,7 @@ public sealed class ConfigCatalogTests
         var machines = Workloads.Catalog.MachineNames;
         Assert.Equal(machines.OrderBy(n => n, StringComparer.Ordinal), machines);
         Assert.Contains("xeon-2400-2003", machines);
-        Assert.Equal(["linux-2.4.21", "linux-2.6.20"], Workloads.Catalog.KernelNames);
+        Assert.Equal(["linux-2.4.21", "linux-2.6.20", "nanokernel"], Workloads.Catalog.KernelNames);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class ShippedProfileTests
     {
         Assert.Subset(Workloads.Catalog.MachineNames.ToHashSet(), new HashSet<string> { "xeon-2400-2003", "p4-672-2006", "nehalem-x5570-2009" });
         Assert.Contains(Workloads.Catalog.MachineNames, n => n.StartsWith("skylake", StringComparison.Ordinal));
-        Assert.Equal(["linux-2.4.21", "linux-2.6.20"], Workloads.Catalog.KernelNames);
+        Assert.Equal(["linux-2.4.21", "linux-2.6.20", "nanokernel"], Workloads.Catalog.KernelNames);
     }
 
     [Theory]
