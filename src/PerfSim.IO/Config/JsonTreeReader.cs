@@ -41,6 +41,13 @@ internal static class JsonTreeReader
             errorMessage = "malformed JSON: " + StripPosition(e.Message);
             return null;
         }
+        catch (InvalidOperationException e) when (e.InnerException is System.Text.DecoderFallbackException)
+        {
+            // A string with bytes that are not UTF-8: the reader's position is the token's start.
+            errorLine = LineOf(utf8, reader.TokenStartIndex);
+            errorMessage = "the file is not valid UTF-8 (a string holds bytes that are not UTF-8 text)";
+            return null;
+        }
     }
 
     /// <summary>1-based line of a byte offset.</summary>
