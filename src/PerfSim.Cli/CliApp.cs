@@ -52,7 +52,7 @@ public static class CliApp
     }
 
     private static bool IsInputError(Exception ex) =>
-        ex is UsageException or ConfigException or TraceException or SimulationException or FileNotFoundException or DirectoryNotFoundException;
+        ex is UsageException or ConfigException or TraceException or SimulationException or IOException or UnauthorizedAccessException;
 
     private static RootCommand Build(TextWriter stdout, TextWriter stderr, string[] args)
     {

@@ -90,6 +90,16 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void An_output_folder_that_cannot_be_made_is_invalid_input_not_a_crash()
+    {
+        var file = Path.Combine(_dir, "a-file");
+        File.WriteAllText(file, "x");
+        var (code, _, err) = Run("run", "--workloads", "null-call", "--designs", "native", "--out", Path.Combine(file, "sub"));
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("internal error", err);
+    }
+
+    [Fact]
     public void Replay_of_a_missing_file_is_invalid_input()
     {
         var (code, _, err) = Run("replay", Path.Combine(_dir, "nope.trace"));
