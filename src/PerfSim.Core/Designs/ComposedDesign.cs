@@ -30,6 +30,12 @@ public sealed class ComposedDesign : IPlatform
     private readonly long _clearPage, _copyPage;
     private readonly bool _globalKernel;
 
+    // Kernel text: each path's code occupies its own pages, fetched through the instruction TLB.
+    private const long KernelTextVpn = 0xC0100;
+    private readonly long[] _textVpn;
+    private readonly int[] _textPages;
+    private readonly AddressSpace?[] _loadedMm;
+
     // Hook mechanism.
     private readonly HookMechanism _hook;
     private readonly bool _hypervisor;
@@ -98,6 +104,17 @@ public sealed class ComposedDesign : IPlatform
         _clearPage = p[MachineParam.ClearPage];
         _copyPage = p[MachineParam.CopyPage];
         _globalKernel = config.Kernel.GlobalKernelPages && d.GuestGlobalPages && p[MachineParam.GlobalPages] != 0;
+        _textVpn = new long[KernelPaths.Count];
+        _textPages = new int[KernelPaths.Count];
+        var nextVpn = KernelTextVpn;
+        for (var i = 0; i < _textVpn.Length; i++)
+        {
+            // ~3.5 bytes per i386 instruction; at least one page per path.
+            _textPages[i] = (int)Math.Max(1, (config.Kernel[(KernelPath)i] * 7 / 2 + 4095) / 4096);
+            _textVpn[i] = nextVpn;
+            nextVpn += _textPages[i];
+        }
+        _loadedMm = new AddressSpace?[machine.Cpus.Length];
         _hook = d.Hook;
         _hypervisor = d.Hypervisor;
         _callDirect = p[MachineParam.CallDirect];
@@ -219,6 +236,14 @@ public sealed class ComposedDesign : IPlatform
         if (_bt)
         {
             Charge(CostCategory.TranslatedCode, _btPath[(int)path] * times);
+        }
+        var mm = _loadedMm[CurrentCpu];
+        if (mm is not null)
+        {
+            for (var i = 0; i < _textPages[(int)path]; i++)
+            {
+                _paging.Translate(CurrentCpu, mm, _textVpn[(int)path] + i, AccessKind.Execute, _globalKernel, CostCategory.KernelTlbMiss);
+            }
         }
         var cold = _m.Cpus[CurrentCpu].CodeCache.Execute((int)path);
         if (cold > 0)
@@ -494,6 +519,7 @@ public sealed class ComposedDesign : IPlatform
         var t = BeginHook(HookOp.WriteCr3);
         FlushQueue();
         _paging.LoadCr3(CurrentCpu, mm);
+        _loadedMm[CurrentCpu] = mm;
         EndHook(HookOp.WriteCr3, t);
     }
 

@@ -166,7 +166,7 @@ public sealed class KernelModelTests
         // User pages refill once, then hit; the switch also reads the next task's kernel stack (global: a hit).
         Assert.Equal(4, m.Measured.Counts[(int)Counter.TlbMisses] - m.Measured.Counts[(int)Counter.KernelTlbMisses]);
         Assert.Equal(0, m.Measured.Counts[(int)Counter.KernelTlbMisses]);
-        Assert.Equal(8 + 1, m.Measured.Counts[(int)Counter.TlbLookups]);
+        Assert.Equal(8 + 1 + 2, m.Measured.Counts[(int)Counter.TlbLookups]); // + the code pages of schedule and switch_to
     }
 
     [Fact]
@@ -284,9 +284,11 @@ public sealed class KernelModelTests
             kernel.ForkWriteProtectsReadOnlyPtes, globalKernelPages: false,
             Enumerable.Range(0, KernelPaths.Count).Select(i => kernel[(KernelPath)i]).ToArray(), Enumerable.Repeat("t", KernelPaths.Count).ToArray());
         var local = new Simulator(TestProfiles.Config(kernel: notGlobal)).Run(new ListTraceSource("l", events));
-        Assert.Equal(1, global.Measured.Counts[(int)Counter.KernelTlbMisses]); // the child's stack, on its first run
-        // Every one of the 10 switches flushes the kernel stacks too, so the switch-in reference misses each time.
-        Assert.Equal(10, local.Measured.Counts[(int)Counter.KernelTlbMisses]);
+        // Cold misses only: the child's stack and the code of schedule, switch_to and getppid, each run for the first time.
+        Assert.Equal(4, global.Measured.Counts[(int)Counter.KernelTlbMisses]);
+        // Every one of the 10 switches flushes the kernel's pages too: the next task's stack and the code of
+        // schedule, switch_to, the system-call entry and getppid are refilled, four or five misses a switch.
+        Assert.InRange(local.Measured.Counts[(int)Counter.KernelTlbMisses], 40, 50);
         Assert.True(local.Measured.Cycles[(int)CostCategory.KernelTlbMiss] > 0);
     }
 }
