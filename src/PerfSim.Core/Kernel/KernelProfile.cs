@@ -66,7 +66,4 @@ public sealed class KernelProfile
 
     /// <summary>Page-table entries read by one page walk.</summary>
     public int WalkLevels => Paging == PagingMode.X86_64 ? 4 : 2;
-
-    /// <summary>Bytes one page-table page maps (4 MB, or 2 MB with 8-byte entries).</summary>
-    public long BytesPerTable => EntriesPerTable * 4096L;
 }

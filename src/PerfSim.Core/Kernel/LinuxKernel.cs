@@ -39,8 +39,6 @@ public sealed class LinuxKernel
 
     public Process? Find(int pid) => _procs.GetValueOrDefault(pid);
 
-    public Process? CurrentOn(int cpu) => _current[cpu];
-
     /// <summary>The address space loaded in a CPU's CR3 (the previous task's after an exit, until the next switch).</summary>
     public AddressSpace? ActiveMm(int cpu) => _activeMm[cpu];
 

@@ -29,8 +29,6 @@ public sealed class Tlb
 
     public int Entries => _tags.Length;
     public int Ways => _ways;
-    public long Hits { get; private set; }
-    public long Misses { get; private set; }
 
     /// <summary>Looks a page up; a hit refreshes its LRU position.</summary>
     public bool Lookup(long vpn)
@@ -41,11 +39,9 @@ public sealed class Tlb
             if (_tags[b + w] == vpn)
             {
                 _stamps[b + w] = ++_clock;
-                Hits++;
                 return true;
             }
         }
-        Misses++;
         return false;
     }
 
@@ -108,8 +104,6 @@ public sealed class Tlb
             }
         }
     }
-
-    public void FlushAll() => Array.Fill(_tags, -1);
 
     /// <summary>Drops every non-global entry whose tag carries the given address-space id (tag bits above <paramref name="shift"/>).</summary>
     public void FlushTagged(long asid, int shift)

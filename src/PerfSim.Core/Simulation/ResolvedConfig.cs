@@ -32,6 +32,7 @@ public sealed class ResolvedConfig
         Design = design;
         Cpus = cpus;
         Seed = seed;
+        KernelPathSizes = Enumerable.Range(0, KernelPaths.Count).Select(i => kernel[(KernelPath)i]).ToArray();
         _pathCycles = new long[KernelPaths.Count];
         var cpi = machine[MachineParam.KernelCpi];
         for (var i = 0; i < _pathCycles.Length; i++)
@@ -41,7 +42,7 @@ public sealed class ResolvedConfig
     }
 
     /// <summary>Instructions of each kernel path, indexed by <see cref="KernelPath"/> (its code size for the code cache).</summary>
-    public IReadOnlyList<long> KernelPathSizes => Enumerable.Range(0, KernelPaths.Count).Select(i => Kernel[(KernelPath)i]).ToArray();
+    public IReadOnlyList<long> KernelPathSizes { get; }
 
     public MachineProfile Machine { get; }
     public KernelProfile Kernel { get; }
@@ -70,6 +71,4 @@ public sealed class ResolvedConfig
 
     /// <summary>instructions × (cycles per 1,000 instructions) / 1,000, rounded half up.</summary>
     public static long PathCycles(long instructions, long cpiPer1000) => (instructions * cpiPer1000 + 500) / 1000;
-
-    public ResolvedConfig WithDesign(DesignSpec design) => new(Machine, Kernel, design, Cpus, Seed);
 }

@@ -166,7 +166,4 @@ public sealed class WritablePaging : DirectPaging
         }
         base.ReleasePageTable(cpu, mm, tableIndex);
     }
-
-    /// <summary>Disconnected pages on a CPU (for tests).</summary>
-    public int DisconnectedOn(int cpu) => _slots[cpu].Count(s => s.Mm is not null);
 }
