@@ -30,17 +30,10 @@ public sealed class PagingModeTests
     private static ResolvedConfig Config(DesignSpec design, MachineProfile? machine = null) =>
         new(machine ?? TestProfiles.Machine(), TestProfiles.Kernel(), design, 1, 1);
 
-    private static List<TraceEvent> Started()
-    {
-        var b = new TraceBuilder();
-        b.ExecAndStart(1, ProcessShape.Default);
-        return b.Events.ToList();
-    }
-
     [Fact]
     public void A_write_to_a_pinned_table_costs_exactly_a_request_a_hypercall_and_one_validation()
     {
-        var events = Started(); // pid 1 runs, so its mm is pinned (late pin at the first switch)
+        var events = TestTraces.Started(); // pid 1 runs, so its mm is pinned (late pin at the first switch)
         events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
         events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, Page, AccessKind.Read)); // builds the page table
         events.Add(TraceEvent.Mprotect(0, 1, TraceBuilder.MmapBase, Page, Protection.Read));
@@ -77,7 +70,7 @@ public sealed class PagingModeTests
     [Fact]
     public void Late_pinning_pins_a_forked_child_at_its_first_switch_and_validates_its_whole_tree()
     {
-        var events = Started();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
         events.Add(TraceEvent.Fork(0, 1, 2));
         var sim = new Simulator(Config(Direct(PinPolicy.LatePin)));
@@ -98,7 +91,7 @@ public sealed class PagingModeTests
     [Fact]
     public void Pinning_at_fork_pins_the_child_in_dup_mmap_and_eager_pinning_pins_every_table_as_it_is_made()
     {
-        var events = Started();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
         events.Add(TraceEvent.Fork(0, 1, 2));
         var atFork = new Simulator(Config(Direct(PinPolicy.AtFork))).Run(new ListTraceSource("f", events));
@@ -144,7 +137,7 @@ public sealed class PagingModeTests
     {
         var nested = new DesignSpec { Name = "nested-test", Description = "t", PageTables = PageTableMode.Nested, Hypervisor = true };
         var machine = TestProfiles.Machine();
-        var events = Started();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 4 * Page, Protection.Read, MapFlags.Anonymous));
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
         events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 4 * Page, AccessKind.Read)); // 4 fresh pages: 4 misses
@@ -189,7 +182,7 @@ public sealed class PagingModeTests
     [Fact]
     public void Fork_write_protects_take_the_fast_revalidation_path()
     {
-        var events = Started();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
         events.Add(TraceEvent.Fork(0, 1, 2));
         var machine = TestProfiles.Machine();

@@ -19,13 +19,6 @@ public sealed class KernelModelTests
         return sim;
     }
 
-    private static List<TraceEvent> StartedProcess()
-    {
-        var b = new TraceBuilder();
-        b.ExecAndStart(1, ProcessShape.Default);
-        return b.Events.ToList();
-    }
-
     private static (long AnonPresent, long Other) CountPresent(AddressSpace mm)
     {
         long anon = 0, other = 0;
@@ -52,10 +45,10 @@ public sealed class KernelModelTests
     [Fact]
     public void Fork_write_protects_exactly_the_present_anonymous_ptes()
     {
-        var before = Run(StartedProcess());
+        var before = Run(TestTraces.Started());
         var (anon, _) = CountPresent(before.Kernel.Find(1)!.Mm);
         Assert.True(anon > 0);
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
         events.Add(TraceEvent.Fork(0, 1, 2));
         var sim = new Simulator(TestProfiles.Config());
@@ -83,12 +76,12 @@ public sealed class KernelModelTests
     public void Linux_24_fork_copies_file_ptes_too_and_protects_only_writable_ones()
     {
         var cfg = TestProfiles.Config(kernel: TestProfiles.Kernel(SyscallEntry.Int80, copiesFilePtes: true, wrprotectReadOnly: false));
-        var probe = Run(StartedProcess(), cfg);
+        var probe = Run(TestTraces.Started(), cfg);
         var mm = probe.Kernel.Find(1)!.Mm;
         var (anon, other) = CountPresent(mm);
         var writable = mm.Vmas.Sum(v => Enumerable.Range(0, (int)v.Pages).Count(i => Pte.IsWritable(mm.GetPte(v.Start + i))));
 
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
         events.Add(TraceEvent.Fork(0, 1, 2));
         var sim = new Simulator(cfg);
@@ -100,10 +93,10 @@ public sealed class KernelModelTests
     [Fact]
     public void Exit_clears_every_pte_and_frees_every_page_table_and_frame()
     {
-        var probe = Run(StartedProcess());
+        var probe = Run(TestTraces.Started());
         var present = probe.Kernel.Find(1)!.Mm.PresentPtes;
         var tables = probe.Kernel.Find(1)!.Mm.TableCount;
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Fork(0, 1, 2));
         events.Add(TraceEvent.Touch(0, 2, TraceBuilder.StackTop, 1, AccessKind.Write));
         events.Add(TraceEvent.Exit(0, 2));
@@ -123,7 +116,7 @@ public sealed class KernelModelTests
     [Fact]
     public void Cow_fault_on_a_shared_page_copies_exactly_one_page()
     {
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Fork(0, 1, 2));
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
         events.Add(TraceEvent.Touch(0, 2, TraceBuilder.StackTop, 1, AccessKind.Write));
@@ -140,7 +133,7 @@ public sealed class KernelModelTests
     [Fact]
     public void Cow_fault_after_the_other_sharer_exits_reuses_the_page_without_copying()
     {
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Fork(0, 1, 2));
         events.Add(TraceEvent.Exit(0, 2));
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
@@ -153,7 +146,7 @@ public sealed class KernelModelTests
     [Fact]
     public void Context_switch_between_address_spaces_loads_cr3_and_refills_the_tlb()
     {
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Fork(0, 1, 2));
         events.Add(TraceEvent.Touch(0, 1, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
         events.Add(TraceEvent.Touch(0, 2, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
@@ -172,7 +165,7 @@ public sealed class KernelModelTests
     [Fact]
     public void Protection_fault_delivers_sigsegv_to_the_handler()
     {
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, Page, Protection.Read, MapFlags.File | MapFlags.Shared));
         events.Add(TraceEvent.SigInstall(0, 1, 11));
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
@@ -185,7 +178,7 @@ public sealed class KernelModelTests
     [Fact]
     public void Segfault_without_a_handler_is_a_clear_error()
     {
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Touch(0, 1, 0x1000, 1, AccessKind.Read));
         var ex = Assert.Throws<SimulationException>(() => Run(events));
         Assert.Contains("segmentation fault", ex.Message);
@@ -222,7 +215,7 @@ public sealed class KernelModelTests
     [Fact]
     public void Waiting_for_a_child_that_has_not_exited_is_an_error()
     {
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Fork(0, 1, 2));
         events.Add(TraceEvent.Wait(0, 1, 2));
         Assert.Throws<SimulationException>(() => Run(events));
@@ -231,7 +224,7 @@ public sealed class KernelModelTests
     [Fact]
     public void Lazy_fpu_traps_once_per_time_slice_and_is_saved_on_the_switch_away()
     {
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Fork(0, 1, 2));
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
         events.Add(TraceEvent.Compute(0, 1, 100, usesFpu: true));
@@ -256,7 +249,7 @@ public sealed class KernelModelTests
     [Fact]
     public void With_tagged_tlbs_a_switch_back_finds_the_previous_entries()
     {
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Fork(0, 1, 2));
         events.Add(TraceEvent.Touch(0, 1, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
         events.Add(TraceEvent.Touch(0, 2, TraceBuilder.LibcBase, 4 * Page, AccessKind.Read));
@@ -271,7 +264,7 @@ public sealed class KernelModelTests
     [Fact]
     public void Kernel_pages_that_are_not_global_miss_after_every_address_space_switch()
     {
-        var events = StartedProcess();
+        var events = TestTraces.Started();
         events.Add(TraceEvent.Fork(0, 1, 2));
         events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
         for (var i = 0; i < 10; i++)
