@@ -49,36 +49,33 @@ public static class ResultTables
     /// One row per scenario and cost category, every category in enum order even when zero, so the rows of a
     /// scenario sum to its total.
     /// </summary>
-    public static ResultTable Breakdown(IReadOnlyList<ScenarioResult> results)
-    {
-        var rows = new List<IReadOnlyList<string>>(results.Count * Metrics.CategoryCount);
-        foreach (var r in results)
-        {
-            CheckShape(r);
-            foreach (var c in Enum.GetValues<CostCategory>())
-            {
-                rows.Add([r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), Metrics.Of(c).Name,
-                    NumberText.Fixed(r.Category(c), 2)]);
-            }
-        }
-        return new ResultTable(BreakdownColumns, rows);
-    }
+    public static ResultTable Breakdown(IReadOnlyList<ScenarioResult> results) =>
+        PerMetric(results, BreakdownColumns, Metrics.Categories, r => r.CyclesPerIterByCategory, decimals: 2);
 
     /// <summary>One row per scenario and counter, every counter in enum order.</summary>
-    public static ResultTable Counters(IReadOnlyList<ScenarioResult> results)
+    public static ResultTable Counters(IReadOnlyList<ScenarioResult> results) =>
+        PerMetric(results, CountersColumns, Metrics.Counters, r => r.CountersPerIter, decimals: 4);
+
+    /// <summary>One row per scenario and metric, in the metrics' order, after the scenario's key cells.</summary>
+    private static ResultTable PerMetric(IReadOnlyList<ScenarioResult> results, IReadOnlyList<string> columns,
+        IReadOnlyList<MetricInfo> metrics, Func<ScenarioResult, IReadOnlyList<double>> values, int decimals)
     {
-        var rows = new List<IReadOnlyList<string>>(results.Count * Metrics.CounterCount);
+        var rows = new List<IReadOnlyList<string>>(results.Count * metrics.Count);
         foreach (var r in results)
         {
             CheckShape(r);
-            foreach (var c in Enum.GetValues<Counter>())
+            var v = values(r);
+            for (var i = 0; i < metrics.Count; i++)
             {
-                rows.Add([r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), Metrics.Of(c).Name,
-                    NumberText.Fixed(r.CounterValue(c), 4)]);
+                rows.Add(Row(r, metrics[i].Name, NumberText.Fixed(v[i], decimals)));
             }
         }
-        return new ResultTable(CountersColumns, rows);
+        return new ResultTable(columns, rows);
     }
+
+    /// <summary>A row starting with the scenario's key cells: workload, design, machine, cpus.</summary>
+    private static string[] Row(ScenarioResult r, params string[] rest) =>
+        [r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), .. rest];
 
     public static readonly IReadOnlyList<string> HooksColumns = ["workload", "design", "machine", "cpus", "operation", "mechanism", "calls_per_iter", "cycles_per_iter"];
 
@@ -97,8 +94,8 @@ public static class ResultTables
                 {
                     continue;
                 }
-                rows.Add([r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), PerfSim.Core.Designs.Hooks.HookSites.All[i].Name,
-                    r.HookMechanism, NumberText.Fixed(r.HookCallsPerIter[i], 4), NumberText.Fixed(r.HookCyclesPerIter[i], 2)]);
+                rows.Add(Row(r, PerfSim.Core.Designs.Hooks.HookSites.All[i].Name, r.HookMechanism,
+                    NumberText.Fixed(r.HookCallsPerIter[i], 4), NumberText.Fixed(r.HookCyclesPerIter[i], 2)));
             }
         }
         return new ResultTable(HooksColumns, rows);
@@ -120,7 +117,7 @@ public static class ResultTables
                 var v = r.HazardsPerIterBySite[i];
                 if (Math.Abs(v) >= 0.00005)
                 {
-                    rows.Add([r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), PerfSim.Core.Kernel.KernelPaths.Defs[i].Key, NumberText.Fixed(v, 4)]);
+                    rows.Add(Row(r, PerfSim.Core.Kernel.KernelPaths.Defs[i].Key, NumberText.Fixed(v, 4)));
                 }
             }
         }
