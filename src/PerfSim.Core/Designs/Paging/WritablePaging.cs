@@ -51,17 +51,21 @@ public sealed class WritablePaging : DirectPaging
         _fault = p[MachineParam.HiddenFault];
     }
 
-    /// <summary>Only page-directory writes go through a hypercall; L1 writes trap or are plain stores.</summary>
-    public override bool NeedsHypervisor(int cpu, AddressSpace mm, PteOp op) =>
+    /// <summary>
+    /// Page-directory entries still go through mmu_update, and XenLinux sets the single PTE of a demand or COW
+    /// fault in the current address space with update_va_mapping (interfaces.md 2.4); other L1 writes of a
+    /// pinned table trap or are plain stores.
+    /// </summary>
+    private bool ByHypercall(int cpu, AddressSpace mm, PteOp op) =>
         IsPinned(mm) && (op == PteOp.SetPmd || ((op == PteOp.Set || op == PteOp.SetAccessFlags) && LoadedOn(cpu) == mm.Id));
+
+    public override bool NeedsHypervisor(int cpu, AddressSpace mm, PteOp op) => ByHypercall(cpu, mm, op);
 
     public override void Write(int cpu, AddressSpace mm, long vpn, PteOp op)
     {
-        // Page-directory entries still go through mmu_update, and XenLinux sets the single PTE of a demand or
-        // COW fault in the current address space with update_va_mapping (interfaces.md 2.4).
-        if (op == PteOp.SetPmd || !IsPinned(mm) || ((op == PteOp.Set || op == PteOp.SetAccessFlags) && LoadedOn(cpu) == mm.Id))
+        if (!IsPinned(mm) || ByHypercall(cpu, mm, op))
         {
-            base.Write(cpu, mm, vpn, op);
+            base.Write(cpu, mm, vpn, op); // a plain store when unpinned, else the direct-paging hypercall
             return;
         }
         var table = mm.TableIndexOf(vpn);
