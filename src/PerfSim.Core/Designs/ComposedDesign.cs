@@ -75,7 +75,8 @@ public sealed class ComposedDesign : IPlatform
             PageTableMode.Direct => new DirectPaging(machine, d.Pinning),
             PageTableMode.Writable => new WritablePaging(machine, d.Pinning),
             PageTableMode.Shadow => new ShadowPaging(machine, d.ShadowFill, d.ShadowRoots, d.ShadowOutOfSync,
-                traced: d.Hook is not (HookMechanism.Bt or HookMechanism.Rom), vmExits: d.TrapVia == TrapMechanism.VmExit),
+                traced: d.Hook is not (HookMechanism.Bt or HookMechanism.Rom), vmExits: d.TrapVia == TrapMechanism.VmExit,
+                translated: d.Hook == HookMechanism.Bt),
             _ => throw new NotSupportedException($"page-table mode {d.PageTables}"),
         };
         var p = config.Machine;
@@ -308,10 +309,7 @@ public sealed class ComposedDesign : IPlatform
             {
                 Charge(CostCategory.Translation, _btFault); // reflected through the VMM into translated code
             }
-            else
-            {
-                _paging.DeliverPageFault(CurrentCpu);
-            }
+            _paging.DeliverPageFault(CurrentCpu);
         }
     }
 

@@ -180,6 +180,10 @@ public sealed record DesignSpec
         {
             p.Add("binary translation needs a hypervisor (hypervisor: present)");
         }
+        if (Hook == HookMechanism.Bt && PageTables is PageTableMode.Direct or PageTableMode.Writable)
+        {
+            p.Add($"binary translation runs an unmodified kernel, which cannot use paravirtual page tables: use page_table_mode 'shadow' or 'nested', not '{PageTables.ToString().ToLowerInvariant()}'");
+        }
         if (PageTables == PageTableMode.Shadow && PteUpdates == PtePolicy.Batched && Hook != HookMechanism.Rom)
         {
             p.Add("batched shadow updates need the guest to tell the hypervisor explicitly: use hook 'rom' (VMI's deferred calls), or pte_policy 'immediate'");

@@ -11,6 +11,9 @@ namespace PerfSim.Core.Kernel;
 /// </summary>
 public sealed class LinuxKernel
 {
+    /// <summary>The x86 page-fault vector (#PF).</summary>
+    public const int PageFaultVector = 14;
+
     private const long PageSize = 4096;
     private const int SigSegv = 11;
 
@@ -108,8 +111,19 @@ public sealed class LinuxKernel
                 Touch(proc, e.Arg0, e.Arg1, (AccessKind)e.Arg2);
                 break;
             case TraceEventKind.Exception:
-                _p.Enter(EntryKind.Exception);
-                TouchKernelStack(proc);
+                if (e.Arg0 == PageFaultVector)
+                {
+                    // A page fault the handler fixes up from the exception table (a bad user pointer, a
+                    // nanobenchmark's probe): the page-fault entry, CR2, the fix-up, no page-table change.
+                    _p.Enter(EntryKind.PageFault);
+                    TouchKernelStack(proc);
+                    _p.ReadCr2();
+                }
+                else
+                {
+                    _p.Enter(EntryKind.Exception);
+                    TouchKernelStack(proc);
+                }
                 _p.KernelPath(KernelPath.ExceptionBase);
                 _p.Cli();
                 _p.Return(ReturnKind.Iret);

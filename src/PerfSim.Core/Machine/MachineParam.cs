@@ -78,6 +78,8 @@ public enum MachineParam
     ShadowResyncPage,
     VmExit,
     VmEmulate,
+    ShadowFaultCheck,
+    VmFaultHandling,
     IoEmulate,
     BtCallout,
     BtSyscall,
@@ -168,6 +170,8 @@ public static class MachineParams
         C(MachineParam.ShadowResyncPage, "shadow_resync_page", "Comparing one page-table page with its snapshot: resyncing an out-of-sync shadow page, or reconnecting a writable page table.");
         C(MachineParam.VmExit, "vm_exit", "A VT-x/AMD-V exit and re-entry (world switch out and back); 0 = the CPU has no hardware virtualization.");
         C(MachineParam.VmEmulate, "vm_emulate", "The VMM's decoding and emulation of the exiting instruction (besides the exit itself and the shadow work).");
+        C(MachineParam.ShadowFaultCheck, "shadow_fault_check", "A shadow-paging VMM (ring-based or binary-translating) deciding what a page fault it took is: walk the guest tables and classify it as a true guest fault, a trace or a hidden fault.");
+        C(MachineParam.VmFaultHandling, "vm_fault_handling", "A VT-x shadow-paging VMM's handling of a #PF exit, besides the exit itself: read the exit state, walk the guest tables, classify the fault and set up the injection or the emulation.");
         C(MachineParam.IoEmulate, "io_emulate", "A VMM's emulation of one trapped I/O port access (its device model), besides the trap or exit.");
         C(MachineParam.BtCallout, "bt_callout", "A privileged operation in binary-translated kernel code: a callout into the VMM that emulates it.");
         C(MachineParam.BtSyscall, "bt_syscall", "Extra cost of a system call under binary translation (into the VMM, then into the translated handler, and back).");

@@ -42,6 +42,7 @@ public enum Counter
     PteHazards,
     HazardFlushes,
     PteTraps,
+    Intercepts,
     ShadowSyncs,
     HiddenFaults,
     ShadowRootMisses,

@@ -81,7 +81,8 @@ public static class Metrics
         C(Counter.BatchFlushes, "batch_flushes", "Flushes of a queue of batched PTE updates.");
         C(Counter.BatchedUpdates, "batched_updates", "PTE updates that went through a batch queue.");
         C(Counter.PteHazards, "pte_hazards", "Kernel reads of a PTE whose update was still queued and was not flushed first (audit mode): the kernel saw a stale entry.");
-        C(Counter.PteTraps, "pte_traps", "Page-table writes and TLB operations trapped into the hypervisor and emulated.");
+        C(Counter.PteTraps, "pte_traps", "Guest writes to write-protected page-table pages trapped into the hypervisor and emulated.");
+        C(Counter.Intercepts, "intercepts", "CR3 loads, invlpg and TLB flushes intercepted by a shadow-paging hypervisor (trap or exit, then emulation).");
         C(Counter.ShadowSyncs, "shadow_syncs", "Shadow page-table entries synchronised with the guest's.");
         C(Counter.HiddenFaults, "hidden_faults", "Faults handled inside the hypervisor to fill a shadow entry.");
         C(Counter.ShadowRootMisses, "shadow_root_misses", "CR3 loads that found no cached shadow root and built one.");

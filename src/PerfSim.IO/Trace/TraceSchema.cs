@@ -65,7 +65,7 @@ public static class TraceSchema
             Req("cycles", TraceField.Arg0, TraceValueType.Count, "Cycles of computation."),
             Opt("fpu", TraceField.Arg1, TraceValueType.Count, "1 if the computation uses the FPU/SSE registers (the first use after a switch traps with #NM and restores the FPU state lazily); 0 otherwise.")),
         Kind(TraceEventKind.Exception, "exception", "A synchronous exception the kernel handles and returns from.",
-            Req("vector", TraceField.Arg0, TraceValueType.Count, "Exception vector (0 = divide error).")),
+            Req("vector", TraceField.Arg0, TraceValueType.Count, "Exception vector (0 = divide error; 14 = a page fault fixed up without a page-table change).")),
         Kind(TraceEventKind.PortIo, "io", "The kernel executes an I/O port instruction.",
             Req("port", TraceField.Arg0, TraceValueType.Count, "I/O port."),
             Opt("out", TraceField.Arg1, TraceValueType.Count, "1 for out, 0 for in.")),

@@ -87,7 +87,7 @@ public sealed class PagingInvariantTests
     {
         var free = TestProfiles.Machine();
         foreach (var p in new[] { MachineParam.TrapEmulate, MachineParam.ShadowSync, MachineParam.HiddenFault, MachineParam.ShadowRootSwitch,
-                     MachineParam.ShadowResyncPage, MachineParam.FaultBounce })
+                     MachineParam.ShadowResyncPage, MachineParam.FaultBounce, MachineParam.ShadowFaultCheck })
         {
             free = free.With(p, 0, "test");
         }
@@ -114,16 +114,19 @@ public sealed class PagingInvariantTests
     }
 
     [Fact]
-    public void Under_vm_exits_hidden_faults_traced_writes_and_reflected_faults_are_exits()
+    public void Under_vm_exits_hidden_faults_traced_writes_and_reflected_faults_are_handled_pf_exits()
     {
         var m = TestProfiles.Machine();
         var vt = new DesignSpec { Name = "vt", Description = "t", PageTables = PageTableMode.Shadow, Hypervisor = true, TrapVia = TrapMechanism.VmExit };
-        var r = ScenarioRunner.Run(new ResolvedConfig(m, TestProfiles.Kernel(), vt, 1, 1), Lmbench.Find("page-fault")!, new WorkloadOptions());
-        Assert.Equal(r.CounterValue(PerfSim.Core.Stats.Counter.HiddenFaults) * (m[MachineParam.VmExit] + m[MachineParam.ShadowSync]),
+        var r = ScenarioRunner.Run(new ResolvedConfig(m, TestProfiles.Kernel(), vt, 1, 1), Lmbench.Find("fork")!, new WorkloadOptions());
+        Assert.Equal(r.CounterValue(PerfSim.Core.Stats.Counter.HiddenFaults) * (m[MachineParam.VmExit] + m[MachineParam.VmFaultHandling] + m[MachineParam.ShadowSync]),
             r.Category(PerfSim.Core.Stats.CostCategory.HiddenFault), 6);
-        Assert.Equal(r.CounterValue(PerfSim.Core.Stats.Counter.PteTraps) * (m[MachineParam.VmExit] + m[MachineParam.VmEmulate]),
+        Assert.Equal(r.CounterValue(PerfSim.Core.Stats.Counter.PteTraps) * (m[MachineParam.VmExit] + m[MachineParam.VmFaultHandling] + m[MachineParam.VmEmulate])
+            + r.CounterValue(PerfSim.Core.Stats.Counter.Intercepts) * (m[MachineParam.VmExit] + m[MachineParam.VmEmulate]),
             r.Category(PerfSim.Core.Stats.CostCategory.PteTrap), 6);
-        Assert.Equal(r.CounterValue(PerfSim.Core.Stats.Counter.PageFaults) * m[MachineParam.VmExit],
+        Assert.True(r.CounterValue(PerfSim.Core.Stats.Counter.PteTraps) > 0, "traced writes");
+        Assert.True(r.CounterValue(PerfSim.Core.Stats.Counter.Intercepts) > 0, "intercepts");
+        Assert.Equal(r.CounterValue(PerfSim.Core.Stats.Counter.PageFaults) * (m[MachineParam.VmExit] + m[MachineParam.VmFaultHandling]),
             r.Category(PerfSim.Core.Stats.CostCategory.FaultDelivery), 6);
     }
 }

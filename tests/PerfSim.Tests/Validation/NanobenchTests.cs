@@ -25,7 +25,6 @@ public sealed class NanobenchTests
     [Theory]
     [InlineData("native", "nano-pgfault", 1093)]
     [InlineData("native", "nano-divzero", 889)]
-    [InlineData("hvm-shadow", "nano-pgfault", 11242)]
     [InlineData("hvm-shadow", "nano-divzero", 1014)]
     public void Nanobenchmarks_not_used_to_derive_parameters_are_within_25_percent(string design, string workload, double published)
     {
@@ -33,14 +32,26 @@ public sealed class NanobenchTests
         Assert.InRange((predicted - published) / published, -0.25, 0.25);
     }
 
-    [Fact]
-    public void A_binary_translated_pte_modification_costs_what_adams_and_agesen_measured()
+    [Theory]
+    [InlineData("fullvirt-bt", 391)] // the adaptive translator's callout
+    [InlineData("hvm-shadow", 12733)] // a #PF exit, its handling, emulation and the shadow update
+    public void A_pte_modification_costs_what_adams_and_agesen_measured(string design, double published)
     {
         var m = Catalog.LoadMachine("p4-672-2006");
-        var config = new ResolvedConfig(m, Catalog.LoadKernel("linux-2.6.20"), Catalog.LoadDesign("fullvirt-bt"), 1, 1);
+        var config = new ResolvedConfig(m, Catalog.LoadKernel("linux-2.6.20"), Catalog.LoadDesign(design), 1, 1);
         var r = ScenarioRunner.Run(config, Lmbench.Find("fork")!, new WorkloadOptions());
         var op = (int)HookOp.UpdatePte;
         var perWrite = r.HookCyclesPerIter[op] / r.HookCallsPerIter[op];
-        Assert.InRange((perWrite - 391) / 391, -0.25, 0.25); // ptemod under the software VMM: 391 cycles
+        Assert.InRange((perWrite - published) / published, -0.25, 0.25);
+    }
+
+    [Theory]
+    [InlineData("fullvirt-bt", 3927)] // shadow_fault_check is derived from this cell
+    [InlineData("hvm-shadow", 11242)] // vm_fault_handling is derived from this cell
+    public void Page_fault_cells_that_parameters_were_derived_from_are_reproduced(string design, double published)
+    {
+        // Not a check of the model (the parameter was taken from the cell), but a guard that the derivation and
+        // the mechanism that uses it still agree: the only gap left is the native fault's own error.
+        Assert.InRange((Cycles(design, "nano-pgfault") - published) / published, -0.1, 0.1);
     }
 }

@@ -29,7 +29,7 @@ public sealed class ShadowPaging : NativePaging
     private readonly bool _eager;
     private readonly int _roots;
     private readonly bool _outOfSync;
-    private readonly long _trap, _sync, _hidden, _rootSwitch, _resync, _bounce, _hypercall;
+    private readonly long _trap, _intercept, _sync, _hidden, _rootSwitch, _resync, _bounce, _check, _hypercall;
     private readonly Dictionary<int, Shadow> _shadows = new();
     private readonly List<int> _lru = new(); // most recently loaded first
 
@@ -38,20 +38,29 @@ public sealed class ShadowPaging : NativePaging
     /// <param name="traced">Guest page-table writes and TLB operations trap (write tracing, intercepts); false when
     /// the guest tells the VMM itself (binary-translated callouts), whose cost the hook mechanism charges.</param>
     /// <param name="vmExits">Traps and guest faults are VM exits (VT-x with shadow paging) rather than ring transitions.</param>
-    public ShadowPaging(MachineModel machine, ShadowFill fill, int roots, bool outOfSync, bool traced = true, bool vmExits = false) : base(machine)
+    /// <param name="translated">The kernel runs binary-translated: the design charges the fault's reflection (bt_fault_reflect).</param>
+    public ShadowPaging(MachineModel machine, ShadowFill fill, int roots, bool outOfSync, bool traced = true, bool vmExits = false, bool translated = false) : base(machine)
     {
         _traced = traced;
         _eager = fill == ShadowFill.Eager;
         _roots = roots;
         _outOfSync = outOfSync;
         var p = machine.Profile;
-        _trap = vmExits ? p[MachineParam.VmExit] + p[MachineParam.VmEmulate] : p[MachineParam.TrapEmulate];
+        // Every #PF the VMM takes (a true guest fault, a trace, a hidden fault) is first classified: a walk of the
+        // guest tables, which under VT-x also reads the exit state from the VMCS (vm_fault_handling).
+        var check = vmExits ? p[MachineParam.VmFaultHandling] : p[MachineParam.ShadowFaultCheck];
+        _intercept = vmExits ? p[MachineParam.VmExit] + p[MachineParam.VmEmulate] : p[MachineParam.TrapEmulate];
+        _trap = _intercept + check;
         _sync = p[MachineParam.ShadowSync];
-        // Under VT-x a hidden fault is a VM exit that fills the entry; otherwise the hypervisor's own fault path.
-        _hidden = vmExits ? p[MachineParam.VmExit] + p[MachineParam.ShadowSync] : p[MachineParam.HiddenFault];
+        // Under VT-x a hidden fault is a VM exit that fills the entry; otherwise the hypervisor's own fault path
+        // (hidden_fault includes its walk).
+        _hidden = vmExits ? p[MachineParam.VmExit] + check + p[MachineParam.ShadowSync] : p[MachineParam.HiddenFault];
         _rootSwitch = p[MachineParam.ShadowRootSwitch];
         _resync = p[MachineParam.ShadowResyncPage];
-        _bounce = vmExits ? p[MachineParam.VmExit] : p[MachineParam.FaultBounce]; // every guest #PF exits, then is injected
+        // Every guest #PF exits (or traps to the ring-0 VMM), is classified, then is injected or bounced; under binary
+        // translation the reflection itself is the design's (bt_fault_reflect), only the classification is the shadow's.
+        _bounce = vmExits ? p[MachineParam.VmExit] : translated ? 0 : p[MachineParam.FaultBounce];
+        _check = check;
         _hypercall = p[MachineParam.Hypercall];
     }
 
@@ -60,6 +69,7 @@ public sealed class ShadowPaging : NativePaging
 
     public override bool NeedsHypervisor(int cpu, AddressSpace mm, PteOp op) => IsShadowed(mm);
 
+    /// <summary>A traced page-table write: a #PF on the write-protected page, classified, decoded and emulated.</summary>
     private void Trap(int cpu)
     {
         if (!_traced)
@@ -68,6 +78,17 @@ public sealed class ShadowPaging : NativePaging
         }
         S.Count(Counter.PteTraps);
         M.Charge(cpu, CostCategory.PteTrap, _trap);
+    }
+
+    /// <summary>An intercepted CR3 load, invlpg or TLB flush: a #GP or an exit of its own, decoded and emulated (no fault to classify).</summary>
+    private void Intercept(int cpu)
+    {
+        if (!_traced)
+        {
+            return;
+        }
+        S.Count(Counter.Intercepts);
+        M.Charge(cpu, CostCategory.PteTrap, _intercept);
     }
 
     private void Sync(int cpu, Shadow shadow, AddressSpace mm, long vpn)
@@ -149,7 +170,7 @@ public sealed class ShadowPaging : NativePaging
 
     public override void LoadCr3(int cpu, AddressSpace mm)
     {
-        Trap(cpu); // the CR3 load is intercepted
+        Intercept(cpu); // the CR3 load is intercepted
         M.Charge(cpu, CostCategory.Shadow, _rootSwitch);
         if (!_shadows.ContainsKey(mm.Id))
         {
@@ -201,7 +222,7 @@ public sealed class ShadowPaging : NativePaging
 
     public override void Invlpg(int cpu, AddressSpace mm, long vpn)
     {
-        Trap(cpu);
+        Intercept(cpu);
         Resync(cpu, mm);
         if (_shadows.TryGetValue(mm.Id, out var shadow))
         {
@@ -212,12 +233,12 @@ public sealed class ShadowPaging : NativePaging
 
     public override void FlushTlb(int cpu, AddressSpace mm)
     {
-        Trap(cpu);
+        Intercept(cpu);
         Resync(cpu, mm);
         base.FlushTlb(cpu, mm);
     }
 
-    public override void DeliverPageFault(int cpu) => M.Charge(cpu, CostCategory.FaultDelivery, _bounce);
+    public override void DeliverPageFault(int cpu) => M.Charge(cpu, CostCategory.FaultDelivery, _bounce + _check);
 
     public override void Translate(int cpu, AddressSpace mm, long vpn, AccessKind access, bool global, CostCategory missCategory)
     {
