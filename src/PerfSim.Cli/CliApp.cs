@@ -128,12 +128,20 @@ public static class CliApp
         root.Subcommands.Add(convert);
 
         var table = new Option<string>("--table") { Description = "Published table (CSV: table,benchmark,config,value_us).", Required = true };
-        var config = new Option<string>("--config") { Description = "The table's native configuration to fit.", DefaultValueFactory = _ => "L-UP" };
-        var calibrate = new Command("calibrate", "Fit kernel path-length groups to a published native table by least squares; write the calibrated kernel profile and calibration.csv.")
+        var config = new Option<string>("--config") { Description = "The table's configuration to fit (native, or the design's column with --design).", DefaultValueFactory = _ => "L-UP" };
+        var nativeConfig = new Option<string>("--native-config") { Description = "With --design: the table's native configuration the ratios are taken to.", DefaultValueFactory = _ => "L-UP" };
+        var fitDesign = new Option<string?>("--design") { Description = "Fit machine cost parameters of this design to the --config column's ratios to native, instead of kernel path lengths." };
+        var fitParams = new Option<string?>("--fit") { Description = "With --design: comma-separated machine parameters to fit (see 'perfsim list params')." };
+        var calibrate = new Command("calibrate", "Fit kernel path-length groups to a published native table, or (--design, --fit) a design's machine cost parameters to a published column of ratios to native, by least squares; write the calibrated profile and calibration.csv.")
         {
-            machine, kernel, table, config, seed, outDir,
+            machine, kernel, table, config, nativeConfig, fitDesign, fitParams, seed, outDir,
         };
-        calibrate.SetAction(p => Calibrate(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(seed), p.GetValue(outDir), stdout, stderr));
+        calibrate.SetAction(p => p.GetValue(fitDesign) is { } design
+            ? CalibrateDesign(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(nativeConfig)!, design,
+                p.GetValue(fitParams), p.GetValue(seed), p.GetValue(outDir), stdout, stderr)
+            : p.GetValue(fitParams) is not null
+                ? throw new UsageException("--fit names machine parameters of a design: give the design with --design")
+                : Calibrate(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(seed), p.GetValue(outDir), stdout, stderr));
         root.Subcommands.Add(calibrate);
         return root;
     }
@@ -190,6 +198,80 @@ public static class CliApp
         AtomicFile.WriteAllText(Path.Combine(dir, "calibration.csv"), csv.ToString());
         AtomicFile.WriteAllText(Path.Combine(dir, kernel.Name + ".json"), KernelProfileWriter.Render(fit.Calibrated));
         stdout.WriteLine($"Calibrated kernel profile and calibration.csv written to {dir}/ (copy {kernel.Name}.json into workloads/kernels/ to use it)");
+        return Ok;
+    }
+
+    private static int CalibrateDesign(string? machineName, string? kernelName, string tablePath, string config, string nativeConfig, string designName,
+        string? fitList, ulong seed, string? outDir, TextWriter stdout, TextWriter stderr)
+    {
+        var catalog = ConfigCatalog.Locate();
+        var machine = catalog.LoadMachine(machineName ?? RunPlan.DefaultMachine);
+        var kernel = catalog.LoadKernel(kernelName ?? machine.DefaultKernel);
+        var design = catalog.LoadDesign(designName);
+        var problems = ResolvedConfig.Problems(machine, design);
+        if (problems.Count > 0)
+        {
+            throw new UsageException($"design '{design.Name}' cannot run on {machine.Name}: {string.Join("; ", problems)}");
+        }
+        if (string.IsNullOrWhiteSpace(fitList))
+        {
+            throw new UsageException("--design needs --fit: the machine parameters to fit, comma-separated (see 'perfsim list params')");
+        }
+        var parameters = new List<MachineParam>();
+        foreach (var key in fitList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!MachineParams.TryFind(key, out var p))
+            {
+                throw new UsageException($"--fit: unknown machine parameter '{key}'{KeySuggester.Hint(key, MachineParams.Defs.Select(d => d.Key))}");
+            }
+            if (MachineParams.Defs[(int)p].Unit is not (ParamUnit.Cycles or ParamUnit.CyclesPer1000Instructions))
+            {
+                throw new UsageException($"--fit: '{key}' is not a cost in cycles; only cost parameters can be fitted");
+            }
+            if (parameters.Contains(p))
+            {
+                throw new UsageException($"--fit: '{key}' is named twice");
+            }
+            parameters.Add(p);
+        }
+        var all = PerfSim.IO.Calibration.PublishedTable.Load(tablePath);
+        var cells = all.Where(c => c.Config == config).ToList();
+        var natives = all.Where(c => c.Config == nativeConfig).ToList();
+        if (cells.Count == 0 || natives.Count == 0)
+        {
+            throw new UsageException($"{tablePath}: no cells with config '{(cells.Count == 0 ? config : nativeConfig)}'");
+        }
+        var bad = cells.Where(c => PerfSim.IO.Calibration.PublishedTable.WorkloadOf(c.Benchmark) is null || natives.All(n => n.Benchmark != c.Benchmark)).ToList();
+        if (bad.Count > 0)
+        {
+            throw new UsageException(string.Join(Environment.NewLine, bad.Select(c => $"{c.File}:{c.Line}: field 'benchmark': '{c.Benchmark}' " +
+                (PerfSim.IO.Calibration.PublishedTable.WorkloadOf(c.Benchmark) is null ? "maps to no PerfSim workload" : $"has no '{nativeConfig}' cell"))));
+        }
+        if (cells.Count < parameters.Count)
+        {
+            throw new UsageException($"{cells.Count} cells cannot fix {parameters.Count} parameters");
+        }
+        stderr.WriteLine($"perfsim {Version}: fitting {parameters.Count} cost parameters of {design.Name} to {cells.Count} '{config}'/'{nativeConfig}' ratios on {machine.Name}");
+        var fit = PerfSim.IO.Calibration.DesignCostFit.Fit(machine, kernel, design, parameters, cells, natives, seed);
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var p in parameters)
+        {
+            var d = MachineParams.Defs[(int)p];
+            stdout.WriteLine($"  {d.Key,-22} {fit.Before[p],8} -> {fit.Fitted[p],8} {d.Unit.Key()}{(fit.Pinned.Contains(p) ? " (pinned at 0: the fit wanted it negative)" : "")}");
+        }
+        var csv = new System.Text.StringBuilder("benchmark,workload,published_ratio,before_ratio,before_error_pct,fitted_ratio,error_pct,loo_ratio,loo_error_pct\n");
+        stdout.WriteLine($"{"benchmark",-12} {"published",10} {"before",10} {"fitted",10} {"error",8} {"leave-1-out",12}");
+        foreach (var c in fit.Cells)
+        {
+            stdout.WriteLine($"{c.Cell.Benchmark,-12} {c.PublishedRatio,10:F2} {c.BeforeRatio,10:F2} {c.FittedRatio,10:F2} {c.ErrorPct,7:F1}% {c.LeaveOneOutErrorPct,11:F1}%");
+            csv.Append(inv, $"{c.Cell.Benchmark},{c.Workload},{c.PublishedRatio:F4},{c.BeforeRatio:F4},{c.BeforeErrorPct:F1},{c.FittedRatio:F4},{c.ErrorPct:F1},{c.LeaveOneOutRatio:F4},{c.LeaveOneOutErrorPct:F1}\n");
+        }
+        stdout.WriteLine($"median |error| before {fit.MedianAbsBeforeErrorPct.ToString("F1", inv)}%, fitted {fit.MedianAbsErrorPct.ToString("F1", inv)}%, leave-one-out {fit.MedianAbsLeaveOneOutErrorPct.ToString("F1", inv)}%");
+        var dir = outDir ?? Path.Combine("results", "calibrate-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", inv));
+        Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(Path.Combine(dir, "calibration.csv"), csv.ToString());
+        AtomicFile.WriteAllText(Path.Combine(dir, machine.Name + ".json"), MachineProfileWriter.Render(fit.Calibrated));
+        stdout.WriteLine($"Calibrated machine profile and calibration.csv written to {dir}/ (copy {machine.Name}.json into workloads/machines/ to use it)");
         return Ok;
     }
 

@@ -84,6 +84,8 @@ public enum MachineParam
     BtCallout,
     BtSyscall,
     BtFaultReflect,
+    BtPteWrite,
+    BtCr3Switch,
     BtKernelCpiExtra,
     // Kernel code.
     KernelCpi,
@@ -176,6 +178,8 @@ public static class MachineParams
         C(MachineParam.BtCallout, "bt_callout", "A privileged operation in binary-translated kernel code: a callout into the VMM that emulates it.");
         C(MachineParam.BtSyscall, "bt_syscall", "Extra cost of a system call under binary translation (into the VMM, then into the translated handler, and back).");
         C(MachineParam.BtFaultReflect, "bt_fault_reflect", "Extra cost of reflecting a guest fault through the VMM into translated kernel code.");
+        C(MachineParam.BtPteWrite, "bt_pte_write", "The VMM's work for one guest page-table write under binary translation, besides the callout: emulate it and update the shadow (an adaptive translator's callout, or an older VMM's trace).");
+        C(MachineParam.BtCr3Switch, "bt_cr3_switch", "The VMM's work for one guest CR3 load under binary translation, besides the callout: switch to (or find) the shadow root.");
         U(MachineParam.BtKernelCpiExtra, "bt_kernel_cpi_extra", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 kernel instructions run from the translation cache (indirect control flow: calls and returns).");
         U(MachineParam.KernelCpi, "kernel_cpi", ParamUnit.CyclesPer1000Instructions, 1, 100_000, "Cycles per 1,000 instructions of kernel path code whose code is in the instruction cache (converts kernel path lengths to cycles).");
         U(MachineParam.KernelCodeCache, "kernel_code_cache", ParamUnit.Instructions, 1, 100_000_000, "Kernel instructions the instruction cache (NetBurst: trace cache) holds; paths whose code was evicted since their last run are fetched cold.");

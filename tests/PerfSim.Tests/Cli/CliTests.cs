@@ -171,4 +171,31 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, Run("replay", back, "--out", b).Code);
         Assert.Equal(File.ReadAllText(Path.Combine(a, "breakdown.csv")).Replace("tiny,", "x,"), File.ReadAllText(Path.Combine(b, "breakdown.csv")).Replace("tiny,", "x,"));
     }
+    private static string XenTable => Path.Combine(PerfSim.IO.Config.ConfigCatalog.Locate().WorkloadsDirectory, "validation", "xen-sosp03-lmbench.csv");
+
+    [Fact]
+    public void Calibrate_design_writes_a_loadable_machine_profile_and_the_per_cell_ratios()
+    {
+        var (code, stdout, _) = Run("calibrate", "--table", XenTable, "--config", "Xen", "--design", "xen-1.0", "--fit", "hypercall,fault_bounce", "--out", _dir);
+        Assert.Equal(0, code);
+        Assert.Contains("hypercall", stdout);
+        var profile = PerfSim.IO.Config.MachineProfileLoader.Load(Path.Combine(_dir, "xeon-2400-2003.json"));
+        Assert.StartsWith("fitted:", profile.SourceOf(PerfSim.Core.Machine.MachineParam.FaultBounce), StringComparison.Ordinal);
+        var lines = File.ReadAllLines(Path.Combine(_dir, "calibration.csv"));
+        Assert.Equal("benchmark,workload,published_ratio,before_ratio,before_error_pct,fitted_ratio,error_pct,loo_ratio,loo_error_pct", lines[0]);
+        Assert.Equal(15, lines.Length);
+    }
+
+    [Theory]
+    [InlineData("--design", "xen-1.0", "--fit", "hypercal", "did you mean 'hypercall'")]
+    [InlineData("--design", "xen-1.0", "--fit", "frequency", "not a cost in cycles")]
+    [InlineData("--design", "xen-1.0", "--fit", "", "--design needs --fit")]
+    [InlineData("--design", "hvm-nested", "--fit", "vm_exit", "cannot run on xeon-2400-2003")]
+    [InlineData("--config", "L-UP", "--fit", "hypercall", "give the design with --design")]
+    public void Calibrate_design_refuses_bad_requests_with_exit_code_2(string k1, string v1, string k2, string v2, string message)
+    {
+        var (code, _, stderr) = Run("calibrate", "--table", XenTable, k1, v1, k2, v2, "--out", _dir);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+    }
 }

@@ -72,7 +72,7 @@ public sealed class ZeroCostHypervisorTests
         MachineParam.Hypercall, MachineParam.MulticallEntry, MachineParam.ValidateEntry, MachineParam.PinPresentEntry,
         MachineParam.PinEmptyEntry, MachineParam.FaultBounce, MachineParam.TrapEmulate, MachineParam.ShadowSync,
         MachineParam.HiddenFault, MachineParam.ShadowRootSwitch, MachineParam.ShadowResyncPage, MachineParam.VmEmulate,
-        MachineParam.ShadowFaultCheck, MachineParam.VmFaultHandling,
+        MachineParam.ShadowFaultCheck, MachineParam.VmFaultHandling, MachineParam.BtPteWrite, MachineParam.BtCr3Switch,
     ];
 
     /// <summary>Presets whose guest runs the native instruction stream (no hooks, native flags and CPU state): with a free hypervisor they cost what native costs.</summary>

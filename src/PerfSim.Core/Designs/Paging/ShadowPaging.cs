@@ -29,7 +29,7 @@ public sealed class ShadowPaging : NativePaging
     private readonly bool _eager;
     private readonly int _roots;
     private readonly bool _outOfSync;
-    private readonly long _trap, _intercept, _sync, _hidden, _rootSwitch, _resync, _bounce, _check, _hypercall;
+    private readonly long _trap, _intercept, _sync, _writeSync, _hidden, _rootSwitch, _resync, _bounce, _check, _hypercall;
     private readonly Dictionary<int, Shadow> _shadows = new();
     private readonly List<int> _lru = new(); // most recently loaded first
 
@@ -52,10 +52,13 @@ public sealed class ShadowPaging : NativePaging
         _intercept = vmExits ? p[MachineParam.VmExit] + p[MachineParam.VmEmulate] : p[MachineParam.TrapEmulate];
         _trap = _intercept + check;
         _sync = p[MachineParam.ShadowSync];
+        // Under binary translation the VMM sees each page-table write at a callout and a CR3 load in translated code:
+        // its own costs for both (bt_pte_write, bt_cr3_switch), not a trap handler's.
+        _writeSync = translated ? p[MachineParam.BtPteWrite] : _sync;
         // Under VT-x a hidden fault is a VM exit that fills the entry; otherwise the hypervisor's own fault path
         // (hidden_fault includes its walk).
         _hidden = vmExits ? p[MachineParam.VmExit] + check + p[MachineParam.ShadowSync] : p[MachineParam.HiddenFault];
-        _rootSwitch = p[MachineParam.ShadowRootSwitch];
+        _rootSwitch = translated ? p[MachineParam.BtCr3Switch] : p[MachineParam.ShadowRootSwitch];
         _resync = p[MachineParam.ShadowResyncPage];
         // Every guest #PF exits (or traps to the ring-0 VMM), is classified, then is injected or bounced; under binary
         // translation the reflection itself is the design's (bt_fault_reflect), only the classification is the shadow's.
@@ -94,7 +97,7 @@ public sealed class ShadowPaging : NativePaging
     private void Sync(int cpu, Shadow shadow, AddressSpace mm, long vpn)
     {
         S.Count(Counter.ShadowSyncs);
-        M.Charge(cpu, CostCategory.Shadow, _sync);
+        M.Charge(cpu, CostCategory.Shadow, _writeSync);
         if (vpn < 0)
         {
             return; // a page-directory entry: nothing per page to track
