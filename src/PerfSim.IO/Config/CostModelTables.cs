@@ -15,7 +15,7 @@ public static class CostModelTables
     public const string BeginMarker = "<!-- BEGIN GENERATED TABLES (CostModelTables; do not edit by hand) -->";
 
     /// <summary>Marks the end of the generated part of the document.</summary>
-    public const string EndMarker = "<!-- END GENERATED TABLES -->";
+    public const string EndMarker = Output.GeneratedSection.EndMarker;
 
     /// <summary>The generated section: one table per machine, then one table of kernel path lengths across kernels.</summary>
     public static string Render(IReadOnlyList<MachineProfile> machines, IReadOnlyList<KernelProfile> kernels)
@@ -80,21 +80,7 @@ public static class CostModelTables
     }
 
     /// <summary>Replaces the generated section of <paramref name="document"/> (between the markers) with <paramref name="generated"/>.</summary>
-    public static string Splice(string document, string generated)
-    {
-        var begin = document.IndexOf(BeginMarker, StringComparison.Ordinal);
-        var end = document.IndexOf(EndMarker, StringComparison.Ordinal);
-        if (begin < 0 || end < begin)
-        {
-            throw new ArgumentException("The document has no generated-tables markers.", nameof(document));
-        }
-        var afterEnd = end + EndMarker.Length;
-        if (afterEnd < document.Length && document[afterEnd] == '\n')
-        {
-            afterEnd++;
-        }
-        return document[..begin] + generated + document[afterEnd..];
-    }
+    public static string Splice(string document, string generated) => Output.GeneratedSection.Splice(document, BeginMarker, generated);
 
     private static void Row(StringBuilder sb, string key, string unit, long value, string description, string source) =>
         sb.Append("| ").Append(key).Append(" | ").Append(unit).Append(" | ").Append(value.ToString(CultureInfo.InvariantCulture))
