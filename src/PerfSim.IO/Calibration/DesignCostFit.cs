@@ -20,15 +20,9 @@ public sealed record DesignFitCell(PublishedCell Cell, string Workload, double P
 public sealed record DesignFitResult(IReadOnlyDictionary<MachineParam, long> Before, IReadOnlyDictionary<MachineParam, long> Fitted,
     IReadOnlyList<MachineParam> Pinned, MachineProfile Calibrated, IReadOnlyList<DesignFitCell> Cells)
 {
-    public double MedianAbsErrorPct => Median(Cells.Select(c => Math.Abs(c.ErrorPct)));
-    public double MedianAbsBeforeErrorPct => Median(Cells.Select(c => Math.Abs(c.BeforeErrorPct)));
-    public double MedianAbsLeaveOneOutErrorPct => Median(Cells.Select(c => Math.Abs(c.LeaveOneOutErrorPct)));
-
-    private static double Median(IEnumerable<double> xs)
-    {
-        var a = xs.OrderBy(x => x).ToArray();
-        return a.Length == 0 ? 0 : a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
-    }
+    public double MedianAbsErrorPct => FitStats.MedianAbs(Cells.Select(c => c.ErrorPct));
+    public double MedianAbsBeforeErrorPct => FitStats.MedianAbs(Cells.Select(c => c.BeforeErrorPct));
+    public double MedianAbsLeaveOneOutErrorPct => FitStats.MedianAbs(Cells.Select(c => c.LeaveOneOutErrorPct));
 }
 
 /// <summary>

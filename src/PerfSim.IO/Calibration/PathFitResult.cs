@@ -13,12 +13,17 @@ public sealed record FitCell(PublishedCell Cell, string Workload, double Publish
 /// <summary>The fitted scale factor of each path group, the calibrated kernel, and the per-cell errors.</summary>
 public sealed record PathFitResult(IReadOnlyDictionary<KernelPathGroup, double> Scales, KernelProfile Calibrated, IReadOnlyList<FitCell> Cells)
 {
-    public double MedianAbsErrorPct => Median(Cells.Select(c => Math.Abs(c.ErrorPct)));
-    public double MedianAbsLeaveOneOutErrorPct => Median(Cells.Select(c => Math.Abs(c.LeaveOneOutErrorPct)));
+    public double MedianAbsErrorPct => FitStats.MedianAbs(Cells.Select(c => c.ErrorPct));
+    public double MedianAbsLeaveOneOutErrorPct => FitStats.MedianAbs(Cells.Select(c => c.LeaveOneOutErrorPct));
+}
 
-    private static double Median(IEnumerable<double> xs)
+/// <summary>Summary statistics shared by the fits.</summary>
+public static class FitStats
+{
+    /// <summary>The median of the absolute values (0 for none).</summary>
+    public static double MedianAbs(IEnumerable<double> xs)
     {
-        var a = xs.OrderBy(x => x).ToArray();
+        var a = xs.Select(Math.Abs).OrderBy(x => x).ToArray();
         return a.Length == 0 ? 0 : a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
     }
 }

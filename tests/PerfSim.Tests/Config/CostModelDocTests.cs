@@ -15,14 +15,8 @@ public sealed class CostModelDocTests
     [Fact]
     public void CostModelDoc_tables_match_the_data_files()
     {
-        var doc = File.ReadAllText(DocPath).ReplaceLineEndings("\n");
-        var expected = CostModelTables.Splice(doc, Generated());
-        if (Environment.GetEnvironmentVariable("PERFSIM_UPDATE_DOCS") == "1" && expected != doc)
-        {
-            File.WriteAllText(DocPath, expected);
-            doc = expected;
-        }
-        Assert.True(expected == doc, "docs/cost-model.md is out of date; run PERFSIM_UPDATE_DOCS=1 dotnet test --filter CostModelDoc");
+        var generated = Generated();
+        PerfSim.Tests.Support.GeneratedDoc.AssertCurrent(DocPath, doc => CostModelTables.Splice(doc, generated), "CostModelDoc");
     }
 
     [Fact]

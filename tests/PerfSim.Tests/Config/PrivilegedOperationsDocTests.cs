@@ -20,14 +20,8 @@ public sealed class PrivilegedOperationsDocTests
         var jobs = WorkloadNames.SelectMany(w => Designs.Select(d => (w, d))).ToArray();
         var results = jobs.AsParallel().AsOrdered().Select(j =>
             ScenarioRunner.Run(new ResolvedConfig(machine, kernel, Workloads.Catalog.LoadDesign(j.d), 1, 1), Lmbench.Find(j.w)!, new WorkloadOptions())).ToArray();
-        var doc = File.ReadAllText(DocPath).ReplaceLineEndings("\n");
-        var expected = PrivilegedOperationsTables.Splice(doc, PrivilegedOperationsTables.Render(results, WorkloadNames, Designs));
-        if (Environment.GetEnvironmentVariable("PERFSIM_UPDATE_DOCS") == "1" && expected != doc)
-        {
-            File.WriteAllText(DocPath, expected);
-            doc = expected;
-        }
-        Assert.True(expected == doc, "docs/privileged-operations.md is out of date; run PERFSIM_UPDATE_DOCS=1 dotnet test --filter PrivilegedOperationsDoc");
+        var generated = PrivilegedOperationsTables.Render(results, WorkloadNames, Designs);
+        PerfSim.Tests.Support.GeneratedDoc.AssertCurrent(DocPath, doc => PrivilegedOperationsTables.Splice(doc, generated), "PrivilegedOperationsDoc");
     }
 
     [Fact]
