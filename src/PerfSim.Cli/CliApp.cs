@@ -189,8 +189,8 @@ public static class CliApp
         stdout.WriteLine($"{"benchmark",-12} {"published",10} {"before",10} {"fitted",10} {"error",8} {"leave-1-out",12}");
         foreach (var c in fit.Cells)
         {
-            stdout.WriteLine($"{c.Cell.Benchmark,-12} {c.PublishedCycles,10:F0} {c.BeforeCycles,10:F0} {c.FittedCycles,10:F0} {c.ErrorPct,7:F1}% {c.LeaveOneOutErrorPct,11:F1}%");
-            csv.Append(inv, $"{c.Cell.Benchmark},{c.Workload},{c.PublishedCycles:F0},{c.BeforeCycles:F0},{c.FittedCycles:F0},{c.ErrorPct:F1},{c.LeaveOneOutCycles:F0},{c.LeaveOneOutErrorPct:F1}\n");
+            stdout.WriteLine($"{c.Cell.Benchmark,-12} {c.Published,10:F0} {c.Before,10:F0} {c.Fitted,10:F0} {c.ErrorPct,7:F1}% {c.LeaveOneOutErrorPct,11:F1}%");
+            csv.Append(inv, $"{c.Cell.Benchmark},{c.Workload},{c.Published:F0},{c.Before:F0},{c.Fitted:F0},{c.ErrorPct:F1},{c.LeaveOneOut:F0},{c.LeaveOneOutErrorPct:F1}\n");
         }
         stdout.WriteLine($"median |error| {fit.MedianAbsErrorPct.ToString("F1", inv)}%, leave-one-out {fit.MedianAbsLeaveOneOutErrorPct.ToString("F1", inv)}%");
         var dir = outDir ?? Path.Combine("results", "calibrate-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", inv));
@@ -263,8 +263,8 @@ public static class CliApp
         stdout.WriteLine($"{"benchmark",-12} {"published",10} {"before",10} {"fitted",10} {"error",8} {"leave-1-out",12}");
         foreach (var c in fit.Cells)
         {
-            stdout.WriteLine($"{c.Cell.Benchmark,-12} {c.PublishedRatio,10:F2} {c.BeforeRatio,10:F2} {c.FittedRatio,10:F2} {c.ErrorPct,7:F1}% {c.LeaveOneOutErrorPct,11:F1}%");
-            csv.Append(inv, $"{c.Cell.Benchmark},{c.Workload},{c.PublishedRatio:F4},{c.BeforeRatio:F4},{c.BeforeErrorPct:F1},{c.FittedRatio:F4},{c.ErrorPct:F1},{c.LeaveOneOutRatio:F4},{c.LeaveOneOutErrorPct:F1}\n");
+            stdout.WriteLine($"{c.Cell.Benchmark,-12} {c.Published,10:F2} {c.Before,10:F2} {c.Fitted,10:F2} {c.ErrorPct,7:F1}% {c.LeaveOneOutErrorPct,11:F1}%");
+            csv.Append(inv, $"{c.Cell.Benchmark},{c.Workload},{c.Published:F4},{c.Before:F4},{c.BeforeErrorPct:F1},{c.Fitted:F4},{c.ErrorPct:F1},{c.LeaveOneOut:F4},{c.LeaveOneOutErrorPct:F1}\n");
         }
         stdout.WriteLine($"median |error| before {fit.MedianAbsBeforeErrorPct.ToString("F1", inv)}%, fitted {fit.MedianAbsErrorPct.ToString("F1", inv)}%, leave-one-out {fit.MedianAbsLeaveOneOutErrorPct.ToString("F1", inv)}%");
         var dir = outDir ?? Path.Combine("results", "calibrate-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", inv));

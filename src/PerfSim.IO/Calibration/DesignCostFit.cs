@@ -8,17 +8,9 @@ using PerfSim.Core.Workloads;
 
 namespace PerfSim.IO.Calibration;
 
-/// <summary>One cell of a design-cost fit, as ratios to the model's native time.</summary>
-public sealed record DesignFitCell(PublishedCell Cell, string Workload, double PublishedRatio, double BeforeRatio, double FittedRatio, double LeaveOneOutRatio)
-{
-    public double ErrorPct => 100 * (FittedRatio - PublishedRatio) / PublishedRatio;
-    public double BeforeErrorPct => 100 * (BeforeRatio - PublishedRatio) / PublishedRatio;
-    public double LeaveOneOutErrorPct => 100 * (LeaveOneOutRatio - PublishedRatio) / PublishedRatio;
-}
-
 /// <summary>The fitted machine parameters, the machine profile carrying them, and the per-cell ratios.</summary>
 public sealed record DesignFitResult(IReadOnlyDictionary<MachineParam, long> Before, IReadOnlyDictionary<MachineParam, long> Fitted,
-    IReadOnlyList<MachineParam> Pinned, MachineProfile Calibrated, IReadOnlyList<DesignFitCell> Cells)
+    IReadOnlyList<MachineParam> Pinned, MachineProfile Calibrated, IReadOnlyList<FitCell> Cells)
 {
     public double MedianAbsErrorPct => FitStats.MedianAbs(Cells.Select(c => c.ErrorPct));
     public double MedianAbsBeforeErrorPct => FitStats.MedianAbs(Cells.Select(c => c.BeforeErrorPct));
@@ -138,7 +130,7 @@ public static class DesignCostFit
                 $"(free: {names}; before the fit {machine[parameters[j]].ToString(inv)}: {machine.SourceOf(parameters[j])}); see docs/designs.md");
         }
         var final = distinct.AsParallel().AsOrdered().Select(w => Run(calibrated, design, w)).ToArray();
-        var result = new DesignFitCell[n];
+        var result = new FitCell[n];
         for (var i = 0; i < n; i++)
         {
             var (loo, _) = NonNegative(all.Where(r => r != i).ToArray(), a, b, k);
@@ -147,7 +139,7 @@ public static class DesignCostFit
                 loo[j] = double.IsNaN(loo[j]) ? x0[j] : loo[j]; // only the left-out cell depended on it
             }
             var w = Array.IndexOf(distinct, rows[i].Workload);
-            result[i] = new DesignFitCell(rows[i].Cell, rows[i].Workload, rows[i].Ratio, t0[i] / nat[i], final[w] / nat[i], Linear(i, loo));
+            result[i] = new FitCell(rows[i].Cell, rows[i].Workload, rows[i].Ratio, t0[i] / nat[i], final[w] / nat[i], Linear(i, loo));
         }
         return new DesignFitResult(
             parameters.ToDictionary(p => p, p => machine[p]), fitted,

@@ -89,7 +89,7 @@ public static class KernelPathFit
         var finalRuns = distinct.AsParallel().AsOrdered().Select(w => Predict(final, w)).ToArray();
         for (var i = 0; i < n; i++)
         {
-            fitted[i] = fitted[i] with { FittedCycles = finalRuns[Array.IndexOf(distinct, workloads[i])] };
+            fitted[i] = fitted[i] with { Fitted = finalRuns[Array.IndexOf(distinct, workloads[i])] };
         }
         var calibrated = kernel;
         var scaleMap = new Dictionary<KernelPathGroup, double>();

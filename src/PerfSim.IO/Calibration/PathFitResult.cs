@@ -2,12 +2,15 @@ using PerfSim.Core.Kernel;
 
 namespace PerfSim.IO.Calibration;
 
-/// <summary>One cell of a calibration: published, predicted before and after the fit, and left-one-out.</summary>
-public sealed record FitCell(PublishedCell Cell, string Workload, double PublishedCycles, double BeforeCycles, double FittedCycles, double LeaveOneOutCycles)
+/// <summary>
+/// One cell of a calibration: published, predicted before and after the fit, and left-one-out; in cycles for a
+/// native (kernel path) fit, as ratios to native for a design-cost fit.
+/// </summary>
+public sealed record FitCell(PublishedCell Cell, string Workload, double Published, double Before, double Fitted, double LeaveOneOut)
 {
-    public double ErrorPct => 100 * (FittedCycles - PublishedCycles) / PublishedCycles;
-    public double LeaveOneOutErrorPct => 100 * (LeaveOneOutCycles - PublishedCycles) / PublishedCycles;
-    public double BeforeErrorPct => 100 * (BeforeCycles - PublishedCycles) / PublishedCycles;
+    public double ErrorPct => 100 * (Fitted - Published) / Published;
+    public double LeaveOneOutErrorPct => 100 * (LeaveOneOut - Published) / Published;
+    public double BeforeErrorPct => 100 * (Before - Published) / Published;
 }
 
 /// <summary>The fitted scale factor of each path group, the calibrated kernel, and the per-cell errors.</summary>
