@@ -10,11 +10,13 @@ using PerfSim.Core.Trace;
 namespace PerfSim.Core.Designs;
 
 /// <summary>
-/// A design assembled from its mechanisms: CPU-state operations at native cost (the hook mechanisms come
-/// later), page-table operations by the design's <see cref="IPagingMode"/>, and, for a batched PTE policy,
-/// a queue of hypervisor updates flushed at lazy-mode exit, when full, before any TLB operation, at a page
-/// fault, on the return to user, or on a read-after-write hazard (unless the design only audits hazards).
-/// Each component copies its slice of the configuration into readonly fields once.
+/// A design assembled from its mechanisms: every hook site charged by its class's hook mechanism (the design's
+/// hook or a per-class override), interrupt-flag and CPU-state operations by their mechanisms (a class whose
+/// mechanism is trap pays the hypervisor's trap and emulation instead of its body), page-table
+/// operations by the design's <see cref="IPagingMode"/>, and, for a batched PTE policy, a queue of hypervisor
+/// updates flushed at lazy-mode exit, when full, before any TLB operation, at a page fault, on the return to
+/// user, or on a read-after-write hazard (unless the design only audits hazards). Each component copies its
+/// slice of the configuration into readonly fields once.
 /// </summary>
 public sealed class ComposedDesign : IPlatform
 {
@@ -36,8 +38,8 @@ public sealed class ComposedDesign : IPlatform
     private readonly int[] _textPages;
     private readonly AddressSpace?[] _loadedMm;
 
-    // Hook mechanism.
-    private readonly HookMechanism _hook;
+    // Hook mechanism, per operation class.
+    private readonly HookMechanism[] _hookOf;
     private readonly bool _hypervisor;
     private readonly long _callDirect, _callIndirect, _mispredictMilli, _nopByteMilli;
     private readonly long[] _milli;
@@ -52,6 +54,9 @@ public sealed class ComposedDesign : IPlatform
     private readonly bool _bt;
     private readonly bool _ringTraps, _vmExits;
     private readonly long _portIo, _ioEmulate, _trapEmulate, _vmExit;
+
+    // A privileged instruction faulting to the hypervisor, decoded and emulated (trap_emulate, or vm_exit + vm_emulate).
+    private readonly long _trap;
     private readonly long _btCallout, _btSyscall, _btFault;
     private readonly long[] _btPath;
 
@@ -115,7 +120,11 @@ public sealed class ComposedDesign : IPlatform
             nextVpn += _textPages[i];
         }
         _loadedMm = new AddressSpace?[machine.Cpus.Length];
-        _hook = d.Hook;
+        _hookOf = new HookMechanism[HookSites.Count];
+        for (var i = 0; i < _hookOf.Length; i++)
+        {
+            _hookOf[i] = d.HookFor((HookOp)i);
+        }
         _hypervisor = d.Hypervisor;
         _callDirect = p[MachineParam.CallDirect];
         _callIndirect = p[MachineParam.CallIndirect];
@@ -139,6 +148,7 @@ public sealed class ComposedDesign : IPlatform
         _ioEmulate = p[MachineParam.IoEmulate];
         _trapEmulate = p[MachineParam.TrapEmulate];
         _vmExit = p[MachineParam.VmExit];
+        _trap = _vmExits ? _vmExit + p[MachineParam.VmEmulate] : _trapEmulate;
         _btCallout = p[MachineParam.BtCallout];
         _btSyscall = p[MachineParam.BtSyscall];
         _btFault = p[MachineParam.BtFaultReflect];
@@ -191,7 +201,7 @@ public sealed class ComposedDesign : IPlatform
         _s.HookCalls[(int)op]++;
         var start = _m.Cpus[CurrentCpu].Clock;
         var site = HookSites.Of(op);
-        switch (_hook)
+        switch (_hookOf[(int)op])
         {
             case HookMechanism.Patched:
                 if (site.InlineBytes > 0)
@@ -218,11 +228,22 @@ public sealed class ComposedDesign : IPlatform
             case HookMechanism.Bt:
                 Charge(CostCategory.Hook, _btCallout); // the translation calls out to the VMM, which emulates the operation
                 break;
+            // Trap: the native instruction sits in the site and faults; the operation's body charges the trap.
         }
         return start;
     }
 
     private void EndHook(HookOp op, long start) => _s.HookCycles[(int)op] += _m.Cpus[CurrentCpu].Clock - start;
+
+    /// <summary>Whether an operation class reaches the hypervisor by faulting (its body is then the trap).</summary>
+    private bool Trapped(HookOp op) => _hookOf[(int)op] == HookMechanism.Trap;
+
+    /// <summary>The operation's privileged instructions fault to the hypervisor, which decodes and emulates each: charged in the operation's own category.</summary>
+    private void ChargeTrap(CostCategory c, int faults = 1)
+    {
+        _s.Count(Counter.PrivilegedTraps, faults);
+        Charge(c, faults * _trap);
+    }
 
     // ---- software work -------------------------------------------------------------------------
 
@@ -320,14 +341,30 @@ public sealed class ComposedDesign : IPlatform
         FlushQueue(); // nothing queued may outlive the kernel's visit
         var op = kind == ReturnKind.Sysexit ? HookOp.SysExit : HookOp.Iret;
         var t = BeginHook(op);
-        Charge(CostCategory.KernelEntryExit, kind == ReturnKind.Sysexit ? _sysexit : _trapExit);
+        if (Trapped(op))
+        {
+            // sti and sysexit each fault outside ring 0 (sysexit only traps by ring: no exit for it); the hypervisor
+            // returns to user for the guest.
+            ChargeTrap(CostCategory.KernelEntryExit, faults: 2);
+        }
+        else
+        {
+            Charge(CostCategory.KernelEntryExit, kind == ReturnKind.Sysexit ? _sysexit : _trapExit);
+        }
         EndHook(op, t);
     }
 
     public void ReadCr2()
     {
         var t = BeginHook(HookOp.ReadCr2);
-        Charge(CostCategory.CpuState, _bt ? 0 : _cpuHypercalls ? _load : _cr2); // under Xen CR2 arrives in shared memory; BT emulates it
+        if (Trapped(HookOp.ReadCr2))
+        {
+            ChargeTrap(CostCategory.CpuState);
+        }
+        else
+        {
+            Charge(CostCategory.CpuState, _bt ? 0 : _cpuHypercalls ? _load : _cr2); // under Xen CR2 arrives in shared memory; BT emulates it
+        }
         EndHook(HookOp.ReadCr2, t);
     }
 
@@ -357,7 +394,14 @@ public sealed class ComposedDesign : IPlatform
     {
         var t = BeginHook(op);
         _s.Count(Counter.InterruptFlagOps);
-        Charge(CostCategory.InterruptFlag, _bt ? 0 : cycles); // under BT the callout flips the virtual flag
+        if (Trapped(op))
+        {
+            ChargeTrap(CostCategory.InterruptFlag); // the hypervisor emulates the flag instruction
+        }
+        else
+        {
+            Charge(CostCategory.InterruptFlag, _bt ? 0 : cycles); // under BT the callout flips the virtual flag
+        }
         EndHook(op, t);
     }
 
@@ -563,10 +607,14 @@ public sealed class ComposedDesign : IPlatform
         EndHook(HookOp.LazyMode, t);
     }
 
-    private void CpuState(HookOp op, long nativeCycles, int hypercalls = 1)
+    private void CpuState(HookOp op, long nativeCycles, int hypercalls = 1, int faults = 1)
     {
         var t = BeginHook(op);
-        if (_bt)
+        if (Trapped(op))
+        {
+            ChargeTrap(CostCategory.CpuState, faults); // the hypervisor emulates the instructions instead of a hypercall
+        }
+        else if (_bt)
         {
             // The callout's emulation is the whole cost.
         }
@@ -600,7 +648,8 @@ public sealed class ComposedDesign : IPlatform
 
     public void Clts() => CpuState(HookOp.Clts, _clts);
 
-    public void Stts() => CpuState(HookOp.WriteCr0, _cr0r + _cr0w);
+    /// <summary>stts: a CR0 read and write. Trapped, both fault in ring 1; VT-x exits only on the write (reads see the read shadow).</summary>
+    public void Stts() => CpuState(HookOp.WriteCr0, _cr0r + _cr0w, faults: _vmExits ? 1 : 2);
 
     public void FpuSave() => Charge(CostCategory.CpuState, _fxsave);
 

@@ -46,4 +46,5 @@ public enum Counter
     HiddenFaults,
     ShadowRootMisses,
     PtwrFlushes,
+    PrivilegedTraps,
 }
