@@ -45,7 +45,7 @@ public sealed class ComposedDesign : IPlatform
     private readonly long[] _milli;
 
     // CPU mechanisms.
-    private readonly bool _virtualIrq, _cpuHypercalls, _bouncedSyscalls, _switchMulticall;
+    private readonly bool _virtualIrq, _trappedIrq, _cpuHypercalls, _bouncedSyscalls, _switchMulticall;
     private readonly long _load, _hypercall, _multicallEntry, _bounce;
     private readonly bool[] _lazyCpu;
     private readonly int[] _cpuBatch;
@@ -132,6 +132,7 @@ public sealed class ComposedDesign : IPlatform
         _nopByteMilli = p[MachineParam.NopByte];
         _milli = new long[machine.Cpus.Length];
         _virtualIrq = d.IrqFlag == IrqFlagMechanism.Virtual;
+        _trappedIrq = d.IrqFlag == IrqFlagMechanism.Trapped;
         _cpuHypercalls = d.CpuState == CpuStateMechanism.Hypercall;
         _bouncedSyscalls = d.Syscalls == SyscallPath.Bounced;
         _switchMulticall = d.ContextSwitchMulticall;
@@ -394,7 +395,7 @@ public sealed class ComposedDesign : IPlatform
     {
         var t = BeginHook(op);
         _s.Count(Counter.InterruptFlagOps);
-        if (Trapped(op))
+        if (Trapped(op) || (_trappedIrq && !_bt))
         {
             ChargeTrap(CostCategory.InterruptFlag); // the hypervisor emulates the flag instruction
         }

@@ -61,6 +61,8 @@ public enum IrqFlagMechanism
     Native,
     /// <summary>A mask byte in memory shared with the hypervisor (Xen's evtchn_upcall_mask, VMI's ROM flag): a store, and a pending-events check on enable.</summary>
     Virtual,
+    /// <summary>cli, sti, pushf and popf fault to the hypervisor, which emulates them (a study: on x86 a deprivileged pushf/popf does not fault).</summary>
+    Trapped,
 }
 
 /// <summary>How privileged CPU state (kernel stack pointer, TLS descriptors, LDT, CR0.TS, CR2) is set.</summary>
@@ -123,8 +125,15 @@ public sealed record DesignSpec
     /// <summary>Operation classes that reach their implementation by another mechanism than <see cref="Hook"/> (e.g. Xen trapping rare instructions).</summary>
     public IReadOnlyDictionary<HookOp, HookMechanism> HookOverrides { get; init; } = new Dictionary<HookOp, HookMechanism>();
 
-    /// <summary>The mechanism of one operation class: its override, else the design's hook.</summary>
-    public HookMechanism HookFor(HookOp op) => HookOverrides.TryGetValue(op, out var m) ? m : Hook;
+    /// <summary>
+    /// The mechanism of one operation class: its override, else <see cref="HookMechanism.Trap"/> for the four
+    /// interrupt-flag classes of a trapped flag (the instructions sit unhooked in the kernel and fault), else the
+    /// design's hook.
+    /// </summary>
+    public HookMechanism HookFor(HookOp op) =>
+        HookOverrides.TryGetValue(op, out var m) ? m
+        : IrqFlag == IrqFlagMechanism.Trapped && op is HookOp.IrqDisable or HookOp.IrqEnable or HookOp.SaveFlags or HookOp.RestoreFlags ? HookMechanism.Trap
+        : Hook;
 
     public PageTableMode PageTables { get; init; } = PageTableMode.Native;
     public PtePolicy PteUpdates { get; init; } = PtePolicy.Immediate;
@@ -192,7 +201,7 @@ public sealed record DesignSpec
         }
         if ((IrqFlag != IrqFlagMechanism.Native || CpuState != CpuStateMechanism.Native || Syscalls != SyscallPath.Direct || ContextSwitchMulticall) && !Hypervisor)
         {
-            p.Add("virtual interrupt flags, CPU-state hypercalls, bounced system calls and context-switch multicalls need a hypervisor (hypervisor: present)");
+            p.Add("virtual or trapped interrupt flags, CPU-state hypercalls, bounced system calls and context-switch multicalls need a hypervisor (hypervisor: present)");
         }
         if (SupervisorModeKernel && !Hypervisor)
         {
@@ -205,6 +214,18 @@ public sealed record DesignSpec
         if (Hook == HookMechanism.Trap)
         {
             p.Add("hook 'trap' cannot be the whole kernel's mechanism (iret, page-table stores and descriptor writes do not fault): choose it per class in hook_overrides");
+        }
+        if (IrqFlag == IrqFlagMechanism.Trapped && Hook == HookMechanism.Bt)
+        {
+            p.Add("irq_flag 'trapped' with hook 'bt': binary translation rewrites cli/sti/pushf/popf, so they never reach the CPU to fault");
+        }
+        if (IrqFlag == IrqFlagMechanism.Trapped && SupervisorModeKernel)
+        {
+            p.Add("irq_flag 'trapped' with a supervisor-mode kernel: in ring 0 cli and sti do not fault");
+        }
+        if (IrqFlag == IrqFlagMechanism.Trapped && TrapVia == TrapMechanism.VmExit)
+        {
+            p.Add("irq_flag 'trapped' with trap_via 'vm-exit': VT-x/AMD-V cannot exit on cli, sti, pushf or popf");
         }
         if (PageTables == PageTableMode.Shadow && PteUpdates == PtePolicy.Batched && Hook != HookMechanism.Rom)
         {

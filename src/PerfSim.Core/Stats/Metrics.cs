@@ -87,7 +87,7 @@ public static class Metrics
         C(Counter.ShadowRootMisses, "shadow_root_misses", "CR3 loads that found no cached shadow root and built one.");
         C(Counter.PtwrFlushes, "ptwr_flushes", "Writable page tables reconnected: compared with their snapshot and the changed entries revalidated.");
         C(Counter.HazardFlushes, "hazard_flushes", "Reads of a PTE whose update was still queued, resolved by flushing the queue first (flush-on-hazard mode).");
-        C(Counter.PrivilegedTraps, "privileged_traps", "Privileged instructions that faulted (or exited) to the hypervisor and were emulated (trap hook overrides).");
+        C(Counter.PrivilegedTraps, "privileged_traps", "Privileged instructions that faulted (or exited) to the hypervisor and were emulated: trap hook overrides, a trapped interrupt flag.");
         return Check(m);
     }
 

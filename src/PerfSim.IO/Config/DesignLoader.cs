@@ -24,7 +24,8 @@ public static class DesignLoader
     private static readonly (string, PageTableMode)[] Modes =
         [("native", PageTableMode.Native), ("direct", PageTableMode.Direct), ("writable", PageTableMode.Writable), ("shadow", PageTableMode.Shadow), ("nested", PageTableMode.Nested)];
     private static readonly (string, TrapMechanism)[] TrapVias = [("ring", TrapMechanism.Ring), ("vm-exit", TrapMechanism.VmExit)];
-    private static readonly (string, IrqFlagMechanism)[] IrqFlags = [("native", IrqFlagMechanism.Native), ("virtual", IrqFlagMechanism.Virtual)];
+    private static readonly (string, IrqFlagMechanism)[] IrqFlags =
+        [("native", IrqFlagMechanism.Native), ("virtual", IrqFlagMechanism.Virtual), ("trapped", IrqFlagMechanism.Trapped)];
     private static readonly string[] HookClassNames = HookSites.All.Select(h => h.Name).ToArray();
     private static readonly (string, CpuStateMechanism)[] CpuStates = [("native", CpuStateMechanism.Native), ("hypercall", CpuStateMechanism.Hypercall)];
     private static readonly (string, SyscallPath)[] SyscallPaths = [("direct", SyscallPath.Direct), ("bounced", SyscallPath.Bounced)];

@@ -41,6 +41,22 @@ public sealed class DesignLoaderTests
     }
 
     [Fact]
+    public void A_trapped_interrupt_flag_makes_the_four_flag_classes_trap_unless_overridden()
+    {
+        var d = Load(Design("""
+              "hook": "patched",
+              "hypervisor": "present",
+              "irq_flag": "trapped",
+              "hook_overrides": { "restore_fl": "indirect" }
+            """));
+        Assert.Equal(IrqFlagMechanism.Trapped, d.IrqFlag);
+        Assert.Equal(HookMechanism.Trap, d.HookFor(HookOp.IrqDisable));
+        Assert.Equal(HookMechanism.Trap, d.HookFor(HookOp.SaveFlags));
+        Assert.Equal(HookMechanism.Indirect, d.HookFor(HookOp.RestoreFlags));
+        Assert.Equal(HookMechanism.Patched, d.HookFor(HookOp.Iret));
+    }
+
+    [Fact]
     public void An_unknown_operation_class_names_the_file_line_and_key_and_suggests_the_near_class()
     {
         var text = Design("""
@@ -140,7 +156,11 @@ public sealed class DesignLoaderTests
 
     [Theory]
     [InlineData("\"hook\": \"trap\", \"hypervisor\": \"present\"", "choose it per class")]
-    public void A_whole_kernel_trap_hook_is_refused_with_the_reason(string body, string reason)
+    [InlineData("\"irq_flag\": \"trapped\", \"hypervisor\": \"present\", \"trap_via\": \"vm-exit\"", "cannot exit on cli, sti, pushf or popf")]
+    [InlineData("\"irq_flag\": \"trapped\", \"hypervisor\": \"present\", \"hook\": \"bt\", \"page_table_mode\": \"shadow\"", "binary translation rewrites")]
+    [InlineData("\"irq_flag\": \"trapped\"", "need a hypervisor")]
+    [InlineData("\"irq_flag\": \"trapped\", \"hypervisor\": \"present\", \"supervisor_mode_kernel\": true", "in ring 0 cli and sti do not fault")]
+    public void Impossible_combinations_of_the_new_mechanisms_are_refused_with_the_reason(string body, string reason)
     {
         var e = Error(Design("  " + body));
         Assert.Equal("", e.KeyPath);

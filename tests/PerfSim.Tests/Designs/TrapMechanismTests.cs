@@ -11,7 +11,7 @@ using PerfSim.Tests.Support;
 
 namespace PerfSim.Tests.Designs;
 
-/// <summary>The trap hook mechanism and per-class overrides.</summary>
+/// <summary>The trap hook mechanism, per-class overrides and the trapped interrupt flag.</summary>
 public sealed class TrapMechanismTests
 {
     private static readonly DesignSpec Hypervisor = DesignSpec.Native with { Name = "hv", Hypervisor = true };
@@ -81,5 +81,40 @@ public sealed class TrapMechanismTests
         }
         Assert.Equal("rom", b.HookMechanisms[(int)HookOp.ReadCr2]);
         Assert.Equal("patched", b.HookMechanisms[(int)HookOp.WriteCr3]);
+    }
+
+    [Theory]
+    [InlineData("null-call")]
+    [InlineData("fork")]
+    [InlineData("sig-handle")]
+    public void A_trapped_interrupt_flag_traps_every_flag_operation_and_equals_trap_overrides_of_the_four_classes(string workload)
+    {
+        var m = TestProfiles.Machine();
+        var flag = Run(Hypervisor with { IrqFlag = IrqFlagMechanism.Trapped }, workload, m);
+        var overrides = Run(Hypervisor with { HookOverrides = Trap(HookOp.IrqDisable, HookOp.IrqEnable, HookOp.SaveFlags, HookOp.RestoreFlags) }, workload, m);
+        var ops = flag.CounterValue(Counter.InterruptFlagOps);
+        Assert.True(ops > 0);
+        Assert.Equal(ops * m[MachineParam.TrapEmulate], flag.Category(CostCategory.InterruptFlag), 6);
+        Assert.Equal(ops, flag.CounterValue(Counter.PrivilegedTraps), 6);
+        Assert.Equal(overrides.CyclesPerIterByCategory, flag.CyclesPerIterByCategory);
+        Assert.Equal(overrides.HookCyclesPerIter, flag.HookCyclesPerIter);
+        Assert.Equal("trap", flag.HookMechanisms[(int)HookOp.IrqEnable]);
+    }
+
+    [Fact]
+    public void A_trapped_flag_under_a_patched_kernel_still_pays_the_patched_site_of_a_class_overridden_back()
+    {
+        var m = TestProfiles.Machine().With(MachineParam.NopByte, 1000, "t");
+        var d = Hypervisor with
+        {
+            Hook = HookMechanism.Patched, IrqFlag = IrqFlagMechanism.Trapped,
+            HookOverrides = new Dictionary<HookOp, HookMechanism> { [HookOp.IrqDisable] = HookMechanism.Patched },
+        };
+        var r = Run(d, "null-call", m);
+        var site = HookSites.Of(HookOp.IrqDisable);
+        var calls = r.HookCallsPerIter[(int)HookOp.IrqDisable];
+        Assert.Equal(calls * (site.SiteBytes - site.InlineBytes + m[MachineParam.TrapEmulate]), r.HookCyclesPerIter[(int)HookOp.IrqDisable], 6);
+        Assert.Equal("patched", r.HookMechanisms[(int)HookOp.IrqDisable]);
+        Assert.Equal("trap", r.HookMechanisms[(int)HookOp.IrqEnable]);
     }
 }

@@ -53,7 +53,7 @@ public static class HookSites
             s[(int)op] = new HookSite(name, site, inline, nop) { Instruction = insn, NoTrap = noTrap, CanExit = exits, PageTable = pageTable };
         // C-level interrupt-flag sites are 10 bytes (push/pop around an indirect call); cli, sti are 1 byte,
         // pushf;pop and push;popf 2. cli/sti fault in ring 1 when IOPL is 0; pushf/popf do not (popf silently
-        // keeps IF), which a trap override of them assumes away. VT-x has no exit for any of them.
+        // keeps IF), which only a study of trapped flags assumes away. VT-x has no exit for any of them.
         H(HookOp.IrqDisable, "irq_disable", 10, 1, insn: "cli");
         H(HookOp.IrqEnable, "irq_enable", 10, 1, insn: "sti");
         H(HookOp.SaveFlags, "save_fl", 10, 2, insn: "pushf");
