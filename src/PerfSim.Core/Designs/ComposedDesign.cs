@@ -28,7 +28,7 @@ public sealed class ComposedDesign : IPlatform
     private readonly long _store;
     private readonly long _cli, _sti, _pushf, _popf;
     private readonly long _trapEntry, _trapExit, _sysenter, _sysexit;
-    private readonly long _cr2, _cr0r, _cr0w, _clts, _lldt, _fxsave, _fxrstor;
+    private readonly long _cr2, _cr0r, _cr0w, _clts, _lldt, _movDr, _fxsave, _fxrstor;
     private readonly long _clearPage, _copyPage;
     private readonly bool _globalKernel;
 
@@ -104,6 +104,7 @@ public sealed class ComposedDesign : IPlatform
         _cr0w = p[MachineParam.WriteCr0];
         _clts = p[MachineParam.Clts];
         _lldt = p[MachineParam.Lldt];
+        _movDr = p[MachineParam.MovDr];
         _fxsave = p[MachineParam.Fxsave];
         _fxrstor = p[MachineParam.Fxrstor];
         _clearPage = p[MachineParam.ClearPage];
@@ -608,7 +609,7 @@ public sealed class ComposedDesign : IPlatform
         EndHook(HookOp.LazyMode, t);
     }
 
-    private void CpuState(HookOp op, long nativeCycles, int hypercalls = 1, int faults = 1)
+    private void CpuState(HookOp op, long nativeCycles, int hypercalls = 1, bool batchable = true, int faults = 1)
     {
         var t = BeginHook(op);
         if (Trapped(op))
@@ -626,7 +627,7 @@ public sealed class ComposedDesign : IPlatform
         else if (hypercalls > 0)
         {
             var cpu = CurrentCpu;
-            if (_switchMulticall && _lazyCpu[cpu])
+            if (batchable && _switchMulticall && _lazyCpu[cpu])
             {
                 _cpuBatch[cpu] += hypercalls; // entries of the context switch's multicall
                 Charge(CostCategory.CpuState, 2 * _store * hypercalls);
@@ -651,6 +652,9 @@ public sealed class ComposedDesign : IPlatform
 
     /// <summary>stts: a CR0 read and write. Trapped, both fault in ring 1; VT-x exits only on the write (reads see the read shadow).</summary>
     public void Stts() => CpuState(HookOp.WriteCr0, _cr0r + _cr0w, faults: _vmExits ? 1 : 2);
+
+    /// <summary>mov to a debug register; under Xen a set_debugreg hypercall of its own (XenLinux and pv_ops Xen make it outside the switch's multicall).</summary>
+    public void SetDebugReg() => CpuState(HookOp.SetDebugReg, _movDr, batchable: false);
 
     public void FpuSave() => Charge(CostCategory.CpuState, _fxsave);
 

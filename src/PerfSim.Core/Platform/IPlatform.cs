@@ -74,6 +74,8 @@ public interface IPlatform
     void LoadLdt();
     void Clts();
     void Stts();
+    /// <summary>Loads one debug register (__switch_to loads dr0-dr3, dr6 and dr7 for a task whose debug registers are set).</summary>
+    void SetDebugReg();
     void FpuSave();
     void FpuRestore();
 }

@@ -28,7 +28,7 @@ public static class Metrics
         C(CostCategory.InterruptFlag, "interrupt_flag", "cli, sti, pushf and popf, their virtual-flag replacements, or their trap and emulation.");
         C(CostCategory.PteUpdate, "pte_update", "Writing page-table entries and installing or releasing page-table pages.");
         C(CostCategory.TlbFlush, "tlb_flush", "CR3 loads, invlpg and full TLB flushes (the misses they cause are user_tlb_miss).");
-        C(CostCategory.CpuState, "cpu_state", "Other privileged CPU state: esp0, TLS and LDT descriptors, CR0/TS, FPU save and restore, CR2 reads (or their trap and emulation).");
+        C(CostCategory.CpuState, "cpu_state", "Other privileged CPU state: esp0, TLS and LDT descriptors, CR0/TS, debug registers, FPU save and restore, CR2 reads (or their trap and emulation).");
         C(CostCategory.PageCopy, "page_copy", "Clearing and copying whole pages.");
         C(CostCategory.PortIo, "port_io", "I/O port instructions and, under a VMM, their emulation.");
         C(CostCategory.Hypercall, "hypercall", "Hypercall round trips (and per-entry multicall handling), besides the validation they do.");

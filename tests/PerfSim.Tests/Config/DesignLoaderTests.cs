@@ -129,9 +129,9 @@ public sealed class DesignLoaderTests
         var d = Load(Design("""
               "hypervisor": "present",
               "trap_via": "vm-exit",
-              "hook_overrides": { "clts": "trap", "write_cr0": "trap", "set_ldt": "trap" }
+              "hook_overrides": { "clts": "trap", "write_cr0": "trap", "set_debugreg": "trap", "set_ldt": "trap" }
             """));
-        Assert.Equal(3, d.HookOverrides.Count);
+        Assert.Equal(4, d.HookOverrides.Count);
     }
 
     [Fact]

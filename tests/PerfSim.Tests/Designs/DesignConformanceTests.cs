@@ -25,6 +25,20 @@ public sealed class DesignConformanceTests
         return d;
     }
 
+    /// <summary>Everything but the kernel paths' own cycles: the part made of hardware and hypervisor primitives.</summary>
+    private static double Primitives(ScenarioResult r) => r.CyclesPerIter - r.Category(CostCategory.KernelPath) - r.Category(CostCategory.KernelCodeMiss)
+        - r.Category(CostCategory.TranslatedCode);
+
+    public static TheoryData<string> Designs()
+    {
+        var d = new TheoryData<string>();
+        foreach (var design in Catalog.DesignNames)
+        {
+            d.Add(design);
+        }
+        return d;
+    }
+
     /// <summary>The 2006 P4, or the first machine that can run the design (nested paging needs a newer CPU).</summary>
     private static ResolvedConfig Config(string design, long scale = 1)
     {
@@ -32,6 +46,8 @@ public sealed class DesignConformanceTests
         var m = new[] { "p4-672-2006", "nehalem-x5570-2009" }.Select(Catalog.LoadMachine).First(x => ResolvedConfig.Problems(x, d).Count == 0);
         return new ResolvedConfig(scale == 1 ? m : m.ScaleCycleCosts(scale), Catalog.LoadKernel(m.DefaultKernel), d, 1, 1);
     }
+
+    private static readonly WorkloadOptions Debugged = new() { Shape = ProcessShape.Default with { DebugRegisters = 1 } };
 
     [Theory]
     [MemberData(nameof(DesignsAndWorkloads))]
@@ -53,10 +69,21 @@ public sealed class DesignConformanceTests
         var w = Lmbench.Find(workload)!;
         var a = ScenarioRunner.Run(Config(design), w, new WorkloadOptions());
         var b = ScenarioRunner.Run(Config(design, 2), w, new WorkloadOptions());
-        static double Primitives(ScenarioResult r) => r.CyclesPerIter - r.Category(CostCategory.KernelPath) - r.Category(CostCategory.KernelCodeMiss)
-            - r.Category(CostCategory.TranslatedCode);
         // Sub-cycle costs (NOP bytes, mispredict rates) are carried per CPU, so a run may end with under one
         // cycle still in the carry: allow that much per iteration.
+        Assert.InRange(Primitives(b) - 2 * Primitives(a), -1.0, 1.0);
+        Assert.Equal(a.CountersPerIter, b.CountersPerIter);
+    }
+
+    [Theory]
+    [MemberData(nameof(Designs))]
+    public void With_debug_registers_set_every_category_is_non_negative_and_doubles_with_the_costs(string design)
+    {
+        var w = Lmbench.Find("ctx-2p-16k")!;
+        var a = ScenarioRunner.Run(Config(design), w, Debugged);
+        var b = ScenarioRunner.Run(Config(design, 2), w, Debugged);
+        Assert.Equal(6, a.HookCallsPerIter[(int)PerfSim.Core.Designs.Hooks.HookOp.SetDebugReg], 6);
+        Assert.All(a.CyclesPerIterByCategory, c => Assert.True(c >= 0));
         Assert.InRange(Primitives(b) - 2 * Primitives(a), -1.0, 1.0);
         Assert.Equal(a.CountersPerIter, b.CountersPerIter);
     }

@@ -11,10 +11,12 @@ using PerfSim.Tests.Support;
 
 namespace PerfSim.Tests.Designs;
 
-/// <summary>The trap hook mechanism, per-class overrides and the trapped interrupt flag.</summary>
+/// <summary>The trap hook mechanism, per-class overrides, the trapped interrupt flag and debug-register loads.</summary>
 public sealed class TrapMechanismTests
 {
     private static readonly DesignSpec Hypervisor = DesignSpec.Native with { Name = "hv", Hypervisor = true };
+
+    private static readonly WorkloadOptions Debugged = new() { Shape = ProcessShape.Default with { DebugRegisters = 1 } };
 
     private static ScenarioResult Run(DesignSpec d, string workload, MachineProfile? m = null, WorkloadOptions? o = null) =>
         ScenarioRunner.Run(new ResolvedConfig(m ?? TestProfiles.Machine(), TestProfiles.Kernel(), d, 1, 1), Lmbench.Find(workload)!, o ?? new WorkloadOptions());
@@ -116,5 +118,94 @@ public sealed class TrapMechanismTests
         Assert.Equal(calls * (site.SiteBytes - site.InlineBytes + m[MachineParam.TrapEmulate]), r.HookCyclesPerIter[(int)HookOp.IrqDisable], 6);
         Assert.Equal("patched", r.HookMechanisms[(int)HookOp.IrqDisable]);
         Assert.Equal("trap", r.HookMechanisms[(int)HookOp.IrqEnable]);
+    }
+
+    [Fact]
+    public void A_trap_by_vm_exit_costs_the_exit_and_the_emulation()
+    {
+        var m = TestProfiles.Machine();
+        var d = Hypervisor with { TrapVia = TrapMechanism.VmExit, HookOverrides = Trap(HookOp.SetDebugReg) };
+        var r = Run(d, "ctx-2p-0k", m, Debugged);
+        Assert.Equal(6, r.HookCallsPerIter[(int)HookOp.SetDebugReg], 6);
+        Assert.Equal(6 * (m[MachineParam.VmExit] + m[MachineParam.VmEmulate]), r.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
+    }
+
+    [Fact]
+    public void A_trap_replaces_a_cpu_state_hypercall_and_leaves_the_context_switch_multicall()
+    {
+        var m = TestProfiles.Machine();
+        var xen = Hypervisor with { CpuState = CpuStateMechanism.Hypercall, ContextSwitchMulticall = true };
+        var hypercall = Run(xen, "ctx-2p-0k", m, Debugged);
+        var trapped = Run(xen with { HookOverrides = Trap(HookOp.SetDebugReg) }, "ctx-2p-0k", m, Debugged);
+        Assert.Equal(6 * m[MachineParam.TrapEmulate], trapped.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
+        Assert.Equal(hypercall.CounterValue(Counter.Hypercalls) - 6, trapped.CounterValue(Counter.Hypercalls), 6);
+        Assert.Equal(6, trapped.CounterValue(Counter.PrivilegedTraps), 6);
+    }
+
+    [Fact]
+    public void Debug_registers_are_loaded_only_when_the_process_shape_asks_for_them()
+    {
+        var m = TestProfiles.Machine();
+        var plain = Run(DesignSpec.Native, "ctx-2p-0k", m);
+        var debugged = Run(DesignSpec.Native, "ctx-2p-0k", m, Debugged);
+        Assert.Equal(0, plain.HookCallsPerIter[(int)HookOp.SetDebugReg]);
+        Assert.Equal(0, plain.HookCyclesPerIter[(int)HookOp.SetDebugReg]);
+        // One switch per hop, each to a task with breakpoints set: dr0-dr3, dr6, dr7.
+        Assert.Equal(6, debugged.HookCallsPerIter[(int)HookOp.SetDebugReg], 6);
+        Assert.Equal(6 * m[MachineParam.MovDr], debugged.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
+        Assert.Equal(plain.CyclesPerIter + 6 * m[MachineParam.MovDr], debugged.CyclesPerIter, 6);
+
+        // hooks.csv lists the classes a scenario executed: only the debugged run has a set_debugreg row.
+        Assert.DoesNotContain(ResultTables.Hooks([plain]).Rows, row => row[4] == "set_debugreg");
+        Assert.Single(ResultTables.Hooks([debugged]).Rows, row => row[4] == "set_debugreg");
+    }
+
+    [Fact]
+    public void Xen_loads_each_debug_register_by_a_hypercall_of_its_own_even_inside_the_switch_multicall()
+    {
+        var m = TestProfiles.Machine();
+        var xen = Hypervisor with { CpuState = CpuStateMechanism.Hypercall, ContextSwitchMulticall = true };
+        var plain = Run(xen, "ctx-2p-0k", m);
+        var debugged = Run(xen, "ctx-2p-0k", m, Debugged);
+        Assert.Equal(plain.CounterValue(Counter.Hypercalls) + 6, debugged.CounterValue(Counter.Hypercalls), 6);
+        Assert.Equal(6 * (m[MachineParam.Hypercall] + m[MachineParam.MulticallEntry]), debugged.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
+    }
+
+    [Fact]
+    public void Under_binary_translation_a_debug_register_load_is_a_callout()
+    {
+        var m = TestProfiles.Machine();
+        var bt = Hypervisor with { Hook = HookMechanism.Bt, PageTables = PageTableMode.Shadow };
+        var r = Run(bt, "ctx-2p-0k", m, Debugged);
+        Assert.Equal(6 * m[MachineParam.BtCallout], r.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
+    }
+
+    [Fact]
+    public void Fork_copies_the_debug_registers_exec_clears_them_and_setting_them_switches_nothing()
+    {
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.DebugRegs(0, 1, set: true));
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Compute(0, 2, 10));          // to the child, which inherited them: 6
+        events.Add(TraceEvent.Compute(0, 1, 10));          // to the parent: 6
+        events.Add(TraceEvent.Exec(0, 2, 1, 1, 1, 1));     // to the child (6), whose exec clears them
+        events.Add(TraceEvent.Compute(0, 1, 10));          // 6
+        events.Add(TraceEvent.Compute(0, 2, 10));          // none
+        events.Add(TraceEvent.DebugRegs(0, 2, set: true)); // a debugger sets them again, without a switch
+        events.Add(TraceEvent.Compute(0, 1, 10));          // 6
+        events.Add(TraceEvent.Compute(0, 2, 10));          // 6
+        var measured = new Simulator(TestProfiles.Config()).Run(new ListTraceSource("t", events)).Measured;
+        Assert.Equal(36, measured.HookCalls[(int)HookOp.SetDebugReg]);
+        Assert.Equal(7, measured.Counts[(int)Counter.ContextSwitches]);
+    }
+
+    [Fact]
+    public void A_debugreg_event_with_a_value_other_than_0_or_1_is_refused()
+    {
+        var events = TestTraces.Started();
+        events.Add(new TraceEvent(TraceEventKind.DebugRegs, 0, 1, 2));
+        var e = Assert.Throws<SimulationException>(() => new Simulator(TestProfiles.Config()).Run(new ListTraceSource("t", events)));
+        Assert.Contains("set must be 0 or 1", e.Message, StringComparison.Ordinal);
     }
 }

@@ -28,4 +28,5 @@ public enum HookOp
     LoadLdt,
     Clts,
     WriteCr0,
+    SetDebugReg,
 }

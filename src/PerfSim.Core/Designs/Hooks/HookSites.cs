@@ -85,6 +85,8 @@ public static class HookSites
             noTrap: "load_tls is stores to the GDT, not a privileged instruction: nothing faults unless the hypervisor write-protects the GDT (cpu_state 'hypercall' is Xen's update_descriptor)");
         H(HookOp.LoadLdt, "set_ldt", 6, 0, insn: "lldt", exits: true);
         H(HookOp.WriteCr0, "write_cr0", 6, 0, insn: "mov to %cr0", exits: true);
+        // set_debugreg is a pv_ops call (2.6.20) made once per register __switch_to_xtra loads.
+        H(HookOp.SetDebugReg, "set_debugreg", 6, 0, insn: "mov to %dr", exits: true);
         return s;
     }
 }
