@@ -11,8 +11,8 @@ namespace PerfSim.Core.Designs;
 
 /// <summary>
 /// A design assembled from its mechanisms: every hook site charged by its class's hook mechanism (the design's
-/// hook or a per-class override), interrupt-flag and CPU-state operations by their mechanisms (a class whose
-/// mechanism is trap pays the hypervisor's trap and emulation instead of its body), page-table
+/// hook or a per-class override), interrupt-flag, CPU-state and IPI operations by their mechanisms (a class
+/// whose mechanism is trap pays the hypervisor's trap and emulation instead of its body), page-table
 /// operations by the design's <see cref="IPagingMode"/>, and, for a batched PTE policy, a queue of hypervisor
 /// updates flushed at lazy-mode exit, when full, before any TLB operation, at a page fault, on the return to
 /// user, or on a read-after-write hazard (unless the design only audits hazards). Each component copies its
@@ -57,6 +57,11 @@ public sealed class ComposedDesign : IPlatform
 
     // A privileged instruction faulting to the hypervisor, decoded and emulated (trap_emulate, or vm_exit + vm_emulate).
     private readonly long _trap;
+
+    // IPIs: how they are sent, and which vCPUs hold a physical CPU (all, until vCPU scheduling exists).
+    private readonly IpiMechanism _ipi;
+    private readonly long _ipiSend, _apicEmulate, _evtchnSend, _apicWritesReach;
+    private readonly bool[] _vcpuRunning;
     private readonly long _btCallout, _btSyscall, _btFault;
     private readonly long[] _btPath;
 
@@ -151,9 +156,17 @@ public sealed class ComposedDesign : IPlatform
         _trapEmulate = p[MachineParam.TrapEmulate];
         _vmExit = p[MachineParam.VmExit];
         _trap = _vmExits ? _vmExit + p[MachineParam.VmEmulate] : _trapEmulate;
+        _ipi = d.Ipi;
+        _ipiSend = p[MachineParam.IpiSend];
+        _apicEmulate = p[MachineParam.ApicEmulate];
+        _evtchnSend = p[MachineParam.EvtchnSend];
+        _vcpuRunning = new bool[machine.Cpus.Length];
+        Array.Fill(_vcpuRunning, true);
         _btCallout = p[MachineParam.BtCallout];
         _btSyscall = p[MachineParam.BtSyscall];
         _btFault = p[MachineParam.BtFaultReflect];
+        // An IPI's two APIC writes (ICR2, ICR) reach the VMM as port I/O does; under BT the site's own callout is the first.
+        _apicWritesReach = _bt ? _btCallout : 2 * (_vmExits ? _vmExit : _trapEmulate);
         _btPath = new long[KernelPaths.Count];
         for (var i = 0; i < _btPath.Length; i++)
         {
@@ -583,6 +596,99 @@ public sealed class ComposedDesign : IPlatform
         FlushQueue();
         _paging.FlushTlb(CurrentCpu, mm);
         EndHook(HookOp.FlushTlb, t);
+    }
+
+    // ---- other CPUs ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// The hypervisor's vCPU scheduler says whether a vCPU holds a physical CPU. A descheduled vCPU needs no
+    /// physical IPI: the hypervisor marks its event pending, or flushes its TLB when it next runs. Every vCPU runs
+    /// until vCPU scheduling exists.
+    /// </summary>
+    public void SetVcpuRunning(int cpu, bool running) => _vcpuRunning[cpu] = running;
+
+    public void SendIpi(ReadOnlySpan<int> targets)
+    {
+        if (targets.Length == 0)
+        {
+            return;
+        }
+        CheckTargets(targets);
+        var t = BeginHook(HookOp.SendIpi);
+        SendVector(targets);
+        EndHook(HookOp.SendIpi, t);
+    }
+
+    public void FlushTlbOthers(AddressSpace mm, ReadOnlySpan<int> targets)
+    {
+        if (targets.Length == 0)
+        {
+            return;
+        }
+        CheckTargets(targets);
+        var t = BeginHook(HookOp.FlushTlbOthers);
+        FlushQueue(); // queued updates must reach the tables before other CPUs refill from them
+        if (_ipi == IpiMechanism.PvFlush)
+        {
+            // One mmuext TLB_FLUSH_MULTI: the hypervisor interrupts the running targets with one physical send and
+            // flushes a descheduled vCPU's TLB when it next runs; no guest handler runs on the targets.
+            var running = Running(targets);
+            _s.Count(Counter.Hypercalls);
+            _s.Count(Counter.IpiTargets, running);
+            Charge(CostCategory.Ipi, _hypercall + _multicallEntry + (running > 0 ? _ipiSend : 0));
+        }
+        else
+        {
+            SendVector(targets); // INVALIDATE_TLB_VECTOR; the targets' handlers run on their CPUs
+        }
+        EndHook(HookOp.FlushTlbOthers, t);
+    }
+
+    /// <summary>Sends an interrupt vector to the targets by the design's IPI mechanism (the sender's cost only).</summary>
+    private void SendVector(ReadOnlySpan<int> targets)
+    {
+        _s.Count(Counter.IpiTargets, targets.Length);
+        switch (_ipi)
+        {
+            case IpiMechanism.Native:
+                Charge(CostCategory.Ipi, _ipiSend); // ICR2 and ICR written once for the whole (flat logical) mask
+                break;
+            case IpiMechanism.Trapped:
+                // Both APIC writes trap (or exit, or call out); the VMM's APIC model emulates each and sends a
+                // physical IPI to each running target.
+                _s.Count(Counter.PrivilegedTraps, 2);
+                Charge(CostCategory.Ipi, _apicWritesReach + 2 * _apicEmulate + Running(targets) * _ipiSend);
+                break;
+            default:
+                // Event channels: one send hypercall per target; the hypervisor kicks a running target with an IPI.
+                _s.Count(Counter.Hypercalls, targets.Length);
+                Charge(CostCategory.Ipi, targets.Length * (_hypercall + _evtchnSend) + Running(targets) * _ipiSend);
+                break;
+        }
+    }
+
+    private void CheckTargets(ReadOnlySpan<int> targets)
+    {
+        foreach (var target in targets)
+        {
+            if ((uint)target >= (uint)_vcpuRunning.Length || target == CurrentCpu)
+            {
+                throw new ArgumentOutOfRangeException(nameof(targets), target, $"an IPI target must be another of the run's {_vcpuRunning.Length} CPUs");
+            }
+        }
+    }
+
+    private int Running(ReadOnlySpan<int> targets)
+    {
+        var n = 0;
+        foreach (var target in targets)
+        {
+            if (_vcpuRunning[target])
+            {
+                n++;
+            }
+        }
+        return n;
     }
 
     // ---- CPU state on context switch -----------------------------------------------------------

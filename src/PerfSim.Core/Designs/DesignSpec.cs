@@ -65,6 +65,19 @@ public enum IrqFlagMechanism
     Trapped,
 }
 
+/// <summary>How the guest sends an inter-processor interrupt, and asks other CPUs to flush their TLBs.</summary>
+public enum IpiMechanism
+{
+    /// <summary>A write of the local APIC's interrupt command register (one send for every target in flat logical mode).</summary>
+    Native,
+    /// <summary>One event-channel send hypercall per target; the hypervisor kicks the target vCPU.</summary>
+    Hypercall,
+    /// <summary>The guest's APIC accesses trap (or exit) to the hypervisor, which emulates them and sends the physical IPIs.</summary>
+    Trapped,
+    /// <summary>IPIs by event channel, and a remote TLB flush is one hypercall (Xen's mmuext TLB_FLUSH_MULTI): the hypervisor interrupts only the targets' running vCPUs.</summary>
+    PvFlush,
+}
+
 /// <summary>How privileged CPU state (kernel stack pointer, TLS descriptors, LDT, CR0.TS, CR2) is set.</summary>
 public enum CpuStateMechanism
 {
@@ -161,6 +174,7 @@ public sealed record DesignSpec
     public IrqFlagMechanism IrqFlag { get; init; } = IrqFlagMechanism.Native;
     public CpuStateMechanism CpuState { get; init; } = CpuStateMechanism.Native;
     public SyscallPath Syscalls { get; init; } = SyscallPath.Direct;
+    public IpiMechanism Ipi { get; init; } = IpiMechanism.Native;
 
     /// <summary>Gather the context switch's CPU-state hypercalls into one multicall (lazy CPU mode).</summary>
     public bool ContextSwitchMulticall { get; init; }
@@ -199,9 +213,10 @@ public sealed record DesignSpec
         {
             p.Add($"page_table_mode '{PageTables}' needs a hypervisor (hypervisor: present)");
         }
-        if ((IrqFlag != IrqFlagMechanism.Native || CpuState != CpuStateMechanism.Native || Syscalls != SyscallPath.Direct || ContextSwitchMulticall) && !Hypervisor)
+        if ((IrqFlag != IrqFlagMechanism.Native || CpuState != CpuStateMechanism.Native || Syscalls != SyscallPath.Direct || ContextSwitchMulticall
+            || Ipi != IpiMechanism.Native) && !Hypervisor)
         {
-            p.Add("virtual or trapped interrupt flags, CPU-state hypercalls, bounced system calls and context-switch multicalls need a hypervisor (hypervisor: present)");
+            p.Add("virtual or trapped interrupt flags, CPU-state hypercalls, bounced system calls, context-switch multicalls and IPIs other than native need a hypervisor (hypervisor: present)");
         }
         if (SupervisorModeKernel && !Hypervisor)
         {

@@ -47,4 +47,5 @@ public enum Counter
     ShadowRootMisses,
     PtwrFlushes,
     PrivilegedTraps,
+    IpiTargets,
 }

@@ -16,7 +16,7 @@ public static class DesignLoader
         "name", "description", "hook", "page_table_mode", "pte_policy", "batch_size", "batch_outside_lazy_mode",
         "hazard_mode", "pinning", "hypervisor", "guest_global_pages", "shadow_fill", "shadow_roots", "shadow_out_of_sync",
         "irq_flag", "cpu_state", "syscalls", "context_switch_multicall", "trap_via", "supervisor_mode_kernel",
-        "hook_overrides",
+        "hook_overrides", "ipi",
     ];
 
     private static readonly (string, HookMechanism)[] Hooks =
@@ -26,6 +26,8 @@ public static class DesignLoader
     private static readonly (string, TrapMechanism)[] TrapVias = [("ring", TrapMechanism.Ring), ("vm-exit", TrapMechanism.VmExit)];
     private static readonly (string, IrqFlagMechanism)[] IrqFlags =
         [("native", IrqFlagMechanism.Native), ("virtual", IrqFlagMechanism.Virtual), ("trapped", IrqFlagMechanism.Trapped)];
+    private static readonly (string, IpiMechanism)[] Ipis =
+        [("native", IpiMechanism.Native), ("hypercall", IpiMechanism.Hypercall), ("trapped", IpiMechanism.Trapped), ("pv-flush", IpiMechanism.PvFlush)];
     private static readonly string[] HookClassNames = HookSites.All.Select(h => h.Name).ToArray();
     private static readonly (string, CpuStateMechanism)[] CpuStates = [("native", CpuStateMechanism.Native), ("hypercall", CpuStateMechanism.Hypercall)];
     private static readonly (string, SyscallPath)[] SyscallPaths = [("direct", SyscallPath.Direct), ("bounced", SyscallPath.Bounced)];
@@ -70,6 +72,7 @@ public static class DesignLoader
             CpuState = Get("cpu_state", (n, k) => r.Choice(n, k, CpuStates)) ?? spec.CpuState,
             Syscalls = Get("syscalls", (n, k) => r.Choice(n, k, SyscallPaths)) ?? spec.Syscalls,
             ContextSwitchMulticall = Get("context_switch_multicall", (n, k) => r.Bool(n, k)) ?? spec.ContextSwitchMulticall,
+            Ipi = Get("ipi", (n, k) => r.Choice(n, k, Ipis)) ?? spec.Ipi,
         };
         var overrideLines = new Dictionary<HookOp, long>();
         if (top!.TryGetValue("hook_overrides", out var o))

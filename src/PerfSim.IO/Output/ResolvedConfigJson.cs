@@ -95,6 +95,7 @@ public static class ResolvedConfigJson
                 w.WriteString("cpu_state", d.CpuState.ToString());
                 w.WriteString("syscalls", d.Syscalls.ToString());
                 w.WriteBoolean("context_switch_multicall", d.ContextSwitchMulticall);
+                w.WriteString("ipi", d.Ipi.ToString());
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -18,25 +18,28 @@ public sealed class DesignLoaderTests
         Assert.Single(Assert.Throws<ConfigException>(() => Load(text)).Errors);
 
     [Fact]
-    public void Hook_overrides_are_read_and_each_class_takes_its_override_or_the_design_hook()
+    public void Hook_overrides_and_ipi_are_read_and_each_class_takes_its_override_or_the_design_hook()
     {
         var d = Load(Design("""
               "hook": "patched",
               "hypervisor": "present",
               "cpu_state": "hypercall",
-              "hook_overrides": { "clts": "trap", "read_cr2": "rom" }
+              "hook_overrides": { "set_debugreg": "trap", "read_cr2": "rom" },
+              "ipi": "pv-flush"
             """));
+        Assert.Equal(IpiMechanism.PvFlush, d.Ipi);
         Assert.Equal(2, d.HookOverrides.Count);
-        Assert.Equal(HookMechanism.Trap, d.HookFor(HookOp.Clts));
+        Assert.Equal(HookMechanism.Trap, d.HookFor(HookOp.SetDebugReg));
         Assert.Equal(HookMechanism.Rom, d.HookFor(HookOp.ReadCr2));
         Assert.Equal(HookMechanism.Patched, d.HookFor(HookOp.IrqDisable));
     }
 
     [Fact]
-    public void Without_hook_overrides_every_class_takes_the_design_hook()
+    public void Without_the_new_keys_a_design_has_no_overrides_and_native_ipis()
     {
         var d = Load(Design("  \"hook\": \"rom\""));
         Assert.Empty(d.HookOverrides);
+        Assert.Equal(IpiMechanism.Native, d.Ipi);
         Assert.All(Enum.GetValues<HookOp>(), op => Assert.Equal(HookMechanism.Rom, d.HookFor(op)));
     }
 
@@ -99,11 +102,22 @@ public sealed class DesignLoaderTests
         Assert.Equal(Workloads.LineOf(text, "[\"clts\"]"), e.Line);
     }
 
+    [Fact]
+    public void An_unknown_ipi_mechanism_is_an_error_with_a_suggestion()
+    {
+        var text = Design("  \"hypervisor\": \"present\",\n  \"ipi\": \"pvflush\"");
+        var e = Error(text);
+        Assert.Equal("ipi", e.KeyPath);
+        Assert.Equal(Workloads.LineOf(text, "\"pvflush\""), e.Line);
+        Assert.Equal("'pvflush' is not one of 'native', 'hypercall', 'trapped', 'pv-flush' (did you mean 'pv-flush'?)", e.Message);
+    }
+
     [Theory]
     [InlineData("write_cr3", "", "page_table_mode")]
     [InlineData("set_pte", "", "count the hypervisor twice")]
     [InlineData("iret", "", "never faults")]
     [InlineData("load_tls", "", "not a privileged instruction")]
+    [InlineData("send_ipi", "", "ipi")]
     [InlineData("irq_disable", "\"trap_via\": \"vm-exit\",", "VT-x/AMD-V cannot exit on cli")]
     [InlineData("read_cr2", "\"trap_via\": \"vm-exit\",", "cannot exit on mov from %cr2")]
     public void A_trap_override_the_class_cannot_take_is_refused_at_its_own_line_with_the_reason(string cls, string extra, string reason)
@@ -160,6 +174,7 @@ public sealed class DesignLoaderTests
     [InlineData("\"irq_flag\": \"trapped\", \"hypervisor\": \"present\", \"hook\": \"bt\", \"page_table_mode\": \"shadow\"", "binary translation rewrites")]
     [InlineData("\"irq_flag\": \"trapped\"", "need a hypervisor")]
     [InlineData("\"irq_flag\": \"trapped\", \"hypervisor\": \"present\", \"supervisor_mode_kernel\": true", "in ring 0 cli and sti do not fault")]
+    [InlineData("\"ipi\": \"hypercall\"", "need a hypervisor")]
     public void Impossible_combinations_of_the_new_mechanisms_are_refused_with_the_reason(string body, string reason)
     {
         var e = Error(Design("  " + body));

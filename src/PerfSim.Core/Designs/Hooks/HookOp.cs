@@ -29,4 +29,6 @@ public enum HookOp
     Clts,
     WriteCr0,
     SetDebugReg,
+    SendIpi,
+    FlushTlbOthers,
 }

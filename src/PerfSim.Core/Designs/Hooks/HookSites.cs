@@ -87,6 +87,9 @@ public static class HookSites
         H(HookOp.WriteCr0, "write_cr0", 6, 0, insn: "mov to %cr0", exits: true);
         // set_debugreg is a pv_ops call (2.6.20) made once per register __switch_to_xtra loads.
         H(HookOp.SetDebugReg, "set_debugreg", 6, 0, insn: "mov to %dr", exits: true);
+        const string ipiNoTrap = "IPIs take the design's 'ipi' mechanism ('trapped' traps the APIC accesses)";
+        H(HookOp.SendIpi, "send_ipi", 6, 0, insn: "APIC ICR writes", noTrap: ipiNoTrap);
+        H(HookOp.FlushTlbOthers, "flush_tlb_others", 6, 0, insn: "APIC ICR writes", noTrap: ipiNoTrap);
         return s;
     }
 }
