@@ -181,4 +181,17 @@ public sealed class DesignLoaderTests
         Assert.Equal("", e.KeyPath);
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Every_shipped_preset_loads_and_its_overrides_are_valid()
+    {
+        foreach (var name in Workloads.Catalog.DesignNames)
+        {
+            var d = Workloads.Catalog.LoadDesign(name);
+            Assert.Empty(d.Problems());
+        }
+        var rare = Workloads.Catalog.LoadDesign("xen-pv-trap-rare");
+        Assert.Equal(HookMechanism.Trap, rare.HookFor(HookOp.SetDebugReg));
+        Assert.Equal(HookMechanism.Inline, rare.HookFor(HookOp.LoadEsp0));
+    }
 }

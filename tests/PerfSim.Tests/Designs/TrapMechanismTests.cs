@@ -208,4 +208,19 @@ public sealed class TrapMechanismTests
         var e = Assert.Throws<SimulationException>(() => new Simulator(TestProfiles.Config()).Run(new ListTraceSource("t", events)));
         Assert.Contains("set must be 0 or 1", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Hooks_csv_shows_each_class_with_its_own_mechanism()
+    {
+        var catalog = PerfSim.IO.Config.ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("xeon-2400-2003");
+        var r = ScenarioRunner.Run(new ResolvedConfig(m, catalog.LoadKernel(m.DefaultKernel), catalog.LoadDesign("xen-pv-trap-rare"), 1, 1),
+            Lmbench.Find("ctx-2p-0k")!, Debugged);
+        var rows = ResultTables.Hooks([r]).Rows;
+        var dr = Assert.Single(rows, row => row[4] == "set_debugreg");
+        Assert.Equal("trap", dr[5]);
+        Assert.Equal("6.0000", dr[6]);
+        Assert.Equal((6 * m[MachineParam.TrapEmulate]).ToString("F2", System.Globalization.CultureInfo.InvariantCulture), dr[7]);
+        Assert.Equal("inline", Assert.Single(rows, row => row[4] == "load_esp0")[5]);
+    }
 }
