@@ -318,10 +318,10 @@ public static class CliApp
                 {
                     o.WriteLine($"  {d.Key,-26} {d.Unit.Key(),-28} {d.Description}");
                 }
-                o.WriteLine("Generated process sizes (--set process.KEY=VALUE), in pages:");
+                o.WriteLine("Generated process sizes and settings (--set process.KEY=VALUE):");
                 foreach (var d in PerfSim.Core.Workloads.ProcessShapeParams.All)
                 {
-                    o.WriteLine($"  process.{d.Key,-18} {"pages (default " + d.Get(PerfSim.Core.Workloads.ProcessShape.Default) + ")",-28} {d.Description}");
+                    o.WriteLine($"  process.{d.Key,-18} {d.Unit + " (default " + d.Get(PerfSim.Core.Workloads.ProcessShape.Default) + ")",-28} {d.Description}");
                 }
                 o.WriteLine("Kernel path lengths (--set KEY=VALUE or kernel.KEY=VALUE):");
                 foreach (var d in KernelPaths.Defs)

@@ -10,11 +10,13 @@ using PerfSim.Core.Trace;
 namespace PerfSim.Core.Designs;
 
 /// <summary>
-/// A design assembled from its mechanisms: CPU-state operations at native cost (the hook mechanisms come
-/// later), page-table operations by the design's <see cref="IPagingMode"/>, and, for a batched PTE policy,
-/// a queue of hypervisor updates flushed at lazy-mode exit, when full, before any TLB operation, at a page
-/// fault, on the return to user, or on a read-after-write hazard (unless the design only audits hazards).
-/// Each component copies its slice of the configuration into readonly fields once.
+/// A design assembled from its mechanisms: every hook site charged by its class's hook mechanism (the design's
+/// hook or a per-class override), interrupt-flag, CPU-state and IPI operations by their mechanisms (a class
+/// whose mechanism is trap pays the hypervisor's trap and emulation instead of its body), page-table
+/// operations by the design's <see cref="IPagingMode"/>, and, for a batched PTE policy, a queue of hypervisor
+/// updates flushed at lazy-mode exit, when full, before any TLB operation, at a page fault, on the return to
+/// user, or on a read-after-write hazard (unless the design only audits hazards). Each component copies its
+/// slice of the configuration into readonly fields once.
 /// </summary>
 public sealed class ComposedDesign : IPlatform
 {
@@ -26,7 +28,7 @@ public sealed class ComposedDesign : IPlatform
     private readonly long _store;
     private readonly long _cli, _sti, _pushf, _popf;
     private readonly long _trapEntry, _trapExit, _sysenter, _sysexit;
-    private readonly long _cr2, _cr0r, _cr0w, _clts, _lldt, _fxsave, _fxrstor;
+    private readonly long _cr2, _cr0r, _cr0w, _clts, _lldt, _movDr, _fxsave, _fxrstor;
     private readonly long _clearPage, _copyPage;
     private readonly bool _globalKernel;
 
@@ -36,14 +38,14 @@ public sealed class ComposedDesign : IPlatform
     private readonly int[] _textPages;
     private readonly AddressSpace?[] _loadedMm;
 
-    // Hook mechanism.
-    private readonly HookMechanism _hook;
+    // Hook mechanism, per operation class.
+    private readonly HookMechanism[] _hookOf;
     private readonly bool _hypervisor;
     private readonly long _callDirect, _callIndirect, _mispredictMilli, _nopByteMilli;
     private readonly long[] _milli;
 
     // CPU mechanisms.
-    private readonly bool _virtualIrq, _cpuHypercalls, _bouncedSyscalls, _switchMulticall;
+    private readonly bool _virtualIrq, _trappedIrq, _cpuHypercalls, _bouncedSyscalls, _switchMulticall;
     private readonly long _load, _hypercall, _multicallEntry, _bounce;
     private readonly bool[] _lazyCpu;
     private readonly int[] _cpuBatch;
@@ -52,6 +54,14 @@ public sealed class ComposedDesign : IPlatform
     private readonly bool _bt;
     private readonly bool _ringTraps, _vmExits;
     private readonly long _portIo, _ioEmulate, _trapEmulate, _vmExit;
+
+    // A privileged instruction faulting to the hypervisor, decoded and emulated (trap_emulate, or vm_exit + vm_emulate).
+    private readonly long _trap;
+
+    // IPIs: how they are sent, and which vCPUs hold a physical CPU (all, until vCPU scheduling exists).
+    private readonly IpiMechanism _ipi;
+    private readonly long _ipiSend, _apicEmulate, _evtchnSend, _apicWritesReach;
+    private readonly bool[] _vcpuRunning;
     private readonly long _btCallout, _btSyscall, _btFault;
     private readonly long[] _btPath;
 
@@ -100,6 +110,7 @@ public sealed class ComposedDesign : IPlatform
         _cr0w = p[MachineParam.WriteCr0];
         _clts = p[MachineParam.Clts];
         _lldt = p[MachineParam.Lldt];
+        _movDr = p[MachineParam.MovDr];
         _fxsave = p[MachineParam.Fxsave];
         _fxrstor = p[MachineParam.Fxrstor];
         _clearPage = p[MachineParam.ClearPage];
@@ -116,7 +127,11 @@ public sealed class ComposedDesign : IPlatform
             nextVpn += _textPages[i];
         }
         _loadedMm = new AddressSpace?[machine.Cpus.Length];
-        _hook = d.Hook;
+        _hookOf = new HookMechanism[HookSites.Count];
+        for (var i = 0; i < _hookOf.Length; i++)
+        {
+            _hookOf[i] = d.HookFor((HookOp)i);
+        }
         _hypervisor = d.Hypervisor;
         _callDirect = p[MachineParam.CallDirect];
         _callIndirect = p[MachineParam.CallIndirect];
@@ -124,6 +139,7 @@ public sealed class ComposedDesign : IPlatform
         _nopByteMilli = p[MachineParam.NopByte];
         _milli = new long[machine.Cpus.Length];
         _virtualIrq = d.IrqFlag == IrqFlagMechanism.Virtual;
+        _trappedIrq = d.IrqFlag == IrqFlagMechanism.Trapped;
         _cpuHypercalls = d.CpuState == CpuStateMechanism.Hypercall;
         _bouncedSyscalls = d.Syscalls == SyscallPath.Bounced;
         _switchMulticall = d.ContextSwitchMulticall;
@@ -140,9 +156,18 @@ public sealed class ComposedDesign : IPlatform
         _ioEmulate = p[MachineParam.IoEmulate];
         _trapEmulate = p[MachineParam.TrapEmulate];
         _vmExit = p[MachineParam.VmExit];
+        _trap = _vmExits ? _vmExit + p[MachineParam.VmEmulate] : _trapEmulate;
+        _ipi = d.Ipi;
+        _ipiSend = p[MachineParam.IpiSend];
+        _apicEmulate = p[MachineParam.ApicEmulate];
+        _evtchnSend = p[MachineParam.EvtchnSend];
+        _vcpuRunning = new bool[machine.Cpus.Length];
+        Array.Fill(_vcpuRunning, true);
         _btCallout = p[MachineParam.BtCallout];
         _btSyscall = p[MachineParam.BtSyscall];
         _btFault = p[MachineParam.BtFaultReflect];
+        // An IPI's two APIC writes (ICR2, ICR) reach the VMM as port I/O does; under BT the site's own callout is the first.
+        _apicWritesReach = _bt ? _btCallout : 2 * (_vmExits ? _vmExit : _trapEmulate);
         _btPath = new long[KernelPaths.Count];
         for (var i = 0; i < _btPath.Length; i++)
         {
@@ -192,7 +217,7 @@ public sealed class ComposedDesign : IPlatform
         _s.HookCalls[(int)op]++;
         var start = _m.Cpus[CurrentCpu].Clock;
         var site = HookSites.Of(op);
-        switch (_hook)
+        switch (_hookOf[(int)op])
         {
             case HookMechanism.Patched:
                 if (site.InlineBytes > 0)
@@ -219,11 +244,22 @@ public sealed class ComposedDesign : IPlatform
             case HookMechanism.Bt:
                 Charge(CostCategory.Hook, _btCallout); // the translation calls out to the VMM, which emulates the operation
                 break;
+            // Trap: the native instruction sits in the site and faults; the operation's body charges the trap.
         }
         return start;
     }
 
     private void EndHook(HookOp op, long start) => _s.HookCycles[(int)op] += _m.Cpus[CurrentCpu].Clock - start;
+
+    /// <summary>Whether an operation class reaches the hypervisor by faulting (its body is then the trap).</summary>
+    private bool Trapped(HookOp op) => _hookOf[(int)op] == HookMechanism.Trap;
+
+    /// <summary>The operation's privileged instructions fault to the hypervisor, which decodes and emulates each: charged in the operation's own category.</summary>
+    private void ChargeTrap(CostCategory c, int faults = 1)
+    {
+        _s.Count(Counter.PrivilegedTraps, faults);
+        Charge(c, faults * _trap);
+    }
 
     // ---- software work -------------------------------------------------------------------------
 
@@ -318,14 +354,30 @@ public sealed class ComposedDesign : IPlatform
         FlushQueue(); // nothing queued may outlive the kernel's visit
         var op = kind == ReturnKind.Sysexit ? HookOp.SysExit : HookOp.Iret;
         var t = BeginHook(op);
-        Charge(CostCategory.KernelEntryExit, kind == ReturnKind.Sysexit ? _sysexit : _trapExit);
+        if (Trapped(op))
+        {
+            // sti and sysexit each fault outside ring 0 (sysexit only traps by ring: no exit for it); the hypervisor
+            // returns to user for the guest.
+            ChargeTrap(CostCategory.KernelEntryExit, faults: 2);
+        }
+        else
+        {
+            Charge(CostCategory.KernelEntryExit, kind == ReturnKind.Sysexit ? _sysexit : _trapExit);
+        }
         EndHook(op, t);
     }
 
     public void ReadCr2()
     {
         var t = BeginHook(HookOp.ReadCr2);
-        Charge(CostCategory.CpuState, _bt ? 0 : _cpuHypercalls ? _load : _cr2); // under Xen CR2 arrives in shared memory; BT emulates it
+        if (Trapped(HookOp.ReadCr2))
+        {
+            ChargeTrap(CostCategory.CpuState);
+        }
+        else
+        {
+            Charge(CostCategory.CpuState, _bt ? 0 : _cpuHypercalls ? _load : _cr2); // under Xen CR2 arrives in shared memory; BT emulates it
+        }
         EndHook(HookOp.ReadCr2, t);
     }
 
@@ -355,7 +407,14 @@ public sealed class ComposedDesign : IPlatform
     {
         var t = BeginHook(op);
         _s.Count(Counter.InterruptFlagOps);
-        Charge(CostCategory.InterruptFlag, _bt ? 0 : cycles); // under BT the callout flips the virtual flag
+        if (Trapped(op) || (_trappedIrq && !_bt))
+        {
+            ChargeTrap(CostCategory.InterruptFlag); // the hypervisor emulates the flag instruction
+        }
+        else
+        {
+            Charge(CostCategory.InterruptFlag, _bt ? 0 : cycles); // under BT the callout flips the virtual flag
+        }
         EndHook(op, t);
     }
 
@@ -537,6 +596,99 @@ public sealed class ComposedDesign : IPlatform
         EndHook(HookOp.FlushTlb, t);
     }
 
+    // ---- other CPUs ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// The hypervisor's vCPU scheduler says whether a vCPU holds a physical CPU. A descheduled vCPU needs no
+    /// physical IPI: the hypervisor marks its event pending, or flushes its TLB when it next runs. Every vCPU runs
+    /// until vCPU scheduling exists.
+    /// </summary>
+    public void SetVcpuRunning(int cpu, bool running) => _vcpuRunning[cpu] = running;
+
+    public void SendIpi(ReadOnlySpan<int> targets)
+    {
+        if (targets.Length == 0)
+        {
+            return;
+        }
+        CheckTargets(targets);
+        var t = BeginHook(HookOp.SendIpi);
+        SendVector(targets);
+        EndHook(HookOp.SendIpi, t);
+    }
+
+    public void FlushTlbOthers(AddressSpace mm, ReadOnlySpan<int> targets)
+    {
+        if (targets.Length == 0)
+        {
+            return;
+        }
+        CheckTargets(targets);
+        var t = BeginHook(HookOp.FlushTlbOthers);
+        FlushQueue(); // queued updates must reach the tables before other CPUs refill from them
+        if (_ipi == IpiMechanism.PvFlush)
+        {
+            // One mmuext TLB_FLUSH_MULTI: the hypervisor interrupts the running targets with one physical send and
+            // flushes a descheduled vCPU's TLB when it next runs; no guest handler runs on the targets.
+            var running = Running(targets);
+            _s.Count(Counter.Hypercalls);
+            _s.Count(Counter.IpiTargets, running);
+            Charge(CostCategory.Ipi, _hypercall + _multicallEntry + (running > 0 ? _ipiSend : 0));
+        }
+        else
+        {
+            SendVector(targets); // INVALIDATE_TLB_VECTOR; the targets' handlers run on their CPUs
+        }
+        EndHook(HookOp.FlushTlbOthers, t);
+    }
+
+    /// <summary>Sends an interrupt vector to the targets by the design's IPI mechanism (the sender's cost only).</summary>
+    private void SendVector(ReadOnlySpan<int> targets)
+    {
+        _s.Count(Counter.IpiTargets, targets.Length);
+        switch (_ipi)
+        {
+            case IpiMechanism.Native:
+                Charge(CostCategory.Ipi, _ipiSend); // ICR2 and ICR written once for the whole (flat logical) mask
+                break;
+            case IpiMechanism.Trapped:
+                // Both APIC writes trap (or exit, or call out); the VMM's APIC model emulates each and sends a
+                // physical IPI to each running target.
+                _s.Count(Counter.PrivilegedTraps, 2);
+                Charge(CostCategory.Ipi, _apicWritesReach + 2 * _apicEmulate + Running(targets) * _ipiSend);
+                break;
+            default:
+                // Event channels: one send hypercall per target; the hypervisor kicks a running target with an IPI.
+                _s.Count(Counter.Hypercalls, targets.Length);
+                Charge(CostCategory.Ipi, targets.Length * (_hypercall + _evtchnSend) + Running(targets) * _ipiSend);
+                break;
+        }
+    }
+
+    private void CheckTargets(ReadOnlySpan<int> targets)
+    {
+        foreach (var target in targets)
+        {
+            if ((uint)target >= (uint)_vcpuRunning.Length || target == CurrentCpu)
+            {
+                throw new ArgumentOutOfRangeException(nameof(targets), target, $"an IPI target must be another of the run's {_vcpuRunning.Length} CPUs");
+            }
+        }
+    }
+
+    private int Running(ReadOnlySpan<int> targets)
+    {
+        var n = 0;
+        foreach (var target in targets)
+        {
+            if (_vcpuRunning[target])
+            {
+                n++;
+            }
+        }
+        return n;
+    }
+
     // ---- CPU state on context switch -----------------------------------------------------------
 
     public void EnterLazyCpu()
@@ -561,10 +713,14 @@ public sealed class ComposedDesign : IPlatform
         EndHook(HookOp.LazyMode, t);
     }
 
-    private void CpuState(HookOp op, long nativeCycles, int hypercalls = 1)
+    private void CpuState(HookOp op, long nativeCycles, int hypercalls = 1, bool batchable = true, int faults = 1)
     {
         var t = BeginHook(op);
-        if (_bt)
+        if (Trapped(op))
+        {
+            ChargeTrap(CostCategory.CpuState, faults); // the hypervisor emulates the instructions instead of a hypercall
+        }
+        else if (_bt)
         {
             // The callout's emulation is the whole cost.
         }
@@ -575,7 +731,7 @@ public sealed class ComposedDesign : IPlatform
         else if (hypercalls > 0)
         {
             var cpu = CurrentCpu;
-            if (_switchMulticall && _lazyCpu[cpu])
+            if (batchable && _switchMulticall && _lazyCpu[cpu])
             {
                 _cpuBatch[cpu] += hypercalls; // entries of the context switch's multicall
                 Charge(CostCategory.CpuState, 2 * _store * hypercalls);
@@ -598,7 +754,11 @@ public sealed class ComposedDesign : IPlatform
 
     public void Clts() => CpuState(HookOp.Clts, _clts);
 
-    public void Stts() => CpuState(HookOp.WriteCr0, _cr0r + _cr0w);
+    /// <summary>stts: a CR0 read and write. Trapped, both fault in ring 1; VT-x exits only on the write (reads see the read shadow).</summary>
+    public void Stts() => CpuState(HookOp.WriteCr0, _cr0r + _cr0w, faults: _vmExits ? 1 : 2);
+
+    /// <summary>mov to a debug register; under Xen a set_debugreg hypercall of its own (XenLinux and pv_ops Xen make it outside the switch's multicall).</summary>
+    public void SetDebugReg() => CpuState(HookOp.SetDebugReg, _movDr, batchable: false);
 
     public void FpuSave() => Charge(CostCategory.CpuState, _fxsave);
 

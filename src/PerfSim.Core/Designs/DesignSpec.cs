@@ -1,3 +1,5 @@
+using PerfSim.Core.Designs.Hooks;
+
 namespace PerfSim.Core.Designs;
 
 /// <summary>How a privileged operation in the kernel reaches its implementation.</summary>
@@ -15,6 +17,8 @@ public enum HookMechanism
     Bt,
     /// <summary>A kernel merged from native and Xen builds, rewritten at boot from a table: native code at every site (hooks.csv counts the rewritten sites run).</summary>
     Union,
+    /// <summary>The privileged instruction runs in the deprivileged kernel, faults to the hypervisor, which decodes and emulates it (trap_emulate, or vm_exit + vm_emulate); the emulation replaces the operation's body.</summary>
+    Trap,
 }
 
 /// <summary>Who owns the page tables the hardware walks, and how the guest's updates reach them.</summary>
@@ -57,6 +61,21 @@ public enum IrqFlagMechanism
     Native,
     /// <summary>A mask byte in memory shared with the hypervisor (Xen's evtchn_upcall_mask, VMI's ROM flag): a store, and a pending-events check on enable.</summary>
     Virtual,
+    /// <summary>cli, sti, pushf and popf fault to the hypervisor, which emulates them (a study: on x86 a deprivileged pushf/popf does not fault).</summary>
+    Trapped,
+}
+
+/// <summary>How the guest sends an inter-processor interrupt, and asks other CPUs to flush their TLBs.</summary>
+public enum IpiMechanism
+{
+    /// <summary>A write of the local APIC's interrupt command register (one send for every target in flat logical mode).</summary>
+    Native,
+    /// <summary>One event-channel send hypercall per target; the hypervisor kicks the target vCPU.</summary>
+    Hypercall,
+    /// <summary>The guest's APIC accesses trap (or exit) to the hypervisor, which emulates them and sends the physical IPIs.</summary>
+    Trapped,
+    /// <summary>IPIs by event channel, and a remote TLB flush is one hypercall (Xen's mmuext TLB_FLUSH_MULTI): the hypervisor interrupts only the targets' running vCPUs.</summary>
+    PvFlush,
 }
 
 /// <summary>How privileged CPU state (kernel stack pointer, TLS descriptors, LDT, CR0.TS, CR2) is set.</summary>
@@ -115,6 +134,20 @@ public sealed record DesignSpec
     public required string Name { get; init; }
     public required string Description { get; init; }
     public HookMechanism Hook { get; init; } = HookMechanism.Inline;
+
+    /// <summary>Operation classes that reach their implementation by another mechanism than <see cref="Hook"/> (e.g. Xen trapping rare instructions).</summary>
+    public IReadOnlyDictionary<HookOp, HookMechanism> HookOverrides { get; init; } = new Dictionary<HookOp, HookMechanism>();
+
+    /// <summary>
+    /// The mechanism of one operation class: its override, else <see cref="HookMechanism.Trap"/> for the four
+    /// interrupt-flag classes of a trapped flag (the instructions sit unhooked in the kernel and fault), else the
+    /// design's hook.
+    /// </summary>
+    public HookMechanism HookFor(HookOp op) =>
+        HookOverrides.TryGetValue(op, out var m) ? m
+        : IrqFlag == IrqFlagMechanism.Trapped && op is HookOp.IrqDisable or HookOp.IrqEnable or HookOp.SaveFlags or HookOp.RestoreFlags ? HookMechanism.Trap
+        : Hook;
+
     public PageTableMode PageTables { get; init; } = PageTableMode.Native;
     public PtePolicy PteUpdates { get; init; } = PtePolicy.Immediate;
 
@@ -141,6 +174,7 @@ public sealed record DesignSpec
     public IrqFlagMechanism IrqFlag { get; init; } = IrqFlagMechanism.Native;
     public CpuStateMechanism CpuState { get; init; } = CpuStateMechanism.Native;
     public SyscallPath Syscalls { get; init; } = SyscallPath.Direct;
+    public IpiMechanism Ipi { get; init; } = IpiMechanism.Native;
 
     /// <summary>Gather the context switch's CPU-state hypercalls into one multicall (lazy CPU mode).</summary>
     public bool ContextSwitchMulticall { get; init; }
@@ -163,14 +197,26 @@ public sealed record DesignSpec
     /// <summary>Problems with the combination itself (independent of the machine), empty when it is valid.</summary>
     public IReadOnlyList<string> Problems()
     {
+        var p = CombinationProblems().ToList();
+        foreach (var (op, problem) in HookOverrideProblems())
+        {
+            p.Add($"hook_overrides.{HookSites.Of(op).Name}: {problem}");
+        }
+        return p;
+    }
+
+    /// <summary>Problems with the mechanisms other than the per-class hook overrides.</summary>
+    public IReadOnlyList<string> CombinationProblems()
+    {
         var p = new List<string>();
         if (PageTables != PageTableMode.Native && !Hypervisor)
         {
             p.Add($"page_table_mode '{PageTables}' needs a hypervisor (hypervisor: present)");
         }
-        if ((IrqFlag != IrqFlagMechanism.Native || CpuState != CpuStateMechanism.Native || Syscalls != SyscallPath.Direct || ContextSwitchMulticall) && !Hypervisor)
+        if ((IrqFlag != IrqFlagMechanism.Native || CpuState != CpuStateMechanism.Native || Syscalls != SyscallPath.Direct || ContextSwitchMulticall
+            || Ipi != IpiMechanism.Native) && !Hypervisor)
         {
-            p.Add("virtual interrupt flags, CPU-state hypercalls, bounced system calls and context-switch multicalls need a hypervisor (hypervisor: present)");
+            p.Add("virtual or trapped interrupt flags, CPU-state hypercalls, bounced system calls, context-switch multicalls and IPIs other than native need a hypervisor (hypervisor: present)");
         }
         if (SupervisorModeKernel && !Hypervisor)
         {
@@ -184,6 +230,22 @@ public sealed record DesignSpec
         {
             p.Add($"binary translation runs an unmodified kernel, which cannot use paravirtual page tables: use page_table_mode 'shadow' or 'nested', not '{PageTables.ToString().ToLowerInvariant()}'");
         }
+        if (Hook == HookMechanism.Trap)
+        {
+            p.Add("hook 'trap' cannot be the whole kernel's mechanism (iret, page-table stores and descriptor writes do not fault): choose it per class in hook_overrides");
+        }
+        if (IrqFlag == IrqFlagMechanism.Trapped && Hook == HookMechanism.Bt)
+        {
+            p.Add("irq_flag 'trapped' with hook 'bt': binary translation rewrites cli/sti/pushf/popf, so they never reach the CPU to fault");
+        }
+        if (IrqFlag == IrqFlagMechanism.Trapped && SupervisorModeKernel)
+        {
+            p.Add("irq_flag 'trapped' with a supervisor-mode kernel: in ring 0 cli and sti do not fault");
+        }
+        if (IrqFlag == IrqFlagMechanism.Trapped && TrapVia == TrapMechanism.VmExit)
+        {
+            p.Add("irq_flag 'trapped' with trap_via 'vm-exit': VT-x/AMD-V cannot exit on cli, sti, pushf or popf");
+        }
         if (PageTables == PageTableMode.Shadow && PteUpdates == PtePolicy.Batched && Hook != HookMechanism.Rom)
         {
             p.Add("batched shadow updates need the guest to tell the hypervisor explicitly: use hook 'rom' (VMI's deferred calls), or pte_policy 'immediate'");
@@ -195,6 +257,53 @@ public sealed record DesignSpec
         if (PteUpdates == PtePolicy.Batched && (BatchSize < 1 || BatchSize > 4096))
         {
             p.Add($"batch_size {BatchSize} must be 1..4096 for a batched policy");
+        }
+        return p;
+    }
+
+    /// <summary>Why each overridden operation class cannot take its mechanism, in <see cref="HookOp"/> order (empty when every override is valid).</summary>
+    public IReadOnlyList<(HookOp Op, string Problem)> HookOverrideProblems()
+    {
+        var p = new List<(HookOp, string)>();
+        foreach (var op in Enum.GetValues<HookOp>())
+        {
+            if (!HookOverrides.TryGetValue(op, out var m))
+            {
+                continue;
+            }
+            var site = HookSites.Of(op);
+            var name = m.ToString().ToLowerInvariant();
+            if (m is HookMechanism.Bt or HookMechanism.Union)
+            {
+                p.Add((op, $"'{name}' rewrites the whole kernel and cannot be chosen for one class"));
+            }
+            else if (Hook is HookMechanism.Bt or HookMechanism.Union && m != HookMechanism.Trap)
+            {
+                p.Add((op, $"under hook '{Hook.ToString().ToLowerInvariant()}' a class can only be overridden to 'trap' (the kernel's code is rewritten as a whole)"));
+            }
+            else if (site.PageTable && PageTables == PageTableMode.Shadow && m != Hook)
+            {
+                p.Add((op, "under page_table_mode 'shadow' the page-table classes keep the design's hook (it decides whether their writes are traced or told through the ROM)"));
+            }
+            else if (m == HookMechanism.Trap)
+            {
+                if (!Hypervisor)
+                {
+                    p.Add((op, "'trap' faults to a hypervisor (hypervisor: present)"));
+                }
+                else if (SupervisorModeKernel)
+                {
+                    p.Add((op, "'trap' refused: a supervisor-mode kernel runs in ring 0, where its privileged instructions do not fault"));
+                }
+                else if (site.NoTrap is { } why)
+                {
+                    p.Add((op, $"'trap' refused: {why}"));
+                }
+                else if (TrapVia == TrapMechanism.VmExit && !site.CanExit)
+                {
+                    p.Add((op, $"'trap' refused: VT-x/AMD-V cannot exit on {site.Instruction} (trap_via 'vm-exit')"));
+                }
+            }
         }
         return p;
     }

@@ -62,6 +62,17 @@ public sealed class LinuxKernel
         {
             throw new SimulationException($"event {e.Kind} for pid {e.Pid}, which has exited.");
         }
+        if (e.Kind == TraceEventKind.DebugRegs)
+        {
+            // The tracer's ptrace call stores the values in the stopped task's thread state (that call is the
+            // tracer's work, not charged here); the task loads them at its next switch in.
+            if (e.Arg0 is not (0 or 1))
+            {
+                throw new SimulationException($"debugreg for pid {e.Pid}: set must be 0 or 1, not {e.Arg0}.");
+            }
+            proc.DebugRegisters = e.Arg0 == 1;
+            return;
+        }
         if (_current[e.Cpu] != proc)
         {
             ContextSwitch(e.Cpu, proc);
@@ -160,6 +171,9 @@ public sealed class LinuxKernel
 
     private AddressSpace NewMm() => new(_nextMmId++, _profile.EntriesPerTable);
 
+    /// <summary>dr0-dr3, dr6 and dr7 (dr4 and dr5 are aliases, never loaded).</summary>
+    private const int DebugRegistersLoaded = 6;
+
     private void ContextSwitch(int cpu, Process next)
     {
         var prev = _current[cpu];
@@ -181,6 +195,14 @@ public sealed class LinuxKernel
         }
         _p.LoadEsp0();
         _p.LoadTls(prev is null || prev.TlsKey != next.TlsKey ? 1 : 0);
+        if (next.DebugRegisters)
+        {
+            // __switch_to_xtra (2.6.20; 2.4's __switch_to alike): dr0-dr3, dr6, dr7, one set_debugreg each.
+            for (var i = 0; i < DebugRegistersLoaded; i++)
+            {
+                _p.SetDebugReg();
+            }
+        }
         _p.LeaveLazyCpu();
         _p.Sti(); // finish_task_switch unlocks the runqueue
         _current[cpu] = next;
@@ -336,6 +358,7 @@ public sealed class LinuxKernel
             ParentPid = parent.Pid,
             Handlers = parent.Handlers,
             TlsKey = (flags & ForkFlags.Thread) != 0 ? childPid : parent.TlsKey,
+            DebugRegisters = parent.DebugRegisters, // dup_task_struct copies the thread state and TIF_DEBUG
             StackTopVpn = parent.StackTopVpn,
         };
         _procs.Add(childPid, child);
@@ -465,6 +488,7 @@ public sealed class LinuxKernel
             _p.SetPte(mm, vpn);
         }
         proc.Handlers = 0;
+        proc.DebugRegisters = false; // flush_thread clears the debug registers and TIF_DEBUG
         SyscallExit(forceIret: true); // TIF_IRET: the first return from exec uses iret
     }
 

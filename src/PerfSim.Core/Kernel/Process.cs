@@ -20,6 +20,12 @@ public sealed class Process
     /// <summary>Used the FPU in its current time slice (saved at the next switch away).</summary>
     public bool UsedFpu { get; set; }
 
+    /// <summary>
+    /// A debugger set hardware breakpoints (TIF_DEBUG): every switch to the task loads dr0-dr3, dr6 and dr7.
+    /// fork copies it with the task (2.4 and 2.6.20 copy the thread state whole); exec clears it (flush_thread).
+    /// </summary>
+    public bool DebugRegisters { get; set; }
+
     /// <summary>Identifies this task's TLS descriptors; a switch rewrites the GDT entries that differ.</summary>
     public int TlsKey { get; set; }
 

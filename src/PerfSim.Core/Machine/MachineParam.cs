@@ -91,6 +91,10 @@ public enum MachineParam
     KernelCpi,
     KernelCodeCache,
     KernelCodeMiss,
+    // Inter-processor interrupts.
+    IpiSend,
+    ApicEmulate,
+    EvtchnSend,
 }
 
 public static class MachineParams
@@ -184,6 +188,9 @@ public static class MachineParams
         U(MachineParam.KernelCpi, "kernel_cpi", ParamUnit.CyclesPer1000Instructions, 1, 100_000, "Cycles per 1,000 instructions of kernel path code whose code is in the instruction cache (converts kernel path lengths to cycles).");
         U(MachineParam.KernelCodeCache, "kernel_code_cache", ParamUnit.Instructions, 1, 100_000_000, "Kernel instructions the instruction cache (NetBurst: trace cache) holds; paths whose code was evicted since their last run are fetched cold.");
         U(MachineParam.KernelCodeMiss, "kernel_code_miss", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 instructions of a kernel path whose code is fetched cold (from L2 and decoded).");
+        C(MachineParam.IpiSend, "ipi_send", "Sending one IPI natively: the local APIC's ICR2 and ICR writes and the wait for the send to complete (one send covers every target in flat logical mode).");
+        C(MachineParam.ApicEmulate, "apic_emulate", "A VMM's emulation of one trapped local-APIC register access (decode the MMIO write, update the virtual APIC, pick the target vCPUs), besides the trap or exit.");
+        C(MachineParam.EvtchnSend, "evtchn_send", "Xen's work for one event-channel send besides the hypercall round trip: mark the port pending, set the target vCPU's upcall flag (a physical IPI to a running target is ipi_send).");
         for (var i = 0; i < d.Length; i++)
         {
             if (d[i] is null)

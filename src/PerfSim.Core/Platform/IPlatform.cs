@@ -66,6 +66,12 @@ public interface IPlatform
     void Invlpg(AddressSpace mm, long vpn);
     void FlushTlb(AddressSpace mm);
 
+    // Other CPUs (the uniprocessor kernel model does not emit these yet; SMP will, from flush_tlb_others).
+    /// <summary>Sends one interrupt vector to each CPU in <paramref name="targets"/> (other than the current one).</summary>
+    void SendIpi(ReadOnlySpan<int> targets);
+    /// <summary>flush_tlb_others: asks each CPU in <paramref name="targets"/> to flush its TLB entries of <paramref name="mm"/>.</summary>
+    void FlushTlbOthers(AddressSpace mm, ReadOnlySpan<int> targets);
+
     // CPU state on context switch.
     void EnterLazyCpu();
     void LeaveLazyCpu();
@@ -74,6 +80,8 @@ public interface IPlatform
     void LoadLdt();
     void Clts();
     void Stts();
+    /// <summary>Loads one debug register (__switch_to loads dr0-dr3, dr6 and dr7 for a task whose debug registers are set).</summary>
+    void SetDebugReg();
     void FpuSave();
     void FpuRestore();
 }

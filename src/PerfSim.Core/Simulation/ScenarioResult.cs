@@ -27,8 +27,8 @@ public sealed record ScenarioResult(
     /// <summary>Cycles per iteration spent in hook sites (reaching and running the operation), indexed by <see cref="Designs.Hooks.HookOp"/>.</summary>
     public IReadOnlyList<double> HookCyclesPerIter { get; init; } = [];
 
-    /// <summary>The design's hook mechanism, as written in hooks.csv.</summary>
-    public string HookMechanism { get; init; } = "";
+    /// <summary>Each operation class's hook mechanism (the design's hook or its override), as written in hooks.csv, indexed by <see cref="Designs.Hooks.HookOp"/>.</summary>
+    public IReadOnlyList<string> HookMechanisms { get; init; } = [];
 
     /// <summary>Total cycles per iteration: the sum of the categories.</summary>
     public double CyclesPerIter => CyclesPerIterByCategory.Sum();

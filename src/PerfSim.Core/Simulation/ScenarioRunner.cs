@@ -62,7 +62,8 @@ public static class ScenarioRunner
             HazardsPerIterBySite = hazards,
             HookCallsPerIter = hookCalls,
             HookCyclesPerIter = hookCycles,
-            HookMechanism = config.Design.Hook.ToString().ToLowerInvariant(),
+            HookMechanisms = Enumerable.Range(0, Designs.Hooks.HookSites.Count)
+                .Select(i => config.Design.HookFor((Designs.Hooks.HookOp)i).ToString().ToLowerInvariant()).ToArray(),
         };
     }
 

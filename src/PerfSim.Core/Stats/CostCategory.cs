@@ -24,4 +24,5 @@ public enum CostCategory
     PteTrap,
     Shadow,
     HiddenFault,
+    Ipi,
 }

@@ -47,4 +47,6 @@ public enum Counter
     HiddenFaults,
     ShadowRootMisses,
     PtwrFlushes,
+    PrivilegedTraps,
+    IpiTargets,
 }

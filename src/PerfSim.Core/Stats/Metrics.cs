@@ -25,10 +25,10 @@ public static class Metrics
         C(CostCategory.TranslatedCode, "translated_code", "Binary translation: kernel code's indirect control flow run from the translation cache (per instruction, like the kernel CPI).");
         C(CostCategory.KernelCodeMiss, "kernel_code_miss", "Fetching kernel path code that the instruction cache no longer held.");
         C(CostCategory.KernelEntryExit, "kernel_entry_exit", "Exception, interrupt and system-call entry to and return from the kernel.");
-        C(CostCategory.InterruptFlag, "interrupt_flag", "cli, sti, pushf and popf.");
+        C(CostCategory.InterruptFlag, "interrupt_flag", "cli, sti, pushf and popf, their virtual-flag replacements, or their trap and emulation.");
         C(CostCategory.PteUpdate, "pte_update", "Writing page-table entries and installing or releasing page-table pages.");
         C(CostCategory.TlbFlush, "tlb_flush", "CR3 loads, invlpg and full TLB flushes (the misses they cause are user_tlb_miss).");
-        C(CostCategory.CpuState, "cpu_state", "Other privileged CPU state: esp0, TLS and LDT descriptors, CR0/TS, FPU save and restore, MSRs, CR2 reads.");
+        C(CostCategory.CpuState, "cpu_state", "Other privileged CPU state: esp0, TLS and LDT descriptors, CR0/TS, debug registers, FPU save and restore, CR2 reads (or their trap and emulation).");
         C(CostCategory.PageCopy, "page_copy", "Clearing and copying whole pages.");
         C(CostCategory.PortIo, "port_io", "I/O port instructions and, under a VMM, their emulation.");
         C(CostCategory.Hypercall, "hypercall", "Hypercall round trips (and per-entry multicall handling), besides the validation they do.");
@@ -37,6 +37,7 @@ public static class Metrics
         C(CostCategory.Shadow, "shadow", "Keeping shadow page tables: syncing entries, switching and building shadow roots, resyncing out-of-sync pages.");
         C(CostCategory.HiddenFault, "hidden_fault", "Faults the hypervisor handles by itself to fill shadow entries.");
         C(CostCategory.FaultDelivery, "fault_delivery", "Extra cost of delivering a guest page fault through the hypervisor.");
+        C(CostCategory.Ipi, "ipi", "Sending inter-processor interrupts and remote TLB flush requests: APIC writes, or their trap and emulation, or event-channel and flush hypercalls.");
         return Check(m);
     }
 
@@ -88,6 +89,8 @@ public static class Metrics
         C(Counter.ShadowRootMisses, "shadow_root_misses", "CR3 loads that found no cached shadow root and built one.");
         C(Counter.PtwrFlushes, "ptwr_flushes", "Writable page tables reconnected: compared with their snapshot and the changed entries revalidated.");
         C(Counter.HazardFlushes, "hazard_flushes", "Reads of a PTE whose update was still queued, resolved by flushing the queue first (flush-on-hazard mode).");
+        C(Counter.PrivilegedTraps, "privileged_traps", "Privileged instructions that faulted (or exited) to the hypervisor and were emulated: trap hook overrides, a trapped interrupt flag, trapped APIC accesses.");
+        C(Counter.IpiTargets, "ipi_targets", "CPUs an IPI or a remote TLB flush request was sent to (descheduled vCPUs a paravirtual flush skips are not counted).");
         return Check(m);
     }
 

@@ -55,5 +55,7 @@ public readonly record struct TraceEvent(
 
     public static TraceEvent PortIo(int cpu, int pid, int port, bool isOut = false) => new(TraceEventKind.PortIo, cpu, pid, port, isOut ? 1 : 0);
 
+    public static TraceEvent DebugRegs(int cpu, int pid, bool set) => new(TraceEventKind.DebugRegs, cpu, pid, set ? 1 : 0);
+
     public static TraceEvent Mark(int cpu, int pid, MarkKind mark) => new(TraceEventKind.Mark, cpu, pid, (long)mark);
 }

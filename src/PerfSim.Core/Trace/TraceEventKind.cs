@@ -37,4 +37,6 @@ public enum TraceEventKind : byte
     Exception = 16,
     /// <summary>The kernel executes an I/O port instruction. Arg0 = port, Arg1 = 1 for out, 0 for in.</summary>
     PortIo = 17,
+    /// <summary>A debugger (ptrace POKEUSR) sets or clears the process's hardware breakpoints. Arg0 = 1 set (TIF_DEBUG), 0 cleared.</summary>
+    DebugRegs = 18,
 }

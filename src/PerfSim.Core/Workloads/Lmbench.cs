@@ -94,6 +94,10 @@ public static class Lmbench
     {
         var b = new TraceBuilder();
         b.ExecAndStart(Pid, o.Shape);
+        if (o.Shape.DebugRegisters != 0)
+        {
+            b.Add(TraceEvent.DebugRegs(b.Cpu, Pid, set: true)); // after the exec, which would clear them
+        }
         setup?.Invoke(b);
         var n = iterations * Math.Max(1, o.IterationScale);
         for (var i = 0; i < Warmup + n; i++)

@@ -33,6 +33,8 @@ public sealed record ProcessShape
     public int ChildWrittenPages { get; init; } = 6;
     /// <summary>Private pages the parent writes between fork returning and blocking in wait: stack, libc data (atfork handlers), program data.</summary>
     public int ParentWrittenPages { get; init; } = 3;
+    /// <summary>1 if a debugger has set hardware breakpoints in the first process (and so in the children it forks until they exec): every switch to it loads six debug registers.</summary>
+    public int DebugRegisters { get; init; }
 
     /// <summary>The default shape.</summary>
     public static readonly ProcessShape Default = new();

@@ -1,9 +1,13 @@
 namespace PerfSim.Core.Workloads;
 
-/// <summary>One settable size of a generated process (<c>--set process.KEY=N</c>).</summary>
-public sealed record ProcessShapeParam(string Key, int Min, int Max, string Description, Func<ProcessShape, int> Get, Func<ProcessShape, int, ProcessShape> Set);
+/// <summary>One settable size or setting of a generated process (<c>--set process.KEY=N</c>).</summary>
+public sealed record ProcessShapeParam(string Key, int Min, int Max, string Description, Func<ProcessShape, int> Get, Func<ProcessShape, int, ProcessShape> Set)
+{
+    /// <summary>What the number counts ("pages", or "flag" for a 0/1 setting).</summary>
+    public string Unit { get; init; } = "pages";
+}
 
-/// <summary>The documented, settable sizes of <see cref="ProcessShape"/>, in pages.</summary>
+/// <summary>The documented, settable sizes of <see cref="ProcessShape"/> (in pages) and its settings.</summary>
 public static class ProcessShapeParams
 {
     public static readonly IReadOnlyList<ProcessShapeParam> All =
@@ -21,6 +25,8 @@ public static class ProcessShapeParams
         new("child_code_pages", 1, 10_000, "Code pages a forked child executes before exit.", s => s.ChildCodePages, (s, v) => s with { ChildCodePages = v }),
         new("child_written_pages", 1, 1_000_000, "Private pages a forked child writes before exit.", s => s.ChildWrittenPages, (s, v) => s with { ChildWrittenPages = v }),
         new("parent_written_pages", 1, 1_000_000, "Private pages the parent writes between fork and wait.", s => s.ParentWrittenPages, (s, v) => s with { ParentWrittenPages = v }),
+        new("debug_registers", 0, 1, "1: a debugger set hardware breakpoints in the first process, so it and the children it forks (until they exec) load dr0-dr3, dr6, dr7 at every switch to them.",
+            s => s.DebugRegisters, (s, v) => s with { DebugRegisters = v }) { Unit = "flag" },
     ];
 
     public static ProcessShapeParam? Find(string key) => All.FirstOrDefault(p => p.Key == key);

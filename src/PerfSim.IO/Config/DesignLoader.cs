@@ -1,4 +1,5 @@
 using PerfSim.Core.Designs;
+using PerfSim.Core.Designs.Hooks;
 
 namespace PerfSim.IO.Config;
 
@@ -15,14 +16,19 @@ public static class DesignLoader
         "name", "description", "hook", "page_table_mode", "pte_policy", "batch_size", "batch_outside_lazy_mode",
         "hazard_mode", "pinning", "hypervisor", "guest_global_pages", "shadow_fill", "shadow_roots", "shadow_out_of_sync",
         "irq_flag", "cpu_state", "syscalls", "context_switch_multicall", "trap_via", "supervisor_mode_kernel",
+        "hook_overrides", "ipi",
     ];
 
     private static readonly (string, HookMechanism)[] Hooks =
-        [("inline", HookMechanism.Inline), ("patched", HookMechanism.Patched), ("indirect", HookMechanism.Indirect), ("rom", HookMechanism.Rom), ("bt", HookMechanism.Bt), ("union", HookMechanism.Union)];
+        [("inline", HookMechanism.Inline), ("patched", HookMechanism.Patched), ("indirect", HookMechanism.Indirect), ("rom", HookMechanism.Rom), ("bt", HookMechanism.Bt), ("union", HookMechanism.Union), ("trap", HookMechanism.Trap)];
     private static readonly (string, PageTableMode)[] Modes =
         [("native", PageTableMode.Native), ("direct", PageTableMode.Direct), ("writable", PageTableMode.Writable), ("shadow", PageTableMode.Shadow), ("nested", PageTableMode.Nested)];
     private static readonly (string, TrapMechanism)[] TrapVias = [("ring", TrapMechanism.Ring), ("vm-exit", TrapMechanism.VmExit)];
-    private static readonly (string, IrqFlagMechanism)[] IrqFlags = [("native", IrqFlagMechanism.Native), ("virtual", IrqFlagMechanism.Virtual)];
+    private static readonly (string, IrqFlagMechanism)[] IrqFlags =
+        [("native", IrqFlagMechanism.Native), ("virtual", IrqFlagMechanism.Virtual), ("trapped", IrqFlagMechanism.Trapped)];
+    private static readonly (string, IpiMechanism)[] Ipis =
+        [("native", IpiMechanism.Native), ("hypercall", IpiMechanism.Hypercall), ("trapped", IpiMechanism.Trapped), ("pv-flush", IpiMechanism.PvFlush)];
+    private static readonly string[] HookClassNames = HookSites.All.Select(h => h.Name).ToArray();
     private static readonly (string, CpuStateMechanism)[] CpuStates = [("native", CpuStateMechanism.Native), ("hypercall", CpuStateMechanism.Hypercall)];
     private static readonly (string, SyscallPath)[] SyscallPaths = [("direct", SyscallPath.Direct), ("bounced", SyscallPath.Bounced)];
     private static readonly (string, ShadowFill)[] Fills = [("eager", ShadowFill.Eager), ("lazy", ShadowFill.Lazy)];
@@ -66,12 +72,45 @@ public static class DesignLoader
             CpuState = Get("cpu_state", (n, k) => r.Choice(n, k, CpuStates)) ?? spec.CpuState,
             Syscalls = Get("syscalls", (n, k) => r.Choice(n, k, SyscallPaths)) ?? spec.Syscalls,
             ContextSwitchMulticall = Get("context_switch_multicall", (n, k) => r.Bool(n, k)) ?? spec.ContextSwitchMulticall,
+            Ipi = Get("ipi", (n, k) => r.Choice(n, k, Ipis)) ?? spec.Ipi,
         };
-        foreach (var problem in spec.Problems())
+        var overrideLines = new Dictionary<HookOp, long>();
+        if (top!.TryGetValue("hook_overrides", out var o))
+        {
+            spec = spec with { HookOverrides = ReadOverrides(r, o.Value, overrideLines) };
+        }
+        foreach (var problem in spec.CombinationProblems())
         {
             r.Error(root!.Offset, "", problem);
         }
+        foreach (var (op, problem) in spec.HookOverrideProblems())
+        {
+            r.Error(overrideLines[op], "hook_overrides." + HookSites.Of(op).Name, problem);
+        }
         r.ThrowIfErrors();
         return spec;
+    }
+
+    /// <summary>
+    /// hook_overrides: an object from operation-class names (as in hooks.csv) to hook mechanisms. Records where each
+    /// class was named, so a combination problem can point at its line.
+    /// </summary>
+    private static Dictionary<HookOp, HookMechanism> ReadOverrides(ConfigReader r, JsonNode node, Dictionary<HookOp, long> lines)
+    {
+        var overrides = new Dictionary<HookOp, HookMechanism>();
+        var props = r.Object(node, "hook_overrides", HookClassNames, []);
+        if (props is null)
+        {
+            return overrides;
+        }
+        foreach (var (name, p) in props)
+        {
+            if (HookSites.Find(name) is { } op && r.Choice(p.Value, "hook_overrides." + name, Hooks) is { } m)
+            {
+                overrides[op] = m;
+                lines[op] = p.NameOffset;
+            }
+        }
+        return overrides;
     }
 }

@@ -69,6 +69,15 @@ public static class ResolvedConfigJson
                 w.WriteStartObject();
                 w.WriteString("name", d.Name);
                 w.WriteString("hook", d.Hook.ToString());
+                w.WriteStartObject("hook_overrides");
+                foreach (var op in Enum.GetValues<PerfSim.Core.Designs.Hooks.HookOp>())
+                {
+                    if (d.HookOverrides.TryGetValue(op, out var m))
+                    {
+                        w.WriteString(PerfSim.Core.Designs.Hooks.HookSites.Of(op).Name, m.ToString());
+                    }
+                }
+                w.WriteEndObject();
                 w.WriteString("page_table_mode", d.PageTables.ToString());
                 w.WriteString("pte_policy", d.PteUpdates.ToString());
                 w.WriteNumber("batch_size", d.BatchSize);
@@ -86,6 +95,7 @@ public static class ResolvedConfigJson
                 w.WriteString("cpu_state", d.CpuState.ToString());
                 w.WriteString("syscalls", d.Syscalls.ToString());
                 w.WriteBoolean("context_switch_multicall", d.ContextSwitchMulticall);
+                w.WriteString("ipi", d.Ipi.ToString());
                 w.WriteEndObject();
             }
             w.WriteEndArray();

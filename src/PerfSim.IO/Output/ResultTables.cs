@@ -80,21 +80,27 @@ public static class ResultTables
     public static readonly IReadOnlyList<string> HooksColumns = ["workload", "design", "machine", "cpus", "operation", "mechanism", "calls_per_iter", "cycles_per_iter"];
 
     /// <summary>
-    /// hooks.csv: for each scenario, every hook-site operation class it executed, with the design's mechanism,
-    /// sites per iteration and the cycles spent in them (reaching and running the operation).
+    /// hooks.csv: for each scenario, every hook-site operation class it executed, with the class's mechanism (the
+    /// design's hook or its per-class override), sites per iteration and the cycles spent in them (reaching and
+    /// running the operation).
     /// </summary>
     public static ResultTable Hooks(IReadOnlyList<ScenarioResult> results)
     {
         var rows = new List<IReadOnlyList<string>>();
         foreach (var r in results)
         {
+            if (r.HookCallsPerIter.Count > 0 && r.HookMechanisms.Count != r.HookCallsPerIter.Count)
+            {
+                throw new ArgumentException(
+                    $"Scenario {r.Workload}/{r.Design}/{r.Machine}/{r.Cpus} has {r.HookCallsPerIter.Count} hook classes and {r.HookMechanisms.Count} mechanisms.");
+            }
             for (var i = 0; i < r.HookCallsPerIter.Count; i++)
             {
                 if (Math.Abs(r.HookCallsPerIter[i]) < 0.00005)
                 {
                     continue;
                 }
-                rows.Add(Row(r, PerfSim.Core.Designs.Hooks.HookSites.All[i].Name, r.HookMechanism,
+                rows.Add(Row(r, PerfSim.Core.Designs.Hooks.HookSites.All[i].Name, r.HookMechanisms[i],
                     NumberText.Fixed(r.HookCallsPerIter[i], 4), NumberText.Fixed(r.HookCyclesPerIter[i], 2)));
             }
         }

@@ -69,6 +69,8 @@ public static class TraceSchema
         Kind(TraceEventKind.PortIo, "io", "The kernel executes an I/O port instruction.",
             Req("port", TraceField.Arg0, TraceValueType.Count, "I/O port."),
             Opt("out", TraceField.Arg1, TraceValueType.Count, "1 for out, 0 for in.")),
+        Kind(TraceEventKind.DebugRegs, "debugreg", "A debugger (ptrace) sets or clears the process's hardware breakpoints; every switch to a process with them set loads six debug registers.",
+            Req("set", TraceField.Arg0, TraceValueType.Count, "1: breakpoints set (TIF_DEBUG); 0: cleared. fork copies the setting, exec clears it.")),
         new TraceKindSpec(TraceEventKind.Mark, "mark", "A measurement marker.",
             [CpuKey, MarkPidKey, Req("what", TraceField.Arg0, TraceValueType.Mark, "measure: counters are snapshotted here; iter: one iteration ends.")]),
     ];

@@ -2,6 +2,7 @@ using PerfSim.Core.Simulation;
 using PerfSim.Core.Stats;
 using PerfSim.Core.Workloads;
 using PerfSim.Core.Designs;
+using PerfSim.Core.Kernel;
 using PerfSim.Core.Machine;
 using PerfSim.IO.Config;
 
@@ -25,13 +26,29 @@ public sealed class DesignConformanceTests
         return d;
     }
 
+    /// <summary>Everything but the kernel paths' own cycles: the part made of hardware and hypervisor primitives.</summary>
+    private static double Primitives(ScenarioResult r) => r.CyclesPerIter - r.Category(CostCategory.KernelPath) - r.Category(CostCategory.KernelCodeMiss)
+        - r.Category(CostCategory.TranslatedCode);
+
+    public static TheoryData<string> Designs()
+    {
+        var d = new TheoryData<string>();
+        foreach (var design in Catalog.DesignNames)
+        {
+            d.Add(design);
+        }
+        return d;
+    }
+
     /// <summary>The 2006 P4, or the first machine that can run the design (nested paging needs a newer CPU).</summary>
-    private static ResolvedConfig Config(string design, long scale = 1)
+    private static ResolvedConfig Config(string design, long scale = 1, int cpus = 1)
     {
         var d = Catalog.LoadDesign(design);
         var m = new[] { "p4-672-2006", "nehalem-x5570-2009" }.Select(Catalog.LoadMachine).First(x => ResolvedConfig.Problems(x, d).Count == 0);
-        return new ResolvedConfig(scale == 1 ? m : m.ScaleCycleCosts(scale), Catalog.LoadKernel(m.DefaultKernel), d, 1, 1);
+        return new ResolvedConfig(scale == 1 ? m : m.ScaleCycleCosts(scale), Catalog.LoadKernel(m.DefaultKernel), d, cpus, 1);
     }
+
+    private static readonly WorkloadOptions Debugged = new() { Shape = ProcessShape.Default with { DebugRegisters = 1 } };
 
     [Theory]
     [MemberData(nameof(DesignsAndWorkloads))]
@@ -53,12 +70,53 @@ public sealed class DesignConformanceTests
         var w = Lmbench.Find(workload)!;
         var a = ScenarioRunner.Run(Config(design), w, new WorkloadOptions());
         var b = ScenarioRunner.Run(Config(design, 2), w, new WorkloadOptions());
-        static double Primitives(ScenarioResult r) => r.CyclesPerIter - r.Category(CostCategory.KernelPath) - r.Category(CostCategory.KernelCodeMiss)
-            - r.Category(CostCategory.TranslatedCode);
         // Sub-cycle costs (NOP bytes, mispredict rates) are carried per CPU, so a run may end with under one
         // cycle still in the carry: allow that much per iteration.
         Assert.InRange(Primitives(b) - 2 * Primitives(a), -1.0, 1.0);
         Assert.Equal(a.CountersPerIter, b.CountersPerIter);
+    }
+
+    [Theory]
+    [MemberData(nameof(Designs))]
+    public void With_debug_registers_set_every_category_is_non_negative_and_doubles_with_the_costs(string design)
+    {
+        var w = Lmbench.Find("ctx-2p-16k")!;
+        var a = ScenarioRunner.Run(Config(design), w, Debugged);
+        var b = ScenarioRunner.Run(Config(design, 2), w, Debugged);
+        Assert.Equal(6, a.HookCallsPerIter[(int)PerfSim.Core.Designs.Hooks.HookOp.SetDebugReg], 6);
+        Assert.All(a.CyclesPerIterByCategory, c => Assert.True(c >= 0));
+        Assert.InRange(Primitives(b) - 2 * Primitives(a), -1.0, 1.0);
+        Assert.Equal(a.CountersPerIter, b.CountersPerIter);
+    }
+
+    /// <summary>
+    /// The uniprocessor kernel sends no IPIs yet, so this calls the platform directly on four CPUs: an IPI and a
+    /// remote flush from CPU 0 to the three others cost something, nothing negative in any category, and twice as
+    /// much at twice the costs.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Designs))]
+    public void An_ipi_and_a_remote_flush_cost_something_never_negative_and_double_with_the_costs(string design)
+    {
+        long[] Charged(long scale)
+        {
+            var config = Config(design, scale, cpus: 4);
+            var sim = new Simulator(config);
+            var before = sim.Stats.Snapshot();
+            sim.Platform.CurrentCpu = 0;
+            sim.Platform.SendIpi([1, 2, 3]);
+            sim.Platform.FlushTlbOthers(new AddressSpace(1, config.Kernel.EntriesPerTable), [1, 2, 3]);
+            return sim.Stats.Since(before).Cycles;
+        }
+        var a = Charged(1);
+        var b = Charged(2);
+        Assert.All(a, c => Assert.True(c >= 0));
+        Assert.True(a[(int)CostCategory.Ipi] > 0);
+        for (var i = 0; i < a.Length; i++)
+        {
+            // NOP padding is charged in millicycles with the remainder carried: the hook category may be a cycle off.
+            Assert.InRange(b[i] - 2 * a[i], i == (int)CostCategory.Hook ? -1 : 0, i == (int)CostCategory.Hook ? 1 : 0);
+        }
     }
 }
 
@@ -73,6 +131,7 @@ public sealed class ZeroCostHypervisorTests
         MachineParam.PinEmptyEntry, MachineParam.FaultBounce, MachineParam.TrapEmulate, MachineParam.ShadowSync,
         MachineParam.HiddenFault, MachineParam.ShadowRootSwitch, MachineParam.ShadowResyncPage, MachineParam.VmEmulate,
         MachineParam.ShadowFaultCheck, MachineParam.VmFaultHandling, MachineParam.BtPteWrite, MachineParam.BtCr3Switch,
+        MachineParam.ApicEmulate, MachineParam.EvtchnSend,
     ];
 
     /// <summary>Presets whose guest runs the native instruction stream (no hooks, native flags and CPU state): with a free hypervisor they cost what native costs.</summary>

@@ -12,7 +12,7 @@ public sealed class TraceFuzzTests
     private static readonly string[] Words =
     [
         "syscall", "fork", "exec", "exit", "wait", "switch", "fault", "mmap", "munmap", "mprotect", "sigaction", "signal",
-        "touch", "compute", "mark", "exception", "io", "pid=1", "cpu=0", "child=2", "addr=0x1000", "len=4096", "access=w",
+        "touch", "compute", "mark", "exception", "io", "debugreg", "set=1", "pid=1", "cpu=0", "child=2", "addr=0x1000", "len=4096", "access=w",
         "name=null", "prot=rw", "map=file,shared", "what=iter", "vector=0", "port=128", "=", "==", "#", "0x", "-1",
         "99999999999999999999", "pid=", "len=0x", "flags=thread", "kind=cow", "\t", "é", "\0",
     ];

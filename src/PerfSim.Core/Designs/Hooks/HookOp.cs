@@ -28,4 +28,7 @@ public enum HookOp
     LoadLdt,
     Clts,
     WriteCr0,
+    SetDebugReg,
+    SendIpi,
+    FlushTlbOthers,
 }
