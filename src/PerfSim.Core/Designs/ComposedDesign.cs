@@ -428,7 +428,9 @@ public sealed class ComposedDesign : IPlatform
         {
             _queue[cpu][_queued[cpu]++] = new QueuedUpdate(mm, vpn, op);
             _s.Count(Counter.BatchedUpdates);
-            // The guest writes the (pointer, value) pair into its queue; the hypervisor's work comes at the flush.
+            // The guest writes the (pointer, value) pair into its queue (and, where the tables are its own, the entry
+            // itself); the hypervisor's work comes at the flush.
+            _paging.WriteQueued(cpu, mm, vpn, op);
             Charge(CostCategory.PteUpdate, 2 * _store);
             if (op != PteOp.SetPmd)
             {

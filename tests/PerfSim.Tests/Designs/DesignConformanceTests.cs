@@ -1,3 +1,4 @@
+using PerfSim.Core.Trace;
 using PerfSim.Core.Simulation;
 using PerfSim.Core.Stats;
 using PerfSim.Core.Workloads;
@@ -61,6 +62,40 @@ public sealed class DesignConformanceTests
         Assert.All(a.CountersPerIter, c => Assert.True(c >= 0));
         Assert.Equal(a.CyclesPerIterByCategory, b.CyclesPerIterByCategory);
         Assert.Equal(a.CountersPerIter, b.CountersPerIter);
+    }
+
+    [Theory]
+    [MemberData(nameof(DesignsAndWorkloads))]
+    public void The_breakdown_sums_to_the_cycles_the_cpu_clock_advanced(string design, string workload)
+    {
+        var sim = new Simulator(Config(design));
+        var m = sim.Run(new ListTraceSource(workload, Lmbench.Find(workload)!.Main(new WorkloadOptions())));
+        var whole = sim.Stats.Snapshot();
+        Assert.Equal(sim.Machine.Cpus.Sum(c => c.Clock), whole.TotalCycles); // one CPU, never idle: every cycle charged once
+        Assert.True(m.Measured.TotalCycles > 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(DesignsAndWorkloads))]
+    public void A_batched_policy_with_a_batch_of_one_costs_exactly_what_the_immediate_policy_costs(string design, string workload)
+    {
+        var d = Catalog.LoadDesign(design);
+        var w = Lmbench.Find(workload)!;
+        var immediate = d with { PteUpdates = PtePolicy.Immediate, BatchSize = 1 };
+        foreach (var outside in new[] { false, true })
+        {
+            var one = d with { PteUpdates = PtePolicy.Batched, BatchSize = 1, BatchOutsideLazyMode = outside };
+            if (one.Problems().Count > 0)
+            {
+                Assert.NotEqual(PtePolicy.Batched, d.PteUpdates); // only a design that cannot batch at all is skipped
+                continue;
+            }
+            var m = Config(design).Machine;
+            var a = ScenarioRunner.Run(new ResolvedConfig(m, Catalog.LoadKernel(m.DefaultKernel), immediate, 1, 1), w, new WorkloadOptions());
+            var b = ScenarioRunner.Run(new ResolvedConfig(m, Catalog.LoadKernel(m.DefaultKernel), one, 1, 1), w, new WorkloadOptions());
+            Assert.Equal(a.CyclesPerIterByCategory, b.CyclesPerIterByCategory);
+            Assert.Equal(a.CounterValue(Counter.Hypercalls), b.CounterValue(Counter.Hypercalls));
+        }
     }
 
     [Theory]

@@ -20,6 +20,9 @@ public interface IPagingMode
     /// <summary>Applies one write now and charges it.</summary>
     void Write(int cpu, AddressSpace mm, long vpn, PteOp op);
 
+    /// <summary>The guest's own part of a write whose hypervisor part was just queued (nothing when the guest cannot write the table itself).</summary>
+    void WriteQueued(int cpu, AddressSpace mm, long vpn, PteOp op);
+
     /// <summary>Applies a queue of writes in one hypervisor call and charges it.</summary>
     void FlushBatch(int cpu, ReadOnlySpan<QueuedUpdate> entries);
 

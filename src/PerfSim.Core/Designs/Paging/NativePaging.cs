@@ -32,6 +32,10 @@ public class NativePaging : IPagingMode
 
     public virtual void Write(int cpu, AddressSpace mm, long vpn, PteOp op) => NativeWrite(cpu, op);
 
+    public virtual void WriteQueued(int cpu, AddressSpace mm, long vpn, PteOp op)
+    {
+    }
+
     /// <summary>Counts a PTE write of a kind.</summary>
     protected void CountWrite(PteOp op)
     {

@@ -29,7 +29,8 @@ public sealed class ShadowPaging : NativePaging
     private readonly bool _eager;
     private readonly int _roots;
     private readonly bool _outOfSync;
-    private readonly long _trap, _intercept, _sync, _writeSync, _hidden, _rootSwitch, _resync, _bounce, _check, _hypercall;
+    private readonly long _trap, _intercept, _sync, _writeSync, _hidden, _rootSwitch, _resync, _bounce, _check, _hypercall, _multicall, _store;
+    private readonly bool _notified;
     private readonly Dictionary<int, Shadow> _shadows = new();
     private readonly List<int> _lru = new(); // most recently loaded first
 
@@ -42,6 +43,7 @@ public sealed class ShadowPaging : NativePaging
     public ShadowPaging(MachineModel machine, ShadowFill fill, int roots, bool outOfSync, bool traced = true, bool vmExits = false, bool translated = false) : base(machine)
     {
         _traced = traced;
+        _notified = !traced && !translated; // VMI: the ROM tells the hypervisor of each change
         _eager = fill == ShadowFill.Eager;
         _roots = roots;
         _outOfSync = outOfSync;
@@ -65,6 +67,8 @@ public sealed class ShadowPaging : NativePaging
         _bounce = vmExits ? p[MachineParam.VmExit] : translated ? 0 : p[MachineParam.FaultBounce];
         _check = check;
         _hypercall = p[MachineParam.Hypercall];
+        _multicall = p[MachineParam.MulticallEntry];
+        _store = p[MachineParam.Store];
     }
 
     /// <summary>Whether the hypervisor keeps a shadow of this address space (so its page tables are traced).</summary>
@@ -134,15 +138,34 @@ public sealed class ShadowPaging : NativePaging
             return;
         }
         Trap(cpu);
+        Notify(cpu);
         Sync(cpu, shadow, mm, vpn);
     }
+
+    /// <summary>
+    /// An explicitly notified update (VMI's UpdatePxE through the ROM): the guest builds the request and calls into the
+    /// hypervisor for one entry. A batch of one costs exactly this.
+    /// </summary>
+    private void Notify(int cpu)
+    {
+        if (!_notified)
+        {
+            return;
+        }
+        M.Charge(cpu, CostCategory.PteUpdate, 2 * _store);
+        S.Count(Counter.Hypercalls);
+        M.Charge(cpu, CostCategory.Hypercall, _hypercall + _multicall);
+    }
+
+    /// <summary>The guest's own store of a write whose notification is queued (the tables are the guest's to write).</summary>
+    public override void WriteQueued(int cpu, AddressSpace mm, long vpn, PteOp op) => NativeWrite(cpu, op);
 
     /// <summary>A batch of explicit updates (the guest tells the hypervisor, so nothing traps): one call, a sync each.</summary>
     public override void FlushBatch(int cpu, ReadOnlySpan<QueuedUpdate> entries)
     {
         S.Count(Counter.BatchFlushes);
         S.Count(Counter.Hypercalls);
-        M.Charge(cpu, CostCategory.Hypercall, _hypercall);
+        M.Charge(cpu, CostCategory.Hypercall, _hypercall + entries.Length * _multicall);
         foreach (var e in entries)
         {
             if (_shadows.TryGetValue(e.Mm.Id, out var shadow))
