@@ -193,11 +193,17 @@ public static class CliApp
             csv.Append(inv, $"{c.Cell.Benchmark},{c.Workload},{c.Published:F0},{c.Before:F0},{c.Fitted:F0},{c.ErrorPct:F1},{c.LeaveOneOut:F0},{c.LeaveOneOutErrorPct:F1}\n");
         }
         stdout.WriteLine($"median |error| {fit.MedianAbsErrorPct.ToString("F1", inv)}%, leave-one-out {fit.MedianAbsLeaveOneOutErrorPct.ToString("F1", inv)}%");
-        var dir = outDir ?? Path.Combine("results", "calibrate-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", inv));
+        return WriteCalibration(outDir, csv.ToString(), "kernel", kernel.Name, KernelProfileWriter.Render(fit.Calibrated), "kernels", stdout);
+    }
+
+    /// <summary>Writes calibration.csv and the calibrated profile atomically into the output folder.</summary>
+    private static int WriteCalibration(string? outDir, string csv, string kind, string name, string profileJson, string folder, TextWriter stdout)
+    {
+        var dir = outDir ?? Path.Combine("results", "calibrate-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(Path.Combine(dir, "calibration.csv"), csv.ToString());
-        AtomicFile.WriteAllText(Path.Combine(dir, kernel.Name + ".json"), KernelProfileWriter.Render(fit.Calibrated));
-        stdout.WriteLine($"Calibrated kernel profile and calibration.csv written to {dir}/ (copy {kernel.Name}.json into workloads/kernels/ to use it)");
+        AtomicFile.WriteAllText(Path.Combine(dir, "calibration.csv"), csv);
+        AtomicFile.WriteAllText(Path.Combine(dir, name + ".json"), profileJson);
+        stdout.WriteLine($"Calibrated {kind} profile and calibration.csv written to {dir}/ (copy {name}.json into workloads/{folder}/ to use it)");
         return Ok;
     }
 
@@ -267,12 +273,7 @@ public static class CliApp
             csv.Append(inv, $"{c.Cell.Benchmark},{c.Workload},{c.Published:F4},{c.Before:F4},{c.BeforeErrorPct:F1},{c.Fitted:F4},{c.ErrorPct:F1},{c.LeaveOneOut:F4},{c.LeaveOneOutErrorPct:F1}\n");
         }
         stdout.WriteLine($"median |error| before {fit.MedianAbsBeforeErrorPct.ToString("F1", inv)}%, fitted {fit.MedianAbsErrorPct.ToString("F1", inv)}%, leave-one-out {fit.MedianAbsLeaveOneOutErrorPct.ToString("F1", inv)}%");
-        var dir = outDir ?? Path.Combine("results", "calibrate-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", inv));
-        Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(Path.Combine(dir, "calibration.csv"), csv.ToString());
-        AtomicFile.WriteAllText(Path.Combine(dir, machine.Name + ".json"), MachineProfileWriter.Render(fit.Calibrated));
-        stdout.WriteLine($"Calibrated machine profile and calibration.csv written to {dir}/ (copy {machine.Name}.json into workloads/machines/ to use it)");
-        return Ok;
+        return WriteCalibration(outDir, csv.ToString(), "machine", machine.Name, MachineProfileWriter.Render(fit.Calibrated), "machines", stdout);
     }
 
     private static int List(string what, TextWriter o)
