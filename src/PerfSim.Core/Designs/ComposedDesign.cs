@@ -60,7 +60,7 @@ public sealed class ComposedDesign : IPlatform
 
     // IPIs: how they are sent, and which vCPUs hold a physical CPU (all, until vCPU scheduling exists).
     private readonly IpiMechanism _ipi;
-    private readonly long _ipiSend, _apicEmulate, _evtchnSend, _apicWritesReach;
+    private readonly long _ipiSend, _apicEmulate, _evtchnSend, _apicWritesReach, _apicEoi;
     private readonly bool[] _vcpuRunning;
     private readonly long _btCallout, _btSyscall, _btFault;
     private readonly long[] _btPath;
@@ -161,6 +161,7 @@ public sealed class ComposedDesign : IPlatform
         _ipiSend = p[MachineParam.IpiSend];
         _apicEmulate = p[MachineParam.ApicEmulate];
         _evtchnSend = p[MachineParam.EvtchnSend];
+        _apicEoi = p[MachineParam.ApicEoi];
         _vcpuRunning = new bool[machine.Cpus.Length];
         Array.Fill(_vcpuRunning, true);
         _btCallout = p[MachineParam.BtCallout];
@@ -642,6 +643,30 @@ public sealed class ComposedDesign : IPlatform
             SendVector(targets); // INVALIDATE_TLB_VECTOR; the targets' handlers run on their CPUs
         }
         EndHook(HookOp.FlushTlbOthers, t);
+    }
+
+    /// <summary>
+    /// Takes an IPI. Natively: the interrupt entry, the EOI write and the return. Trapped: the VMM takes the physical
+    /// interrupt and injects it (a VM exit, or a bounce through a ring-0 VMM), and the guest's EOI write traps and is
+    /// emulated. Event channels (Xen): Xen takes the physical IPI itself (entry, EOI, return) and upcalls the guest, which
+    /// returns with iret.
+    /// </summary>
+    public void ReceiveIpi()
+    {
+        switch (_ipi)
+        {
+            case IpiMechanism.Native:
+                Charge(CostCategory.IpiHandler, _trapEntry + _apicEoi + _trapExit);
+                break;
+            case IpiMechanism.Trapped:
+                _s.Count(Counter.PrivilegedTraps);
+                Charge(CostCategory.IpiHandler, (_vmExits ? _vmExit : _trapEntry + _apicEoi + _trapExit + _bounce) // the VMM takes the physical IPI
+                    + _trapEntry + _apicWritesReach / 2 + _apicEmulate + _trapExit); // the injected one, and the guest's trapped EOI
+                break;
+            default:
+                Charge(CostCategory.IpiHandler, _trapEntry + _apicEoi + _trapExit + _bounce + _trapExit);
+                break;
+        }
     }
 
     /// <summary>Sends an interrupt vector to the targets by the design's IPI mechanism (the sender's cost only).</summary>

@@ -53,4 +53,5 @@ public enum KernelPath
     MprotectBase,
     MprotectPerPte,
     PageTableAlloc,
+    IpiHandler,
 }

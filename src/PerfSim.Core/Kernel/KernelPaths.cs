@@ -61,6 +61,7 @@ public static class KernelPaths
         P(KernelPath.MprotectBase, "mprotect_base", "mprotect_fixup: VMA split/merge and flag changes.");
         P(KernelPath.MprotectPerPte, "mprotect_per_pte", "change_pte_range: per present PTE besides the PTE operations.");
         P(KernelPath.PageTableAlloc, "page_table_alloc", "pte_alloc_one: allocating a page-table page (clearing is a page operation).");
+        P(KernelPath.IpiHandler, "ipi_handler", "An inter-processor interrupt's handler (reschedule: mark the CPU for rescheduling; the entry, APIC acknowledgement and return are machine operations).");
         for (var i = 0; i < d.Length; i++)
         {
             if (d[i] is null)
@@ -78,6 +79,7 @@ public static class KernelPaths
             or KernelPath.SysWritePerPage => KernelPathGroup.FileSystem,
         KernelPath.Schedule or KernelPath.SwitchTo => KernelPathGroup.Scheduler,
         >= KernelPath.ForkBase and <= KernelPath.WaitBase => KernelPathGroup.Memory,
+        KernelPath.IpiHandler => KernelPathGroup.Scheduler,
         >= KernelPath.FaultBase => KernelPathGroup.Memory,
         _ => KernelPathGroup.Syscall,
     };

@@ -27,6 +27,11 @@ public sealed class LinuxKernel
     private int _nextMmId = 1;
     private long _nextFileKey = 1;
 
+    // Sleeping and waking (named pipes, wait), and the processes a fork will create (several CPUs only).
+    private readonly Dictionary<long, long> _pipeBytes = new();
+    private readonly Dictionary<long, Process> _pipeSleeper = new();
+    private readonly Dictionary<int, int> _unborn = new();
+
     public LinuxKernel(KernelProfile profile, IPlatform platform, RunStats stats, int cpus)
     {
         _profile = profile;
@@ -44,6 +49,82 @@ public sealed class LinuxKernel
 
     /// <summary>The address space loaded in a CPU's CR3 (the previous task's after an exit, until the next switch).</summary>
     public AddressSpace? ActiveMm(int cpu) => _activeMm[cpu];
+
+    /// <summary>
+    /// Whether a CPU is idle, waiting for a wake-up (set by the simulator; a wake-up of a task whose CPU is idle
+    /// sends it a reschedule IPI). Null on one CPU.
+    /// </summary>
+    public Func<int, bool>? CpuIsIdle { get; set; }
+
+    /// <summary>Delivers a reschedule IPI to a CPU after the machine's delivery latency (set by the simulator).</summary>
+    public Action<int>? DeliverIpi { get; set; }
+
+    /// <summary>A process the trace will fork (on another CPU's stream) does not exist before that fork; its events wait.</summary>
+    public void ExpectFork(int childPid, int firstCpu) => _unborn.TryAdd(childPid, firstCpu);
+
+    /// <summary>Whether an event can run now: its process exists and is not asleep.</summary>
+    public bool CanRun(in TraceEvent e)
+    {
+        if (e.Kind == TraceEventKind.Mark)
+        {
+            return true;
+        }
+        if (_unborn.ContainsKey(e.Pid))
+        {
+            return false;
+        }
+        return !_procs.TryGetValue(e.Pid, out var p) || !p.Sleeping;
+    }
+
+    /// <summary>Why a process cannot run (for the error when nothing can wake it).</summary>
+    public string WhyWaiting(int pid) =>
+        _unborn.ContainsKey(pid) ? $"pid {pid} is never forked"
+        : _procs.TryGetValue(pid, out var p) && p.SleepingOnPipe != 0 ? $"pid {pid} sleeps in a read of pipe {p.SleepingOnPipe} that no later write wakes"
+        : _procs.TryGetValue(pid, out p) && p.SleepingOnChild != 0 ? $"pid {pid} waits for child {p.SleepingOnChild}, which never exits"
+        : $"pid {pid} can run";
+
+    /// <summary>A CPU has nothing to run until a wake-up: the task asleep on it switches to the idle task (no CR3 load: lazy TLB).</summary>
+    public void GoIdle(int cpu)
+    {
+        if (_current[cpu] is null)
+        {
+            return;
+        }
+        _p.CurrentCpu = cpu;
+        _p.Cli();
+        _p.KernelPath(KernelPath.Schedule);
+        _p.KernelPath(KernelPath.SwitchTo);
+        _current[cpu] = null;
+    }
+
+    /// <summary>A reschedule IPI arrives at a CPU: interrupt entry, the handler, the APIC acknowledgement, the return.</summary>
+    public void ReceiveIpi(int cpu)
+    {
+        _p.CurrentCpu = cpu;
+        _stats.Count(Counter.IpisReceived);
+        _p.ReceiveIpi();
+        _p.KernelPath(KernelPath.IpiHandler);
+    }
+
+    /// <summary>Wakes a sleeping task: with several CPUs, a task whose CPU is idle gets that CPU a reschedule IPI.</summary>
+    private void Wake(Process sleeper)
+    {
+        sleeper.SleepingOnPipe = 0;
+        sleeper.SleepingOnChild = 0;
+        SendRescheduleIfIdle(sleeper.LastCpu);
+    }
+
+    private void SendRescheduleIfIdle(int target)
+    {
+        var cpu = _p.CurrentCpu;
+        if (target < 0 || target == cpu || CpuIsIdle is null || !CpuIsIdle(target))
+        {
+            return;
+        }
+        _p.SendIpi([target]);
+        DeliverIpi?.Invoke(target);
+        _p.CurrentCpu = cpu;
+    }
 
     /// <summary>Applies one trace event.</summary>
     public void Handle(in TraceEvent e)
@@ -77,12 +158,13 @@ public sealed class LinuxKernel
         {
             ContextSwitch(e.Cpu, proc);
         }
+        proc.LastCpu = e.Cpu;
         switch (e.Kind)
         {
             case TraceEventKind.Switch:
                 break;
             case TraceEventKind.Syscall:
-                Syscall(proc, (SyscallKind)e.Arg0, e.Arg1);
+                Syscall(proc, (SyscallKind)e.Arg0, e.Arg1, e.Arg2);
                 break;
             case TraceEventKind.Fork:
                 Fork(proc, checked((int)e.Arg0), (ForkFlags)e.Arg1);
@@ -264,7 +346,7 @@ public sealed class LinuxKernel
         _p.Return(_profile.SyscallEntry == SyscallEntry.Sysenter && !forceIret ? ReturnKind.Sysexit : ReturnKind.Iret);
     }
 
-    private void Syscall(Process proc, SyscallKind kind, long size)
+    private void Syscall(Process proc, SyscallKind kind, long size, long pipe = 0)
     {
         SyscallEnter();
         switch (kind)
@@ -292,10 +374,38 @@ public sealed class LinuxKernel
                 break;
             case SyscallKind.Create: _p.KernelPath(KernelPath.SysCreate); break;
             case SyscallKind.Unlink: _p.KernelPath(KernelPath.SysUnlink); break;
-            case SyscallKind.PipeRead: _p.KernelPath(KernelPath.PipeRead); break;
+            case SyscallKind.PipeRead:
+                _p.KernelPath(KernelPath.PipeRead);
+                if (pipe != 0)
+                {
+                    if (_pipeBytes.GetValueOrDefault(pipe) > 0)
+                    {
+                        _pipeBytes[pipe]--;
+                    }
+                    else if (!_pipeSleeper.TryAdd(pipe, proc))
+                    {
+                        throw new SimulationException($"pipe {pipe}: pid {proc.Pid} reads while pid {_pipeSleeper[pipe].Pid} already sleeps in a read of it.");
+                    }
+                    else
+                    {
+                        proc.SleepingOnPipe = pipe; // pipe_wait; the read completes when a write wakes it
+                    }
+                }
+                break;
             case SyscallKind.PipeWrite:
                 _p.KernelPath(KernelPath.PipeWrite);
                 IrqSave(); // wake_up_interruptible_sync: the wait-queue lock, then try_to_wake_up's runqueue lock
+                if (pipe != 0)
+                {
+                    if (_pipeSleeper.Remove(pipe, out var reader))
+                    {
+                        Wake(reader); // the sleeping reader takes what was written
+                    }
+                    else
+                    {
+                        _pipeBytes[pipe] = _pipeBytes.GetValueOrDefault(pipe) + 1;
+                    }
+                }
                 _p.RestoreFlags();
                 break;
             case SyscallKind.Msync: _p.KernelPath(KernelPath.SysMsync); break;
@@ -362,6 +472,11 @@ public sealed class LinuxKernel
             StackTopVpn = parent.StackTopVpn,
         };
         _procs.Add(childPid, child);
+        if (_unborn.Remove(childPid, out var childCpu))
+        {
+            child.LastCpu = childCpu; // wake_up_new_task: the CPU the trace runs the child on
+            SendRescheduleIfIdle(childCpu);
+        }
         IrqSave(); // wake_up_forked_process: the runqueue lock
         _p.RestoreFlags();
         SyscallExit();
@@ -562,6 +677,11 @@ public sealed class LinuxKernel
         IrqSave(); // exit_notify: SIGCHLD to the parent and its wake-up under the tasklist and siglock
         _p.RestoreFlags();
         proc.Exited = true;
+        if (_procs.TryGetValue(proc.ParentPid, out var parent) && parent.SleepingOnChild == proc.Pid)
+        {
+            _procs.Remove(proc.Pid);
+            Wake(parent);
+        }
         // The task never returns to user; the next switch on this CPU picks another task. The dead mm
         // stays loaded in CR3 until then (it is dropped in finish_task_switch).
         _current[cpu] = null;
@@ -573,13 +693,16 @@ public sealed class LinuxKernel
         {
             throw new SimulationException($"wait: pid {parent.Pid} has no child {childPid}.");
         }
-        if (!child.Exited)
-        {
-            throw new SimulationException($"wait: child {childPid} of pid {parent.Pid} has not exited yet (the trace must show its exit first).");
-        }
         SyscallEnter();
         _p.KernelPath(KernelPath.WaitBase);
-        _procs.Remove(childPid);
+        if (child.Exited)
+        {
+            _procs.Remove(childPid);
+        }
+        else
+        {
+            parent.SleepingOnChild = childPid; // the child's exit reaps it and wakes the parent
+        }
         SyscallExit();
     }
 

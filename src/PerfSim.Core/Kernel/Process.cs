@@ -29,6 +29,18 @@ public sealed class Process
     /// <summary>Identifies this task's TLS descriptors; a switch rewrites the GDT entries that differ.</summary>
     public int TlsKey { get; set; }
 
+    /// <summary>The CPU it last ran on (task->cpu), or -1 before it first runs.</summary>
+    public int LastCpu { get; set; } = -1;
+
+    /// <summary>The named pipe it sleeps on in a read (0 = not sleeping in a pipe read).</summary>
+    public long SleepingOnPipe { get; set; }
+
+    /// <summary>The child it sleeps on in wait (0 = not sleeping in wait).</summary>
+    public int SleepingOnChild { get; set; }
+
+    /// <summary>Asleep: its next event must wait for the wake-up.</summary>
+    public bool Sleeping => SleepingOnPipe != 0 || SleepingOnChild != 0;
+
     /// <summary>Top page of the user stack (where signal frames are written).</summary>
     public long StackTopVpn { get; set; } = 0xBFFFF;
 }

@@ -69,6 +69,9 @@ public interface IPlatform
     // Other CPUs (the uniprocessor kernel model does not emit these yet; SMP will, from flush_tlb_others).
     /// <summary>Sends one interrupt vector to each CPU in <paramref name="targets"/> (other than the current one).</summary>
     void SendIpi(ReadOnlySpan<int> targets);
+
+    /// <summary>This CPU takes an IPI: entry, acknowledgement and return, by the design's IPI mechanism (the handler's code is a kernel path).</summary>
+    void ReceiveIpi();
     /// <summary>flush_tlb_others: asks each CPU in <paramref name="targets"/> to flush its TLB entries of <paramref name="mm"/>.</summary>
     void FlushTlbOthers(AddressSpace mm, ReadOnlySpan<int> targets);
 

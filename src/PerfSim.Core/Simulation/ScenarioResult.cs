@@ -30,8 +30,15 @@ public sealed record ScenarioResult(
     /// <summary>Each operation class's hook mechanism (the design's hook or its override), as written in hooks.csv, indexed by <see cref="Designs.Hooks.HookOp"/>.</summary>
     public IReadOnlyList<string> HookMechanisms { get; init; } = [];
 
-    /// <summary>Total cycles per iteration: the sum of the categories.</summary>
-    public double CyclesPerIter => CyclesPerIterByCategory.Sum();
+    /// <summary>
+    /// Wall-clock cycles per iteration as the benchmark's own clock sees them (NaN when not measured). On one CPU
+    /// it equals the sum of the categories; with several, the categories cover every CPU (work, IPI handling and
+    /// idle waits) and so sum to more.
+    /// </summary>
+    public double ElapsedCyclesPerIter { get; init; } = double.NaN;
+
+    /// <summary>Cycles per iteration: the elapsed time when measured, else the sum of the categories.</summary>
+    public double CyclesPerIter => double.IsNaN(ElapsedCyclesPerIter) ? CyclesPerIterByCategory.Sum() : ElapsedCyclesPerIter;
 
     /// <summary>Microseconds per iteration at the machine's clock.</summary>
     public double MicrosecondsPerIter => CyclesPerIter / FrequencyMhz;

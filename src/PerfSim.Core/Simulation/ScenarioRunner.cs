@@ -33,6 +33,7 @@ public static class ScenarioRunner
         var hazards = PerIter(main.Measured.HazardsBySite, iters);
         var hookCalls = PerIter(main.Measured.HookCalls, iters);
         var hookCycles = PerIter(main.Measured.HookCycles, iters);
+        var elapsed = (double)main.ElapsedCycles / iters;
         for (var i = 0; i < cycles.Length; i++)
         {
             cycles[i] = (double)main.Measured.Cycles[i] / iters;
@@ -55,6 +56,7 @@ public static class ScenarioRunner
             Subtract(hazards, baseline.Measured.HazardsBySite, weight, bi);
             Subtract(hookCalls, baseline.Measured.HookCalls, weight, bi);
             Subtract(hookCycles, baseline.Measured.HookCycles, weight, bi);
+            elapsed -= weight * (double)baseline.ElapsedCycles / bi;
         }
         return new ScenarioResult(name, config.Design.Name, config.Machine.Name, config.Kernel.Name, config.Cpus, main.Iterations,
             config.Machine.FrequencyMhz, cycles, counts)
@@ -62,6 +64,7 @@ public static class ScenarioRunner
             HazardsPerIterBySite = hazards,
             HookCallsPerIter = hookCalls,
             HookCyclesPerIter = hookCycles,
+            ElapsedCyclesPerIter = elapsed,
             HookMechanisms = Enumerable.Range(0, Designs.Hooks.HookSites.Count)
                 .Select(i => config.Design.HookFor((Designs.Hooks.HookOp)i).ToString().ToLowerInvariant()).ToArray(),
         };

@@ -53,9 +53,12 @@ public sealed class Simulator
     /// Replays a whole trace. Measurement starts at the first <see cref="MarkKind.MeasureStart"/> mark (or at
     /// the start if there is none); iterations are the <see cref="MarkKind.IterationEnd"/> marks after it.
     /// </summary>
-    public Measurement Run(ITraceSource trace)
+    public Measurement Run(ITraceSource trace) => _config.Cpus == 1 ? RunOneCpu(trace) : RunSeveralCpus(trace);
+
+    private Measurement RunOneCpu(ITraceSource trace)
     {
         var start = StatsSnapshot.Empty;
+        var startClock = 0L;
         var measuring = false;
         long iterations = 0;
         while (trace.TryRead(out var e))
@@ -66,6 +69,7 @@ public sealed class Simulator
                 if (e.Arg0 == (long)MarkKind.MeasureStart && !measuring)
                 {
                     start = Stats.Snapshot();
+                    startClock = Machine.Now;
                     measuring = true;
                     iterations = 0;
                 }
@@ -75,22 +79,145 @@ public sealed class Simulator
                 }
                 continue;
             }
-            try
+            if (!Kernel.CanRun(e))
             {
-                Kernel.Handle(e);
+                throw new SimulationException($"{trace.Name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): on one CPU nothing before it woke the process ({Kernel.WhyWaiting(e.Pid)}).");
             }
-            catch (SimulationException ex)
-            {
-                throw new SimulationException($"{trace.Name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): {ex.Message}");
-            }
-            EventsApplied++;
+            ApplyNamed(trace.Name, e);
         }
         while (_queue.TryPop(out var cycle, out var te))
         {
             Fire(cycle, te);
         }
         var measured = measuring ? Stats.Since(start) : Stats.Snapshot();
-        return new Measurement(measured, iterations, EventsApplied, Machine.Now);
+        return new Measurement(measured, iterations, EventsApplied, Machine.Now) { ElapsedCycles = Machine.Now - startClock };
+    }
+
+    private void ApplyNamed(string name, in TraceEvent e)
+    {
+        try
+        {
+            Kernel.Handle(e);
+        }
+        catch (SimulationException ex)
+        {
+            throw new SimulationException($"{name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): {ex.Message}");
+        }
+        EventsApplied++;
+    }
+
+    /// <summary>
+    /// Several CPUs: the trace is split into one stream per CPU (order kept within a CPU), and the simulator always
+    /// advances the CPU with the earliest clock whose next event can run, firing timed events (IPIs) in time order
+    /// between. An event cannot run while its process sleeps (a read of an empty named pipe, a wait for a live child)
+    /// or before the fork that creates it; a CPU whose next event cannot run switches to the idle task and waits
+    /// for a wake-up (a reschedule IPI from the CPU that wakes the task), its waiting time charged as idle.
+    /// </summary>
+    private Measurement RunSeveralCpus(ITraceSource trace)
+    {
+        var n = Machine.Cpus.Length;
+        var streams = new List<TraceEvent>[n];
+        for (var k = 0; k < n; k++)
+        {
+            streams[k] = new List<TraceEvent>();
+        }
+        var firstCpu = new Dictionary<int, int>();
+        var forked = new List<int>();
+        while (trace.TryRead(out var e))
+        {
+            if ((uint)e.Cpu >= (uint)n)
+            {
+                throw new SimulationException($"{trace.Name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): event on cpu {e.Cpu}, but the run has {n} CPU(s) (use --cpus).");
+            }
+            streams[e.Cpu].Add(e);
+            if (e.Kind != TraceEventKind.Mark)
+            {
+                firstCpu.TryAdd(e.Pid, e.Cpu);
+            }
+            if (e.Kind == TraceEventKind.Fork)
+            {
+                forked.Add(checked((int)e.Arg0));
+            }
+        }
+        foreach (var child in forked)
+        {
+            if (firstCpu.TryGetValue(child, out var cpu))
+            {
+                Kernel.ExpectFork(child, cpu);
+            }
+        }
+        var next = new int[n];
+        var idle = new bool[n];
+        var latency = _config.Machine[MachineParam.IpiLatency];
+        Kernel.CpuIsIdle = k => idle[k];
+        Kernel.DeliverIpi = target => Schedule(Machine.Cpus[Platform.CurrentCpu].Clock + latency, target, 0, (sim, cpu) =>
+        {
+            sim.Kernel.ReceiveIpi(cpu);
+        });
+
+        var start = StatsSnapshot.Empty;
+        var startClock = 0L;
+        var measuring = false;
+        long iterations = 0;
+        while (true)
+        {
+            var best = -1;
+            for (var k = 0; k < n; k++)
+            {
+                if (next[k] >= streams[k].Count)
+                {
+                    continue;
+                }
+                if (Kernel.CanRun(streams[k][next[k]]))
+                {
+                    idle[k] = false;
+                    if (best < 0 || Machine.Cpus[k].Clock < Machine.Cpus[best].Clock)
+                    {
+                        best = k;
+                    }
+                }
+                else if (!idle[k])
+                {
+                    idle[k] = true;
+                    Kernel.GoIdle(k);
+                }
+            }
+            if (_queue.TryPeekCycle(out var due) && (best < 0 || due <= Machine.Cpus[best].Clock))
+            {
+                _queue.TryPop(out var cycle, out var te);
+                Fire(cycle, te);
+                continue;
+            }
+            if (best < 0)
+            {
+                var stuck = Enumerable.Range(0, n).Where(k => next[k] < streams[k].Count).ToList();
+                if (stuck.Count == 0)
+                {
+                    break;
+                }
+                throw new SimulationException($"{trace.Name}: no CPU can go on: " + string.Join("; ", stuck.Select(k =>
+                    $"cpu {k} waits at its event {next[k] + 1} ({Kernel.WhyWaiting(streams[k][next[k]].Pid)})")) + ".");
+            }
+            var e = streams[best][next[best]++];
+            if (e.Kind == TraceEventKind.Mark)
+            {
+                if (e.Arg0 == (long)MarkKind.MeasureStart && !measuring)
+                {
+                    start = Stats.Snapshot();
+                    startClock = Machine.Cpus[best].Clock;
+                    measuring = true;
+                    iterations = 0;
+                }
+                else if (e.Arg0 == (long)MarkKind.IterationEnd)
+                {
+                    iterations++;
+                }
+                continue;
+            }
+            ApplyNamed(trace.Name, e);
+        }
+        var measured = measuring ? Stats.Since(start) : Stats.Snapshot();
+        return new Measurement(measured, iterations, EventsApplied, Machine.Now) { ElapsedCycles = Machine.Now - startClock };
     }
 
     private void FireDue(int cpu)
@@ -112,7 +239,7 @@ public sealed class Simulator
         var c = Machine.Cpus[te.Cpu];
         if (c.Clock < cycle)
         {
-            c.Clock = cycle; // the CPU was idle until the event
+            Machine.Charge(te.Cpu, CostCategory.Idle, cycle - c.Clock); // the CPU was idle until the event
         }
         Platform.CurrentCpu = te.Cpu;
         te.Action(this, te.Cpu);
@@ -122,4 +249,8 @@ public sealed class Simulator
 }
 
 /// <summary>What a run measured: counters after the measure mark, iterations, events and the end time.</summary>
-public sealed record Measurement(StatsSnapshot Measured, long Iterations, long Events, long EndCycle);
+public sealed record Measurement(StatsSnapshot Measured, long Iterations, long Events, long EndCycle)
+{
+    /// <summary>Cycles that passed from the measure mark to the end (on one CPU, the sum of the measured categories; with several, wall time: the latest CPU clock at the end less the measuring CPU's clock at the mark).</summary>
+    public long ElapsedCycles { get; init; }
+}

@@ -25,4 +25,6 @@ public enum CostCategory
     Shadow,
     HiddenFault,
     Ipi,
+    IpiHandler,
+    Idle,
 }

@@ -49,4 +49,5 @@ public enum Counter
     PtwrFlushes,
     PrivilegedTraps,
     IpiTargets,
+    IpisReceived,
 }

@@ -14,8 +14,8 @@ public readonly record struct TraceEvent(
     long Arg2 = 0,
     long Arg3 = 0)
 {
-    public static TraceEvent Syscall(int cpu, int pid, SyscallKind kind, long size = 0) =>
-        new(TraceEventKind.Syscall, cpu, pid, (long)kind, size);
+    public static TraceEvent Syscall(int cpu, int pid, SyscallKind kind, long size = 0, long pipe = 0) =>
+        new(TraceEventKind.Syscall, cpu, pid, (long)kind, size, pipe);
 
     public static TraceEvent Fork(int cpu, int pid, int child, ForkFlags flags = ForkFlags.None) =>
         new(TraceEventKind.Fork, cpu, pid, child, (long)flags);

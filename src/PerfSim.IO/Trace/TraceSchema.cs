@@ -22,7 +22,8 @@ public static class TraceSchema
     [
         Kind(TraceEventKind.Syscall, "syscall", "A system call other than the process and memory calls.",
             Req("name", TraceField.Arg0, TraceValueType.Syscall, "Which system call."),
-            Opt("size", TraceField.Arg1, TraceValueType.Count, "Size argument: bytes, or descriptors for select.")),
+            Opt("size", TraceField.Arg1, TraceValueType.Count, "Size argument: bytes, or descriptors for select."),
+            Opt("pipe", TraceField.Arg2, TraceValueType.Id, "For pipe_read and pipe_write: which pipe (0 = unnamed: the read always finds data). A read of an empty named pipe blocks until a write to it.")),
         Kind(TraceEventKind.Fork, "fork", "fork, clone or vfork creating a child.",
             Req("child", TraceField.Arg0, TraceValueType.Id, "Pid of the new child."),
             Opt("flags", TraceField.Arg1, TraceValueType.ForkFlags, "Thread (CLONE_VM) or vfork; none for a plain fork.")),

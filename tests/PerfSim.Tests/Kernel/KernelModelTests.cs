@@ -213,12 +213,25 @@ public sealed class KernelModelTests
     }
 
     [Fact]
-    public void Waiting_for_a_child_that_has_not_exited_is_an_error()
+    public void On_one_cpu_an_event_of_a_process_still_asleep_is_an_error()
+    {
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Wait(0, 1, 2)); // the child is alive: the parent sleeps
+        events.Add(TraceEvent.Syscall(0, 1, SyscallKind.Null)); // ...and nothing woke it
+        var e = Assert.Throws<SimulationException>(() => Run(events));
+        Assert.Contains("pid 1 waits for child 2", e.Message);
+    }
+
+    [Fact]
+    public void On_one_cpu_a_wait_before_the_exit_sleeps_until_the_child_exits()
     {
         var events = TestTraces.Started();
         events.Add(TraceEvent.Fork(0, 1, 2));
         events.Add(TraceEvent.Wait(0, 1, 2));
-        Assert.Throws<SimulationException>(() => Run(events));
+        events.Add(TraceEvent.Exit(0, 2));
+        events.Add(TraceEvent.Syscall(0, 1, SyscallKind.Null));
+        Run(events); // the exit reaps the child and wakes the parent
     }
 
     [Fact]
