@@ -56,8 +56,14 @@ public sealed class LinuxKernel
     /// </summary>
     public Func<int, bool>? CpuIsIdle { get; set; }
 
-    /// <summary>Delivers a reschedule IPI to a CPU after the machine's delivery latency (set by the simulator).</summary>
-    public Action<int>? DeliverIpi { get; set; }
+    /// <summary>Delivers a reschedule IPI to a CPU after the machine's delivery latency and returns its arrival cycle (set by the simulator).</summary>
+    public Func<int, long>? DeliverIpi { get; set; }
+
+    /// <summary>A CPU's clock (set by the simulator with several CPUs).</summary>
+    public Func<int, long>? ClockOf { get; set; }
+
+    /// <summary>The earliest cycle a process's next event may start (0 when it may start at once).</summary>
+    public long ReadyAt(int pid) => _procs.TryGetValue(pid, out var p) ? p.ReadyAt : 0;
 
     /// <summary>A process the trace will fork (on another CPU's stream) does not exist before that fork; its events wait.</summary>
     public void ExpectFork(int childPid, int firstCpu) => _unborn.TryAdd(childPid, firstCpu);
@@ -111,19 +117,22 @@ public sealed class LinuxKernel
     {
         sleeper.SleepingOnPipe = 0;
         sleeper.SleepingOnChild = 0;
-        SendRescheduleIfIdle(sleeper.LastCpu);
+        sleeper.ReadyAt = SendRescheduleIfIdle(sleeper.LastCpu);
     }
 
-    private void SendRescheduleIfIdle(int target)
+    /// <summary>try_to_wake_up's last step: an idle target CPU gets a reschedule IPI. Returns when the woken task may run.</summary>
+    private long SendRescheduleIfIdle(int target)
     {
         var cpu = _p.CurrentCpu;
+        var now = ClockOf?.Invoke(cpu) ?? 0;
         if (target < 0 || target == cpu || CpuIsIdle is null || !CpuIsIdle(target))
         {
-            return;
+            return now;
         }
         _p.SendIpi([target]);
-        DeliverIpi?.Invoke(target);
+        var arrival = DeliverIpi?.Invoke(target) ?? now;
         _p.CurrentCpu = cpu;
+        return arrival;
     }
 
     /// <summary>Applies one trace event.</summary>
@@ -475,7 +484,7 @@ public sealed class LinuxKernel
         if (_unborn.Remove(childPid, out var childCpu))
         {
             child.LastCpu = childCpu; // wake_up_new_task: the CPU the trace runs the child on
-            SendRescheduleIfIdle(childCpu);
+            child.ReadyAt = SendRescheduleIfIdle(childCpu);
         }
         IrqSave(); // wake_up_forked_process: the runqueue lock
         _p.RestoreFlags();

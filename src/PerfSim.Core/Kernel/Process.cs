@@ -38,6 +38,9 @@ public sealed class Process
     /// <summary>The child it sleeps on in wait (0 = not sleeping in wait).</summary>
     public int SleepingOnChild { get; set; }
 
+    /// <summary>With several CPUs, the earliest cycle its next event may start: when it was woken or forked, plus the reschedule IPI's latency when its CPU had to be interrupted.</summary>
+    public long ReadyAt { get; set; }
+
     /// <summary>Asleep: its next event must wait for the wake-up.</summary>
     public bool Sleeping => SleepingOnPipe != 0 || SleepingOnChild != 0;
 

@@ -9,6 +9,7 @@ public static class ScenarioRunner
 {
     public static ScenarioResult Run(ResolvedConfig config, Workload workload, WorkloadOptions options)
     {
+        options = options with { Cpus = config.Cpus }; // generated processes spread over the run's CPUs
         var main = Measure(config, new ListTraceSource(workload.Name, workload.Main(options)));
         var baselines = new List<(Measurement, int)>();
         foreach (var b in workload.Baselines ?? [])

@@ -150,10 +150,14 @@ public sealed class Simulator
         var idle = new bool[n];
         var latency = _config.Machine[MachineParam.IpiLatency];
         Kernel.CpuIsIdle = k => idle[k];
-        Kernel.DeliverIpi = target => Schedule(Machine.Cpus[Platform.CurrentCpu].Clock + latency, target, 0, (sim, cpu) =>
+        Kernel.ClockOf = k => Machine.Cpus[k].Clock;
+        Kernel.DeliverIpi = target =>
         {
-            sim.Kernel.ReceiveIpi(cpu);
-        });
+            var arrival = Machine.Cpus[Platform.CurrentCpu].Clock + latency;
+            Schedule(arrival, target, 0, (sim, cpu) => sim.Kernel.ReceiveIpi(cpu));
+            return arrival;
+        };
+        var startAt = new long[n];
 
         var start = StatsSnapshot.Empty;
         var startClock = 0L;
@@ -168,10 +172,12 @@ public sealed class Simulator
                 {
                     continue;
                 }
-                if (Kernel.CanRun(streams[k][next[k]]))
+                var head = streams[k][next[k]];
+                if (Kernel.CanRun(head))
                 {
-                    idle[k] = false;
-                    if (best < 0 || Machine.Cpus[k].Clock < Machine.Cpus[best].Clock)
+                    // A task woken from another CPU starts no earlier than its wake-up (or the IPI's arrival).
+                    startAt[k] = Math.Max(Machine.Cpus[k].Clock, head.Kind == TraceEventKind.Mark ? 0 : Kernel.ReadyAt(head.Pid));
+                    if (best < 0 || startAt[k] < startAt[best])
                     {
                         best = k;
                     }
@@ -182,7 +188,7 @@ public sealed class Simulator
                     Kernel.GoIdle(k);
                 }
             }
-            if (_queue.TryPeekCycle(out var due) && (best < 0 || due <= Machine.Cpus[best].Clock))
+            if (_queue.TryPeekCycle(out var due) && (best < 0 || due <= startAt[best]))
             {
                 _queue.TryPop(out var cycle, out var te);
                 Fire(cycle, te);
@@ -197,6 +203,11 @@ public sealed class Simulator
                 }
                 throw new SimulationException($"{trace.Name}: no CPU can go on: " + string.Join("; ", stuck.Select(k =>
                     $"cpu {k} waits at its event {next[k] + 1} ({Kernel.WhyWaiting(streams[k][next[k]].Pid)})")) + ".");
+            }
+            idle[best] = false;
+            if (Machine.Cpus[best].Clock < startAt[best])
+            {
+                Machine.Charge(best, CostCategory.Idle, startAt[best] - Machine.Cpus[best].Clock); // waiting for the wake-up
             }
             var e = streams[best][next[best]++];
             if (e.Kind == TraceEventKind.Mark)

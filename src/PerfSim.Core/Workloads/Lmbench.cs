@@ -130,6 +130,26 @@ public static class Lmbench
         {
             b.Touch(Pid, page, 1, AccessKind.Write);
         }
+        // With several CPUs the child runs on an idle one (2.4's reschedule_idle, 2.6's wake_up_new_task balance),
+        // and the parent sleeps in waitpid until the child's exit wakes it.
+        On(b, CpuOf(o, 1), () => ChildRuns(b, s, child, execShape, viaShell));
+        b.Add(TraceEvent.Wait(b.Cpu, Pid, child));
+    }
+
+    /// <summary>The CPU the i-th generated process runs on.</summary>
+    private static int CpuOf(WorkloadOptions o, int index) => index % Math.Max(1, o.Cpus);
+
+    /// <summary>Emits events on another CPU's stream.</summary>
+    private static void On(TraceBuilder b, int cpu, Action emit)
+    {
+        var was = b.Cpu;
+        b.Cpu = cpu;
+        emit();
+        b.Cpu = was;
+    }
+
+    private static void ChildRuns(TraceBuilder b, ProcessShape s, int child, ProcessShape? execShape, bool viaShell)
+    {
         b.Touch(child, TraceBuilder.LibcBase, s.ChildCodePages - s.TextPages / 2, AccessKind.Execute);
         b.Touch(child, TraceBuilder.TextBase, s.TextPages / 2, AccessKind.Execute);
         foreach (var page in TraceBuilder.ChildWriteOrder(s).Take(s.ChildWrittenPages))
@@ -147,7 +167,6 @@ public static class Lmbench
             b.Syscall(child, SyscallKind.Write, 12); // fails with EBADF: fd 1 is closed
         }
         b.Add(TraceEvent.Exit(b.Cpu, child));
-        b.Add(TraceEvent.Wait(b.Cpu, Pid, child));
     }
 
     /// <summary>
@@ -159,8 +178,13 @@ public static class Lmbench
         var name = $"ctx-{processes}p-{kb}k";
         var arrayPages = (kb * 1024L + Page - 1) / Page;
         var array = TraceBuilder.MmapBase;
-        void Hop(TraceBuilder b, WorkloadOptions o, int pid)
+        // The ring: process i writes pipe i + 1 and reads pipe i (pipe 1 is read by the last process...); named so that
+        // a read with nothing in its pipe sleeps until the previous process writes.
+        long WritePipe(int i, int count) => i + 1;
+        long ReadPipe(int i, int count) => (i + count - 1) % count + 1;
+        void Hop(TraceBuilder b, WorkloadOptions o, int i, int count) => On(b, CpuOf(o, i), () =>
         {
+            var pid = Pid + i;
             b.Touch(pid, TraceBuilder.TextBase, 1, AccessKind.Execute);
             b.Touch(pid, TraceBuilder.LibcBase, 1, AccessKind.Execute);
             b.Touch(pid, TraceBuilder.StackTop, 1, AccessKind.Write);
@@ -168,10 +192,10 @@ public static class Lmbench
             {
                 b.Touch(pid, array, arrayPages, AccessKind.Read);
             }
-            b.Syscall(pid, SyscallKind.PipeWrite, 4);
-            b.Syscall(pid, SyscallKind.PipeRead, 4);
-        }
-        void Setup(TraceBuilder b, int count)
+            b.Add(TraceEvent.Syscall(b.Cpu, pid, SyscallKind.PipeWrite, 4, WritePipe(i, count)));
+            b.Add(TraceEvent.Syscall(b.Cpu, pid, SyscallKind.PipeRead, 4, ReadPipe(i, count)));
+        });
+        void Setup(TraceBuilder b, WorkloadOptions o, int count)
         {
             for (var p = 0; p < count; p++)
             {
@@ -183,19 +207,26 @@ public static class Lmbench
             }
             for (var p = 0; p < count; p++)
             {
-                if (arrayPages > 0)
+                On(b, CpuOf(o, p), () =>
                 {
-                    b.Add(TraceEvent.Mmap(b.Cpu, Pid + p, array, arrayPages * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
-                    b.Touch(Pid + p, array, arrayPages, AccessKind.Write);
-                }
-                b.Touch(Pid + p, TraceBuilder.StackTop, 1, AccessKind.Write);
+                    if (arrayPages > 0)
+                    {
+                        b.Add(TraceEvent.Mmap(b.Cpu, Pid + p, array, arrayPages * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+                        b.Touch(Pid + p, array, arrayPages, AccessKind.Write);
+                    }
+                    b.Touch(Pid + p, TraceBuilder.StackTop, 1, AccessKind.Write);
+                    if (p > 0)
+                    {
+                        b.Add(TraceEvent.Syscall(b.Cpu, Pid + p, SyscallKind.PipeRead, 4, ReadPipe(p, count))); // the children wait for the token
+                    }
+                });
             }
         }
         return new Workload(
             name,
             $"lat_ctx -s {kb} {processes}: a token passed around {processes} processes through pipes, each reading its {kb} KB array; per switch, less the single-process overhead.",
-            o => Trace(o, 100, (b, i) => Hop(b, o, Pid + (i % processes)), setup: b => Setup(b, processes)),
-            o => Trace(o, 100, (b, i) => Hop(b, o, Pid), setup: b => Setup(b, 1)));
+            o => Trace(o, 100, (b, i) => Hop(b, o, i % processes, processes), setup: b => Setup(b, o, processes)),
+            o => Trace(o, 100, (b, i) => Hop(b, o, 0, 1), setup: b => Setup(b, o, 1)));
     }
 
     /// <summary>lat_mmap: map a file shared, store a byte every 16 KB over the first tenth, unmap.</summary>

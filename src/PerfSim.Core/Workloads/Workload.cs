@@ -31,4 +31,7 @@ public sealed record WorkloadOptions
     public int IterationScale { get; init; } = 1;
 
     public ProcessShape Shape { get; init; } = ProcessShape.Default;
+
+    /// <summary>CPUs the generated processes spread over (the run's CPU count; 1 = everything on CPU 0).</summary>
+    public int Cpus { get; init; } = 1;
 }
