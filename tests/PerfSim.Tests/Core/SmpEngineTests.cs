@@ -1,0 +1,115 @@
+using PerfSim.Core.Designs;
+using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Stats;
+using PerfSim.Core.Trace;
+using PerfSim.Core.Workloads;
+using PerfSim.IO.Config;
+
+namespace PerfSim.Tests.Core;
+
+/// <summary>Several CPUs: time order across CPU streams, sleeping and waking, reschedule IPIs, determinism.</summary>
+public sealed class SmpEngineTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    private static ResolvedConfig Xeon(int cpus, string design = "native")
+    {
+        var m = Catalog.LoadMachine("xeon-2400-2003");
+        return new ResolvedConfig(m, Catalog.LoadKernel(m.DefaultKernel), design == "native" ? DesignSpec.Native : Catalog.LoadDesign(design), cpus, 1);
+    }
+
+    [Theory]
+    [InlineData("ctx-2p-0k")]
+    [InlineData("ctx-8p-16k")]
+    [InlineData("fork")]
+    public void Two_cpus_give_identical_results_for_the_same_inputs(string workload)
+    {
+        var a = ScenarioRunner.Run(Xeon(2), Lmbench.Find(workload)!, new WorkloadOptions());
+        var b = ScenarioRunner.Run(Xeon(2), Lmbench.Find(workload)!, new WorkloadOptions());
+        Assert.Equal(a.CyclesPerIterByCategory, b.CyclesPerIterByCategory);
+        Assert.Equal(a.CountersPerIter, b.CountersPerIter);
+        Assert.Equal(a.ElapsedCyclesPerIter, b.ElapsedCyclesPerIter);
+    }
+
+    [Fact]
+    public void A_token_passed_between_two_cpus_costs_one_reschedule_ipi_and_one_switch_per_hop_and_waits_for_its_delivery()
+    {
+        var config = Xeon(2);
+        var w = Lmbench.Find("ctx-2p-0k")! with { Baselines = null };
+        var r = ScenarioRunner.Run(config, w, new WorkloadOptions());
+        Assert.Equal(1.0, r.CounterValue(Counter.IpisReceived), 6);
+        Assert.Equal(1.0, r.CounterValue(Counter.ContextSwitches), 6);
+        // Each hop waits for the IPI that wakes the next process: the wall time per hop exceeds the delivery latency.
+        Assert.True(r.ElapsedCyclesPerIter > config.Machine[MachineParam.IpiLatency], $"{r.ElapsedCyclesPerIter} cycles per hop");
+        Assert.True(r.Category(CostCategory.Idle) > 0);
+    }
+
+    [Fact]
+    public void A_child_forked_onto_an_idle_cpu_is_started_and_its_exit_wakes_the_waiting_parent_by_ipi()
+    {
+        var r = ScenarioRunner.Run(Xeon(2), Lmbench.Find("fork")!, new WorkloadOptions());
+        Assert.Equal(2.0, r.CounterValue(Counter.IpisReceived), 6); // start the child on CPU 1, wake the parent on CPU 0
+        Assert.Equal(1.0, r.CounterValue(Counter.Forks), 6);
+    }
+
+    [Fact]
+    public void One_cpu_sends_no_ipis_and_its_wall_time_is_its_breakdown()
+    {
+        var r = ScenarioRunner.Run(Xeon(1), Lmbench.Find("ctx-2p-0k")!, new WorkloadOptions());
+        Assert.Equal(0, r.CounterValue(Counter.IpisReceived));
+        Assert.Equal(r.CyclesPerIterByCategory.Sum(), r.ElapsedCyclesPerIter, 6);
+    }
+
+    [Fact]
+    public void With_two_cpus_the_breakdown_covers_both_and_is_at_least_the_wall_time()
+    {
+        var w = Lmbench.Find("ctx-2p-0k")! with { Baselines = null };
+        var r = ScenarioRunner.Run(Xeon(2), w, new WorkloadOptions());
+        Assert.True(r.CyclesPerIterByCategory.Sum() >= r.ElapsedCyclesPerIter);
+        Assert.All(r.CyclesPerIterByCategory, c => Assert.True(c >= 0));
+    }
+
+    [Fact]
+    public void A_read_nothing_will_ever_satisfy_names_the_cpu_the_pid_and_the_pipe()
+    {
+        var events = new List<TraceEvent>
+        {
+            TraceEvent.Syscall(0, 1, SyscallKind.Null),
+            TraceEvent.Syscall(1, 2, SyscallKind.PipeRead, 4, pipe: 7),
+            TraceEvent.Syscall(1, 2, SyscallKind.Null),
+        };
+        var e = Assert.Throws<SimulationException>(() => new Simulator(Xeon(2)).Run(new ListTraceSource("t", events)));
+        Assert.Contains("cpu 1 waits", e.Message);
+        Assert.Contains("pid 2 sleeps in a read of pipe 7", e.Message);
+    }
+
+    [Fact]
+    public void Events_on_a_cpu_the_run_does_not_have_are_refused()
+    {
+        var events = new List<TraceEvent> { TraceEvent.Syscall(3, 1, SyscallKind.Null) };
+        var e = Assert.Throws<SimulationException>(() => new Simulator(Xeon(2)).Run(new ListTraceSource("t", events)));
+        Assert.Contains("cpu 3", e.Message);
+    }
+
+    [Fact]
+    public void A_write_on_one_cpu_wakes_a_reader_sleeping_on_another_no_earlier_than_the_ipi_arrives()
+    {
+        var config = Xeon(2);
+        var events = new List<TraceEvent>
+        {
+            TraceEvent.Syscall(1, 2, SyscallKind.PipeRead, 4, pipe: 1), // cpu 1: pid 2 sleeps
+            TraceEvent.Syscall(1, 2, SyscallKind.Null),                  // ...then runs this once woken
+            TraceEvent.Compute(0, 1, 50_000),                           // cpu 0: pid 1 computes first
+            TraceEvent.Syscall(0, 1, SyscallKind.PipeWrite, 4, pipe: 1),
+        };
+        var sim = new Simulator(config);
+        sim.Run(new ListTraceSource("t", events));
+        var writerDone = sim.Machine.Cpus[0].Clock;
+        Assert.Equal(1, sim.Stats.Counts[(int)Counter.IpisReceived]);
+        Assert.True(sim.Machine.Cpus[1].Clock > 50_000 + config.Machine[MachineParam.IpiLatency], "the reader ran before it could have been woken");
+        Assert.True(sim.Stats.Cycles[(int)CostCategory.Idle] >= 50_000);
+        Assert.True(writerDone > 50_000);
+    }
+}
