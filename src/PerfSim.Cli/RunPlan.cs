@@ -39,6 +39,10 @@ public sealed record RunPlan(
         var ds = designNames.Select(catalog.LoadDesign).ToList();
         var m = overrides.Apply(catalog.LoadMachine(machine ?? DefaultMachine));
         var k = overrides.Apply(catalog.LoadKernel(kernel ?? m.DefaultKernel));
+        if (cpus > 1 && k.SmpLockedOps is null)
+        {
+            throw new UsageException($"--cpus {cpus}: kernel '{k.Name}' has no smp_locked_ops table (it describes a UP build only); run it on one CPU");
+        }
         var skipped = new List<string>();
         if (designs.Trim() == "all")
         {

@@ -24,6 +24,7 @@ public sealed class ComposedDesign : IPlatform
     private readonly RunStats _s;
     private readonly IPagingMode _paging;
     private readonly long[] _path;
+    private readonly long[] _smpLocks;
     private readonly long _codeMiss;
     private readonly long _store;
     private readonly long _cli, _sti, _pushf, _popf;
@@ -91,9 +92,11 @@ public sealed class ComposedDesign : IPlatform
         };
         var p = config.Machine;
         _path = new long[KernelPaths.Count];
+        _smpLocks = new long[KernelPaths.Count];
         for (var i = 0; i < _path.Length; i++)
         {
             _path[i] = config.CyclesOf((KernelPath)i);
+            _smpLocks[i] = config.SmpLockCyclesOf((KernelPath)i);
         }
         _codeMiss = p[MachineParam.KernelCodeMiss];
         _store = p[MachineParam.Store];
@@ -271,6 +274,10 @@ public sealed class ComposedDesign : IPlatform
             return;
         }
         Charge(CostCategory.KernelPath, _path[(int)path] * times);
+        if (_smpLocks[(int)path] > 0)
+        {
+            Charge(CostCategory.SmpLocks, _smpLocks[(int)path] * times);
+        }
         if (_bt)
         {
             Charge(CostCategory.TranslatedCode, _btPath[(int)path] * times);

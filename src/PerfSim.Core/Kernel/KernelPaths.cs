@@ -10,6 +10,10 @@ public static class KernelPaths
     /// <summary>Metadata, indexed by <see cref="KernelPath"/>; the unit is always instructions.</summary>
     public static readonly IReadOnlyList<ParamDef> Defs = Build();
 
+    /// <summary>The same keys for a kernel profile's <c>smp_locked_ops</c> table: lock-prefixed operations an SMP build adds per run of the path.</summary>
+    public static readonly IReadOnlyList<ParamDef> SmpDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.LockedOps, 0, 100_000,
+        "Lock-prefixed operations an SMP build of the kernel executes on this path and a UP build does not: " + d.Description)).ToArray();
+
     private static ParamDef[] Build()
     {
         var d = new ParamDef[Count];

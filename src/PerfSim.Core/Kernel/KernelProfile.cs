@@ -50,6 +50,15 @@ public sealed class KernelProfile
 
     public long this[KernelPath p] => _pathInstructions[(int)p];
 
+    /// <summary>
+    /// Per path, the lock-prefixed operations an SMP build adds (spin locks, atomics, bit operations, barriers that
+    /// are plain on UP), indexed by <see cref="KernelPath"/>; null for a profile that describes a UP build only.
+    /// </summary>
+    public IReadOnlyList<long>? SmpLockedOps { get; init; }
+
+    /// <summary>Where each <see cref="SmpLockedOps"/> count comes from.</summary>
+    public IReadOnlyList<string>? SmpLockedOpSources { get; init; }
+
     public string SourceOf(KernelPath p) => _sources[(int)p];
 
     public KernelProfile With(KernelPath p, long instructions, string source)
@@ -58,7 +67,11 @@ public sealed class KernelProfile
         var s = (string[])_sources.Clone();
         v[(int)p] = instructions;
         s[(int)p] = source;
-        return new KernelProfile(Name, Description, Paging, SyscallEntry, ForkCopiesFilePtes, ForkWriteProtectsReadOnlyPtes, GlobalKernelPages, v, s);
+        return new KernelProfile(Name, Description, Paging, SyscallEntry, ForkCopiesFilePtes, ForkWriteProtectsReadOnlyPtes, GlobalKernelPages, v, s)
+        {
+            SmpLockedOps = SmpLockedOps,
+            SmpLockedOpSources = SmpLockedOpSources,
+        };
     }
 
     /// <summary>Entries per page-table page.</summary>

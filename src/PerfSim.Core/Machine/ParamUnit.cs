@@ -25,6 +25,8 @@ public enum ParamUnit
     Permille,
     /// <summary>Thousandths of a cycle.</summary>
     Millicycles,
+    /// <summary>Lock-prefixed (or otherwise serializing) operations.</summary>
+    LockedOps,
 }
 
 public static class ParamUnitNames
@@ -43,6 +45,7 @@ public static class ParamUnitNames
         ParamUnit.Count => "count",
         ParamUnit.Permille => "permille",
         ParamUnit.Millicycles => "millicycles",
+        ParamUnit.LockedOps => "locked_ops",
         _ => throw new ArgumentOutOfRangeException(nameof(unit)),
     };
 }

@@ -18,7 +18,11 @@ public sealed class ResolvedConfig
         {
             throw new ArgumentOutOfRangeException(nameof(cpus), cpus, "CPU count must be 1..256.");
         }
-        var problems = Problems(machine, design);
+        var problems = Problems(machine, design).ToList();
+        if (cpus > 1 && kernel.SmpLockedOps is null)
+        {
+            problems.Add($"kernel '{kernel.Name}' has no smp_locked_ops table: it describes a UP build and cannot run on {cpus} CPUs");
+        }
         if (problems.Count > 0)
         {
             throw new ArgumentException(string.Join("; ", problems));
@@ -34,12 +38,20 @@ public sealed class ResolvedConfig
         Seed = seed;
         KernelPathSizes = Enumerable.Range(0, KernelPaths.Count).Select(i => kernel[(KernelPath)i]).ToArray();
         _pathCycles = new long[KernelPaths.Count];
+        _smpLockCycles = new long[KernelPaths.Count];
         var cpi = machine[MachineParam.KernelCpi];
         for (var i = 0; i < _pathCycles.Length; i++)
         {
             _pathCycles[i] = PathCycles(kernel[(KernelPath)i], cpi);
+            // An SMP build runs on several CPUs: its lock prefixes cost a locked read-modify-write each.
+            _smpLockCycles[i] = cpus > 1 ? kernel.SmpLockedOps![i] * machine[MachineParam.LockedRmw] : 0;
         }
     }
+
+    private readonly long[] _smpLockCycles;
+
+    /// <summary>Cycles the SMP build's lock-prefixed operations add to one execution of a kernel path (0 on one CPU).</summary>
+    public long SmpLockCyclesOf(KernelPath p) => _smpLockCycles[(int)p];
 
     /// <summary>Instructions of each kernel path, indexed by <see cref="KernelPath"/> (its code size for the code cache).</summary>
     public IReadOnlyList<long> KernelPathSizes { get; }

@@ -27,4 +27,5 @@ public enum CostCategory
     Ipi,
     IpiHandler,
     Idle,
+    SmpLocks,
 }

@@ -11,6 +11,12 @@ public static class KernelProfileLoader
     private static readonly string[] TopKeys =
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
+        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops",
+    ];
+
+    private static readonly string[] RequiredKeys =
+    [
+        "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
         "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths",
     ];
 
@@ -38,13 +44,15 @@ public static class KernelProfileLoader
         var r = new ConfigReader(file, ConfigFile.StripBom(utf8));
         var root = r.Parse();
         r.ThrowIfErrors();
-        var top = r.Object(root!, "", TopKeys, TopKeys);
+        var top = r.Object(root!, "", TopKeys, RequiredKeys);
         string? name = null, description = null;
         PagingMode? paging = null;
         SyscallEntry? entry = null;
         bool? copiesFile = null, wrprotectsRo = null, globalPages = null;
         long[] values = new long[KernelPaths.Count];
         string[] sources = new string[KernelPaths.Count];
+        long[]? smp = null;
+        string[]? smpSources = null;
         if (top is not null)
         {
             (name, description) = r.NameAndDescription(top, expectedName, allowEmptyDescription: true);
@@ -72,8 +80,16 @@ public static class KernelProfileLoader
             {
                 (values, sources) = ParamTableReader.Read(r, p.Value, "paths", KernelPaths.Defs);
             }
+            if (top.TryGetValue("smp_locked_ops", out var sl))
+            {
+                (smp, smpSources) = ParamTableReader.Read(r, sl.Value, "smp_locked_ops", KernelPaths.SmpDefs);
+            }
         }
         r.ThrowIfErrors();
-        return new KernelProfile(name!, description!, paging!.Value, entry!.Value, copiesFile!.Value, wrprotectsRo!.Value, globalPages!.Value, values, sources);
+        return new KernelProfile(name!, description!, paging!.Value, entry!.Value, copiesFile!.Value, wrprotectsRo!.Value, globalPages!.Value, values, sources)
+        {
+            SmpLockedOps = smp,
+            SmpLockedOpSources = smpSources,
+        };
     }
 }

@@ -31,6 +31,18 @@ public static class KernelProfileWriter
                 w.WriteEndObject();
             }
             w.WriteEndObject();
+            if (k.SmpLockedOps is { } smp)
+            {
+                w.WriteStartObject("smp_locked_ops");
+                for (var i = 0; i < KernelPaths.Count; i++)
+                {
+                    w.WriteStartObject(KernelPaths.SmpDefs[i].Key);
+                    w.WriteNumber(ParamUnit.LockedOps.Key(), smp[i]);
+                    w.WriteString("source", k.SmpLockedOpSources![i]);
+                    w.WriteEndObject();
+                }
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray()).Replace("\r\n", "\n") + "\n";

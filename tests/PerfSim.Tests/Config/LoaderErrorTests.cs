@@ -159,6 +159,18 @@ public sealed class LoaderErrorTests
     }
 
     [Fact]
+    public void A_kernel_without_an_smp_table_loads_as_a_uniprocessor_build_and_a_typo_in_the_table_is_named()
+    {
+        var text = Workloads.KernelText("linux-2.6.20");
+        var cut = text.IndexOf(",\n  \"smp_locked_ops\"", StringComparison.Ordinal);
+        Assert.True(cut > 0);
+        var up = text[..cut] + "\n}\n";
+        Assert.Null(KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(up), "k.json", "linux-2.6.20").SmpLockedOps);
+        var typo = text.Replace("\"fork_per_pte\": {\n      \"locked_ops\"", "\"fork_per_ptee\": {\n      \"locked_ops\"", StringComparison.Ordinal);
+        Assert.Contains(LoadKernel(typo).Errors, x => x.KeyPath == "smp_locked_ops.fork_per_ptee" && x.Message.Contains("did you mean 'fork_per_pte'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_byte_order_mark_is_accepted()
     {
         var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(Workloads.MachineText(Machine))).ToArray();

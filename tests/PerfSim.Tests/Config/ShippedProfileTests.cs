@@ -84,6 +84,24 @@ public sealed class ShippedProfileTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void Every_shipped_kernel_has_a_sourced_smp_locked_op_count_for_every_path(string name)
+    {
+        var k = Workloads.Catalog.LoadKernel(name);
+        if (name == "nanokernel")
+        {
+            Assert.Null(k.SmpLockedOps); // a uniprocessor test kernel: --cpus > 1 is refused
+            return;
+        }
+        Assert.NotNull(k.SmpLockedOps);
+        for (var i = 0; i < KernelPaths.Count; i++)
+        {
+            Assert.InRange(k.SmpLockedOps![i], 0, 100_000);
+            Assert.False(string.IsNullOrWhiteSpace(k.SmpLockedOpSources![i]));
+        }
+    }
+
     [Fact]
     public void Linux_2_4_uses_int80_and_copies_file_ptes_at_fork()
     {

@@ -39,8 +39,9 @@ public sealed class SmpEngineTests
         var config = Xeon(2);
         var w = Lmbench.Find("ctx-2p-0k")! with { Baselines = null };
         var r = ScenarioRunner.Run(config, w, new WorkloadOptions());
-        Assert.Equal(1.0, r.CounterValue(Counter.IpisReceived), 6);
-        Assert.Equal(1.0, r.CounterValue(Counter.ContextSwitches), 6);
+        // (the last hop may end just outside the measured window, which ends with the measuring CPU's last mark)
+        Assert.InRange(r.CounterValue(Counter.IpisReceived), 0.97, 1.0);
+        Assert.InRange(r.CounterValue(Counter.ContextSwitches), 0.97, 1.0);
         // Each hop waits for the IPI that wakes the next process: the wall time per hop exceeds the delivery latency.
         Assert.True(r.ElapsedCyclesPerIter > config.Machine[MachineParam.IpiLatency], $"{r.ElapsedCyclesPerIter} cycles per hop");
         Assert.True(r.Category(CostCategory.Idle) > 0);

@@ -40,7 +40,11 @@ public static class TestProfiles
             v[i] = 100 + i;
         }
         return new KernelProfile("test-kernel", "test", PagingMode.I386, entry, copiesFilePtes, wrprotectReadOnly, true, v,
-            Enumerable.Repeat("test", v.Length).ToArray());
+            Enumerable.Repeat("test", v.Length).ToArray())
+        {
+            SmpLockedOps = Enumerable.Range(0, v.Length).Select(i => (long)(i % 3)).ToArray(),
+            SmpLockedOpSources = Enumerable.Repeat("test", v.Length).ToArray(),
+        };
     }
 
     public static ResolvedConfig Config(int cpus = 1, KernelProfile? kernel = null, MachineProfile? machine = null) =>
