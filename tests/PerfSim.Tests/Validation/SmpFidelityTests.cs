@@ -1,0 +1,53 @@
+using PerfSim.Core.Designs;
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Workloads;
+using PerfSim.IO.Calibration;
+using PerfSim.IO.Config;
+using PerfSim.Tests.Support;
+
+namespace PerfSim.Tests.Validation;
+
+/// <summary>
+/// The SMP kernel against the UP kernel on the 2003 Xeon (issue "SMP"): native Linux 2.4.21 on two CPUs against one,
+/// as the ratio L-SMP / L-UP of Xen SOSP'03 Tables 3-5. Nothing is fitted to the L-SMP column.
+/// </summary>
+public sealed class SmpFidelityTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+    private static readonly Lazy<IReadOnlyList<PublishedCell>> Table = new(() =>
+        PublishedTable.Load(Path.Combine(Catalog.WorkloadsDirectory, "validation", "xen-sosp03-lmbench.csv")));
+
+    private static readonly Lazy<Dictionary<string, double>> Ratios = new(() =>
+    {
+        var machine = Catalog.LoadMachine("xeon-2400-2003");
+        var kernel = Catalog.LoadKernel(machine.DefaultKernel);
+        var benchmarks = Table.Value.Select(c => c.Benchmark).Distinct().ToArray();
+        var runs = benchmarks.SelectMany(b => new[] { (b, 1), (b, 2) }).AsParallel().AsOrdered().Select(j =>
+            ScenarioRunner.Run(new ResolvedConfig(machine, kernel, DesignSpec.Native, j.Item2, 1), Lmbench.Find(PublishedTable.WorkloadOf(j.b)!)!,
+                new WorkloadOptions()).CyclesPerIter).ToArray();
+        return benchmarks.Select((b, i) => (b, runs[2 * i + 1] / runs[2 * i])).ToDictionary(x => x.b, x => x.Item2);
+    });
+
+    private static double Published(string benchmark) =>
+        Table.Value.Single(c => c.Benchmark == benchmark && c.Config == "L-SMP").ValueUs / Table.Value.Single(c => c.Benchmark == benchmark && c.Config == "L-UP").ValueUs;
+
+    [Theory]
+    [InlineData("null_call")]
+    [InlineData("fork_proc")]
+    [InlineData("page_fault")]
+    public void The_smp_kernel_costs_within_25_percent_of_the_published_l_smp_to_l_up_ratio(string benchmark)
+    {
+        var model = Ratios.Value[benchmark];
+        var published = Published(benchmark);
+        Assert.True(Math.Abs(model - published) / published <= 0.25, $"{benchmark}: SMP/UP {model:F2}, published {published:F2}");
+    }
+
+    [Fact]
+    public void SmpDoc_table_matches_the_model()
+    {
+        var rows = Table.Value.Select(c => c.Benchmark).Distinct()
+            .Select(b => (b, (IReadOnlyList<ComparedCell>)[new ComparedCell("L-SMP", "native on 2 CPUs", Published(b), Ratios.Value[b])])).ToList();
+        var generated = ColumnComparison.Render(rows);
+        GeneratedDoc.AssertCurrent(Path.Combine(Catalog.WorkloadsDirectory, "..", "docs", "smp.md"), doc => ColumnComparison.Splice(doc, generated), "SmpDoc");
+    }
+}
