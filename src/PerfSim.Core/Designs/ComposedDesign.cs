@@ -61,7 +61,7 @@ public sealed class ComposedDesign : IPlatform
 
     // IPIs: how they are sent, and which vCPUs hold a physical CPU (all, until vCPU scheduling exists).
     private readonly IpiMechanism _ipi;
-    private readonly long _ipiSend, _apicEmulate, _evtchnSend, _apicWritesReach, _apicEoi;
+    private readonly long _ipiSend, _apicEmulate, _evtchnSend, _apicWritesReach, _apicEoi, _invlpgNative, _cr3Native;
     private readonly bool[] _vcpuRunning;
     private readonly long _btCallout, _btSyscall, _btFault;
     private readonly long[] _btPath;
@@ -165,6 +165,8 @@ public sealed class ComposedDesign : IPlatform
         _apicEmulate = p[MachineParam.ApicEmulate];
         _evtchnSend = p[MachineParam.EvtchnSend];
         _apicEoi = p[MachineParam.ApicEoi];
+        _invlpgNative = p[MachineParam.Invlpg];
+        _cr3Native = p[MachineParam.Cr3Write];
         _vcpuRunning = new bool[machine.Cpus.Length];
         Array.Fill(_vcpuRunning, true);
         _btCallout = p[MachineParam.BtCallout];
@@ -650,6 +652,23 @@ public sealed class ComposedDesign : IPlatform
             SendVector(targets); // INVALIDATE_TLB_VECTOR; the targets' handlers run on their CPUs
         }
         EndHook(HookOp.FlushTlbOthers, t);
+    }
+
+    public bool HypervisorFlushesRemotely => _ipi == IpiMechanism.PvFlush;
+
+    public void HypervisorRemoteFlush(AddressSpace mm, long vpn)
+    {
+        var cpu = CurrentCpu;
+        if (vpn >= 0)
+        {
+            Charge(CostCategory.IpiHandler, _trapEntry + _apicEoi + _invlpgNative + _trapExit);
+            _m.InvalidatePage(cpu, mm.Id, vpn);
+        }
+        else
+        {
+            Charge(CostCategory.IpiHandler, _trapEntry + _apicEoi + _cr3Native + _trapExit);
+            _m.FlushAddressSpace(cpu, mm.Id);
+        }
     }
 
     /// <summary>

@@ -12,6 +12,9 @@ public sealed class AddressSpace
     private long _lastIndex = -1;
     private uint[]? _lastTable;
 
+    /// <summary>cpu_vm_mask: the CPUs that have this address space loaded (running it, or lazily after switching to idle).</summary>
+    public SortedSet<int> LoadedOn { get; } = new();
+
     public AddressSpace(int id, int entriesPerTable)
     {
         Id = id;

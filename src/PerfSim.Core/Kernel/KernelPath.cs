@@ -54,4 +54,5 @@ public enum KernelPath
     MprotectPerPte,
     PageTableAlloc,
     IpiHandler,
+    TlbShootdown,
 }

@@ -65,6 +65,7 @@ public static class KernelPaths
         P(KernelPath.MprotectBase, "mprotect_base", "mprotect_fixup: VMA split/merge and flag changes.");
         P(KernelPath.MprotectPerPte, "mprotect_per_pte", "change_pte_range: per present PTE besides the PTE operations.");
         P(KernelPath.PageTableAlloc, "page_table_alloc", "pte_alloc_one: allocating a page-table page (clearing is a page operation).");
+        P(KernelPath.TlbShootdown, "tlb_shootdown", "flush_tlb_others on the initiating CPU: take tlbstate_lock, publish the mm and address, set flush_cpumask (the IPI send and the wait for acknowledgements are machine operations).");
         P(KernelPath.IpiHandler, "ipi_handler", "An inter-processor interrupt's handler (reschedule: mark the CPU for rescheduling; the entry, APIC acknowledgement and return are machine operations).");
         for (var i = 0; i < d.Length; i++)
         {
@@ -83,7 +84,7 @@ public static class KernelPaths
             or KernelPath.SysWritePerPage => KernelPathGroup.FileSystem,
         KernelPath.Schedule or KernelPath.SwitchTo => KernelPathGroup.Scheduler,
         >= KernelPath.ForkBase and <= KernelPath.WaitBase => KernelPathGroup.Memory,
-        KernelPath.IpiHandler => KernelPathGroup.Scheduler,
+        KernelPath.IpiHandler or KernelPath.TlbShootdown => KernelPathGroup.Scheduler,
         >= KernelPath.FaultBase => KernelPathGroup.Memory,
         _ => KernelPathGroup.Syscall,
     };

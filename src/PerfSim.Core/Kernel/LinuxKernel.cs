@@ -112,6 +112,112 @@ public sealed class LinuxKernel
         _p.KernelPath(KernelPath.IpiHandler);
     }
 
+    /// <summary>Sends a TLB shootdown IPI to a CPU; the simulator runs the target's handler when it arrives (set by the simulator).</summary>
+    public Action<int, AddressSpace, long, int>? DeliverShootdown { get; set; }
+
+    /// <summary>Whether a process spins (for shootdown acknowledgements) rather than sleeps: its CPU is busy, not idle.</summary>
+    public bool IsSpinning(int pid) => _procs.TryGetValue(pid, out var p) && p.PendingAcks > 0;
+
+    /// <summary>Whether the wait before a process's next event was a spin for acknowledgements (then clears the mark).</summary>
+    public bool TakeSpinWait(int pid)
+    {
+        if (!_procs.TryGetValue(pid, out var p) || !p.SpunForAcks)
+        {
+            return false;
+        }
+        p.SpunForAcks = false;
+        return true;
+    }
+
+    /// <summary>flush_tlb_mm: the local flush, then the other CPUs that have the mm loaded.</summary>
+    private void FlushTlbMm(AddressSpace mm)
+    {
+        _p.FlushTlb(mm);
+        ShootDown(mm, -1);
+    }
+
+    /// <summary>flush_tlb_page: the local invlpg, then the other CPUs that have the mm loaded.</summary>
+    private void FlushTlbPage(AddressSpace mm, long vpn)
+    {
+        _p.Invlpg(mm, vpn);
+        ShootDown(mm, vpn);
+    }
+
+    /// <summary>
+    /// flush_tlb_others: under tlbstate_lock, the flush request to every other CPU in cpu_vm_mask by the design's IPI
+    /// mechanism; the initiator then spins until each target acknowledges (its next event waits for the last one).
+    /// </summary>
+    private void ShootDown(AddressSpace mm, long vpn)
+    {
+        var cpu = _p.CurrentCpu;
+        if (DeliverShootdown is null || mm.LoadedOn.Count == 0 || (mm.LoadedOn.Count == 1 && mm.LoadedOn.Contains(cpu)))
+        {
+            return;
+        }
+        var targets = mm.LoadedOn.Where(c => c != cpu).ToArray();
+        var initiator = _current[cpu] ?? throw new SimulationException($"cpu {cpu}: a TLB shootdown with no task running.");
+        _stats.Count(Counter.Shootdowns);
+        _p.KernelPath(KernelPath.TlbShootdown);
+        _p.FlushTlbOthers(mm, targets);
+        initiator.PendingAcks += targets.Length;
+        foreach (var t in targets)
+        {
+            DeliverShootdown(t, mm, vpn, initiator.Pid);
+        }
+        _p.CurrentCpu = cpu;
+    }
+
+    /// <summary>
+    /// A shootdown arrives at a CPU. Natively the guest's smp_invalidate_interrupt runs: the entry, the handler, a flush
+    /// of the page (or a CR3 reload) if the mm is the CPU's active one, or leave_mm if the CPU holds it lazily, the EOI,
+    /// the return. With a paravirtual remote flush the hypervisor flushes the CPU itself and no guest handler runs.
+    /// </summary>
+    public void ReceiveShootdown(int cpu, AddressSpace mm, long vpn)
+    {
+        _p.CurrentCpu = cpu;
+        if (_p.HypervisorFlushesRemotely)
+        {
+            _p.HypervisorRemoteFlush(mm, vpn);
+            return;
+        }
+        _stats.Count(Counter.IpisReceived);
+        _p.ReceiveIpi();
+        _p.KernelPath(KernelPath.IpiHandler);
+        if (_activeMm[cpu] != mm)
+        {
+            return; // switched away since the request: nothing of mm is left to flush
+        }
+        if (_current[cpu] is null)
+        {
+            // leave_mm: a lazy CPU drops the mm (clear its cpu_vm_mask bit, load swapper_pg_dir: a full flush).
+            mm.LoadedOn.Remove(cpu);
+            _activeMm[cpu] = null;
+            _p.FlushTlb(mm);
+        }
+        else if (vpn >= 0)
+        {
+            _p.Invlpg(mm, vpn);
+        }
+        else
+        {
+            _p.FlushTlb(mm);
+        }
+    }
+
+    /// <summary>A target's acknowledgement reaches the initiator (its flush_cpumask bit cleared) at <paramref name="cycle"/>.</summary>
+    public void AcknowledgeShootdown(int initiatorPid, long cycle)
+    {
+        if (!_procs.TryGetValue(initiatorPid, out var p) || p.PendingAcks == 0)
+        {
+            return;
+        }
+        p.ReadyAt = Math.Max(p.ReadyAt, cycle);
+        if (--p.PendingAcks == 0)
+        {
+            p.SpunForAcks = true;
+        }
+    }
+
     /// <summary>Wakes a sleeping task: with several CPUs, a task whose CPU is idle gets that CPU a reschedule IPI.</summary>
     private void Wake(Process sleeper)
     {
@@ -273,6 +379,8 @@ public sealed class LinuxKernel
         _p.EnterLazyCpu();
         if (_activeMm[cpu] != next.Mm)
         {
+            _activeMm[cpu]?.LoadedOn.Remove(cpu); // switch_mm: cpu_clear(cpu, prev->cpu_vm_mask)
+            next.Mm.LoadedOn.Add(cpu);
             _p.LoadCr3(next.Mm);
             _activeMm[cpu] = next.Mm;
         }
@@ -470,7 +578,7 @@ public sealed class LinuxKernel
             _p.AllocPgd(mm);
             CopyMm(parent.Mm, mm);
             _p.ForkedMm(mm);
-            _p.FlushTlb(parent.Mm); // flush_tlb_mm(oldmm): the parent's PTEs were write-protected
+            FlushTlbMm(parent.Mm); // flush_tlb_mm(oldmm): the parent's PTEs were write-protected
         }
         var child = new Process(childPid, mm)
         {
@@ -571,6 +679,8 @@ public sealed class LinuxKernel
         var cpu = _p.CurrentCpu;
         _p.ActivateMm(mm);
         _p.LoadCr3(mm); // activate_mm
+        _activeMm[cpu]?.LoadedOn.Remove(cpu);
+        mm.LoadedOn.Add(cpu);
         _activeMm[cpu] = mm;
         DropMm(old);
 
@@ -646,7 +756,7 @@ public sealed class LinuxKernel
             mm.RemoveTable(t);
             _p.ReleasePageTable(mm, t);
         }
-        _p.FlushTlb(mm); // tlb_finish_mmu
+        FlushTlbMm(mm); // tlb_finish_mmu
         _p.ReleasePgd(mm);
         mm.Vmas.Clear();
     }
@@ -763,7 +873,7 @@ public sealed class LinuxKernel
                 _p.ReleasePageTable(mm, t);
             }
         }
-        _p.FlushTlb(mm); // i386 tlb_flush is flush_tlb_mm
+        FlushTlbMm(mm); // i386 tlb_flush is flush_tlb_mm
     }
 
     private static bool AnyVmaIn(AddressSpace mm, long start, long end)
@@ -810,7 +920,7 @@ public sealed class LinuxKernel
         _p.LeaveLazyMmu();
         if (changed.Count > 0)
         {
-            _p.FlushTlb(mm); // flush_tlb_range is flush_tlb_mm on i386
+            FlushTlbMm(mm); // flush_tlb_range is flush_tlb_mm on i386
         }
         SyscallExit();
     }
@@ -928,14 +1038,14 @@ public sealed class LinuxKernel
             {
                 mm.SetPte(vpn, pte | Pte.Writable | Pte.Dirty);
                 _p.UpdatePte(mm, vpn, PteUpdateKind.SetAccessFlags);
-                _p.Invlpg(mm, vpn);
+                FlushTlbPage(mm, vpn);
             }
             else if (frame != FrameTable.ZeroPage && !_frames.IsPageCache(frame) && _frames.RefCount(frame) == 1)
             {
                 // Sole user: reuse the page (ptep_set_access_flags + flush_tlb_page).
                 mm.SetPte(vpn, pte | Pte.Writable | Pte.Dirty);
                 _p.UpdatePte(mm, vpn, PteUpdateKind.SetAccessFlags);
-                _p.Invlpg(mm, vpn);
+                FlushTlbPage(mm, vpn);
             }
             else
             {
@@ -943,7 +1053,7 @@ public sealed class LinuxKernel
                 _p.CopyPage();
                 mm.SetPte(vpn, 0);
                 _p.ClearPte(mm, vpn, fullMmTeardown: false); // ptep_clear_flush
-                _p.Invlpg(mm, vpn);
+                FlushTlbPage(mm, vpn);
                 _frames.Put(frame);
                 mm.SetPte(vpn, Pte.Make(copy, writable: true));
                 _p.SetPte(mm, vpn);

@@ -41,8 +41,14 @@ public sealed class Process
     /// <summary>With several CPUs, the earliest cycle its next event may start: when it was woken or forked, plus the reschedule IPI's latency when its CPU had to be interrupted.</summary>
     public long ReadyAt { get; set; }
 
+    /// <summary>TLB shootdown acknowledgements it still spins for (flush_tlb_others waits for every target).</summary>
+    public int PendingAcks { get; set; }
+
+    /// <summary>The last of its shootdown's acknowledgements arrived at this cycle; its next event waits for it (spinning, not idle).</summary>
+    public bool SpunForAcks { get; set; }
+
     /// <summary>Asleep: its next event must wait for the wake-up.</summary>
-    public bool Sleeping => SleepingOnPipe != 0 || SleepingOnChild != 0;
+    public bool Sleeping => SleepingOnPipe != 0 || SleepingOnChild != 0 || PendingAcks > 0;
 
     /// <summary>Top page of the user stack (where signal frames are written).</summary>
     public long StackTopVpn { get; set; } = 0xBFFFF;

@@ -70,6 +70,12 @@ public interface IPlatform
     /// <summary>Sends one interrupt vector to each CPU in <paramref name="targets"/> (other than the current one).</summary>
     void SendIpi(ReadOnlySpan<int> targets);
 
+    /// <summary>The hypervisor flushes other CPUs' TLBs itself (a paravirtual remote flush): no guest handler runs on the targets.</summary>
+    bool HypervisorFlushesRemotely { get; }
+
+    /// <summary>On this CPU, the hypervisor's own handling of a remote flush it was asked for: its IPI entry, the flush, the EOI, the return.</summary>
+    void HypervisorRemoteFlush(AddressSpace mm, long vpn);
+
     /// <summary>This CPU takes an IPI: entry, acknowledgement and return, by the design's IPI mechanism (the handler's code is a kernel path).</summary>
     void ReceiveIpi();
     /// <summary>flush_tlb_others: asks each CPU in <paramref name="targets"/> to flush its TLB entries of <paramref name="mm"/>.</summary>

@@ -104,7 +104,11 @@ public sealed class Simulator
             throw new SimulationException($"{name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): {ex.Message}");
         }
         EventsApplied++;
+        AfterEvent?.Invoke(e);
     }
+
+    /// <summary>Called after each trace event is applied (for invariant checks in tests).</summary>
+    public Action<TraceEvent>? AfterEvent { get; set; }
 
     /// <summary>
     /// Several CPUs: the trace is split into one stream per CPU (order kept within a CPU), and the simulator always
@@ -157,6 +161,18 @@ public sealed class Simulator
             Schedule(arrival, target, 0, (sim, cpu) => sim.Kernel.ReceiveIpi(cpu));
             return arrival;
         };
+        Kernel.DeliverShootdown = (target, mm, vpn, initiator) =>
+        {
+            var arrival = Machine.Cpus[Platform.CurrentCpu].Clock + latency;
+            Schedule(arrival, target, 0, (sim, cpu) =>
+            {
+                var before = sim.Machine.Cpus[cpu].Clock;
+                sim.Kernel.ReceiveShootdown(cpu, mm, vpn);
+                // The handler runs when the IPI arrives (it interrupts whatever the CPU does); the acknowledgement
+                // (its flush_cpumask bit cleared) is seen by the initiator when the handler has flushed.
+                sim.Kernel.AcknowledgeShootdown(initiator, arrival + sim.Machine.Cpus[cpu].Clock - before);
+            });
+        };
         var startAt = new long[n];
 
         var start = StatsSnapshot.Empty;
@@ -182,7 +198,7 @@ public sealed class Simulator
                         best = k;
                     }
                 }
-                else if (!idle[k])
+                else if (!idle[k] && !Kernel.IsSpinning(head.Pid))
                 {
                     idle[k] = true;
                     Kernel.GoIdle(k);
@@ -205,11 +221,13 @@ public sealed class Simulator
                     $"cpu {k} waits at its event {next[k] + 1} ({Kernel.WhyWaiting(streams[k][next[k]].Pid)})")) + ".");
             }
             idle[best] = false;
+            var e = streams[best][next[best]++];
+            var spun = e.Kind != TraceEventKind.Mark && Kernel.TakeSpinWait(e.Pid);
             if (Machine.Cpus[best].Clock < startAt[best])
             {
-                Machine.Charge(best, CostCategory.Idle, startAt[best] - Machine.Cpus[best].Clock); // waiting for the wake-up
+                // Waiting for a wake-up (idle), or spinning for shootdown acknowledgements.
+                Machine.Charge(best, spun ? CostCategory.IpiWait : CostCategory.Idle, startAt[best] - Machine.Cpus[best].Clock);
             }
-            var e = streams[best][next[best]++];
             if (e.Kind == TraceEventKind.Mark)
             {
                 if (e.Arg0 == (long)MarkKind.MeasureStart && !measuring)

@@ -28,4 +28,5 @@ public enum CostCategory
     IpiHandler,
     Idle,
     SmpLocks,
+    IpiWait,
 }

@@ -50,4 +50,5 @@ public enum Counter
     PrivilegedTraps,
     IpiTargets,
     IpisReceived,
+    Shootdowns,
 }

@@ -74,7 +74,50 @@ public static class Lmbench
         Loop("nano-pgfault", "A true page fault the kernel fixes up without changing the page tables (Adams & Agesen's pgfault).", 500,
             (b, o) => b.Add(TraceEvent.Exception(b.Cpu, Pid, LinuxKernel.PageFaultVector))),
         NanoPageMap(),
+        ThreadedMunmap(),
     ];
+
+    /// <summary>
+    /// SMP: a process with one thread per CPU. Thread 0 maps, touches and unmaps a page per iteration; the others keep
+    /// running in the shared address space (computing and reading a shared buffer), so every munmap's flush_tlb_mm is a
+    /// TLB shootdown to all the other CPUs. Per iteration: the mmap, the fault, the munmap and its shootdown.
+    /// </summary>
+    private static Workload ThreadedMunmap()
+    {
+        const int iterations = 200;
+        const long shared = TraceBuilder.MmapBase;
+        const int sharedPages = 16;
+        const long scratch = TraceBuilder.MmapBase + 64 * Page;
+        return new Workload("mt-munmap", "One thread per CPU in one address space; thread 0 maps, touches and unmaps a page per iteration while the others run: a TLB shootdown per munmap (SMP).",
+            o =>
+            {
+                var threads = Math.Max(1, o.Cpus);
+                return Trace(o, iterations, (b, i) =>
+                {
+                    for (var t = 1; t < threads; t++)
+                    {
+                        On(b, CpuOf(o, t), () =>
+                        {
+                            b.Add(TraceEvent.Compute(b.Cpu, Pid + t, 4000));
+                            b.Touch(Pid + t, shared + (i + t) % sharedPages * Page, 1, AccessKind.Read);
+                        });
+                    }
+                    b.Add(TraceEvent.Mmap(b.Cpu, Pid, scratch, Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+                    b.Touch(Pid, scratch, 1, AccessKind.Write);
+                    b.Add(TraceEvent.Munmap(b.Cpu, Pid, scratch, Page));
+                },
+                setup: b =>
+                {
+                    b.Add(TraceEvent.Mmap(b.Cpu, Pid, shared, sharedPages * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+                    b.Touch(Pid, shared, sharedPages, AccessKind.Write);
+                    for (var t = 1; t < threads; t++)
+                    {
+                        b.Add(TraceEvent.Fork(b.Cpu, Pid, Pid + t, ForkFlags.Thread));
+                        On(b, CpuOf(o, t), () => b.Touch(Pid + t, shared, sharedPages, AccessKind.Read));
+                    }
+                });
+            });
+    }
 
     /// <summary>A demand fault per iteration: a read of a fresh page of an anonymous mapping (mapped to the zero page, no clearing).</summary>
     private static Workload NanoPageMap()

@@ -114,3 +114,99 @@ public sealed class SmpEngineTests
         Assert.True(writerDone > 50_000);
     }
 }
+
+public sealed class ShootdownTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    public static TheoryData<string> Designs() => new() { "native", "xen-1.0", "xen-pv", "vmi-hypervisor", "hvm-shadow", "fullvirt-bt" };
+
+    [Theory]
+    [MemberData(nameof(Designs))]
+    public void Once_a_shootdown_has_completed_no_cpu_holds_a_translation_the_guest_has_unmapped(string design)
+    {
+        var m = Catalog.LoadMachine("p4-672-2006");
+        var config = new ResolvedConfig(m, Catalog.LoadKernel(m.DefaultKernel), Catalog.LoadDesign(design), 4, 1);
+        var sim = new Simulator(config);
+        var checkedEvents = 0;
+        sim.AfterEvent = e =>
+        {
+            // Thread 0 (pid 1, cpu 0) runs its next event only after its shootdowns were acknowledged: every CPU that has
+            // the shared mm loaded must then map nothing that is not present.
+            if (e.Pid != 1)
+            {
+                return;
+            }
+            var mm = sim.Kernel.Find(1)!.Mm;
+            for (var k = 0; k < config.Cpus; k++)
+            {
+                if (sim.Kernel.ActiveMm(k) != mm || sim.Kernel.Find(1)!.PendingAcks > 0)
+                {
+                    continue;
+                }
+                foreach (var (tag, global) in sim.Machine.Cpus[k].Dtlb.ValidEntries())
+                {
+                    if (!global && tag < 0xC0000)
+                    {
+                        Assert.True(Pte.IsPresent(mm.GetPte(tag)), $"{design}: cpu {k} still maps page 0x{tag:x} after {e.Kind}");
+                        checkedEvents++;
+                    }
+                }
+            }
+        };
+        var m2 = sim.Run(new ListTraceSource("mt", Lmbench.Find("mt-munmap")!.Main(new WorkloadOptions { Cpus = 4 })));
+        Assert.True(checkedEvents > 100);
+        Assert.Equal(200, m2.Measured.Counts[(int)Counter.Shootdowns]); // one per munmap in the measured loop
+    }
+
+    [Fact]
+    public void A_target_holds_the_stale_entry_until_the_shootdown_reaches_it()
+    {
+        // The check above can fail: between the munmap and the acknowledgement the other CPU does hold the entry.
+        var m = Catalog.LoadMachine("p4-672-2006");
+        var config = new ResolvedConfig(m, Catalog.LoadKernel(m.DefaultKernel), DesignSpec.Native, 2, 1);
+        const long scratch = TraceBuilder.MmapBase;
+        var events = new List<TraceEvent>
+        {
+            TraceEvent.Mmap(0, 1, scratch, 4096, Protection.Read | Protection.Write, MapFlags.Anonymous),
+            TraceEvent.Touch(0, 1, scratch, 4096, AccessKind.Write),
+            TraceEvent.Fork(0, 1, 2, ForkFlags.Thread),
+            TraceEvent.Touch(1, 2, scratch, 4096, AccessKind.Read), // cpu 1 caches the translation
+            TraceEvent.Compute(1, 2, 1_000_000),                     // ...and keeps running the mm
+            TraceEvent.Compute(0, 1, 100_000),
+            TraceEvent.Munmap(0, 1, scratch, 4096),
+            TraceEvent.Syscall(0, 1, SyscallKind.Null),
+        };
+        var sim = new Simulator(config);
+        bool Cpu1Maps() => sim.Machine.Cpus[1].Dtlb.ValidEntries().Any(t => t.Tag == scratch / 4096);
+        bool? atMunmap = null, afterAck = null;
+        sim.AfterEvent = e =>
+        {
+            if (e.Kind == TraceEventKind.Munmap)
+            {
+                atMunmap = Cpu1Maps();
+            }
+            else if (e.Pid == 1 && e.Kind == TraceEventKind.Syscall)
+            {
+                afterAck = Cpu1Maps();
+            }
+        };
+        sim.Run(new ListTraceSource("t", events));
+        Assert.True(atMunmap, "cpu 1 should still map the page when the munmap has flushed only locally");
+        Assert.False(afterAck, "cpu 1 still maps the page after the shootdown completed");
+        Assert.Equal(1, sim.Stats.Counts[(int)Counter.Shootdowns]);
+    }
+
+    [Theory]
+    [InlineData("native", 3)]
+    [InlineData("xen-pv", 0)] // a paravirtual remote flush: the hypervisor flushes, no guest handler runs
+    public void Each_munmap_interrupts_every_other_cpu_unless_the_hypervisor_flushes_for_the_guest(string design, int ipis)
+    {
+        var m = Catalog.LoadMachine("p4-672-2006");
+        var config = new ResolvedConfig(m, Catalog.LoadKernel(m.DefaultKernel), design == "native" ? DesignSpec.Native : Catalog.LoadDesign(design), 4, 1);
+        var r = ScenarioRunner.Run(config, Lmbench.Find("mt-munmap")!, new WorkloadOptions());
+        Assert.Equal(1.0, r.CounterValue(Counter.Shootdowns), 6);
+        Assert.InRange(r.CounterValue(Counter.IpisReceived), ipis, ipis + 0.05);
+        Assert.True(r.Category(CostCategory.IpiWait) > config.Machine[MachineParam.IpiLatency] - 1, "the initiator waits at least one delivery");
+    }
+}
