@@ -51,3 +51,25 @@ public sealed class SmpFidelityTests
         GeneratedDoc.AssertCurrent(Path.Combine(Catalog.WorkloadsDirectory, "..", "docs", "smp.md"), doc => ColumnComparison.Splice(doc, generated), "SmpDoc");
     }
 }
+
+public sealed class SmpShootdownDocTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    [Fact]
+    public void SmpShootdownDoc_table_matches_the_model()
+    {
+        var machine = Catalog.LoadMachine("p4-672-2006");
+        var kernel = Catalog.LoadKernel(machine.DefaultKernel);
+        string[] designs = ["native", "vmi-hypervisor", "xen-1.0", "xen-pv", "fullvirt-bt", "hvm-shadow"];
+        int[] cpus = [1, 2, 4];
+        var jobs = designs.SelectMany(d => cpus.Select(c => (d, c))).ToArray();
+        var results = jobs.AsParallel().AsOrdered().Select(j => ScenarioRunner.Run(
+            new ResolvedConfig(machine, kernel, j.d == "native" ? DesignSpec.Native : Catalog.LoadDesign(j.d), j.c, 1),
+            Lmbench.Find("mt-munmap")!, new WorkloadOptions())).ToArray();
+        var rows = jobs.Select((j, i) => new PerfSim.IO.Output.ScalingRow(j.d, j.c, results[i], results[Array.IndexOf(jobs, ("native", j.c))].CyclesPerIter)).ToList();
+        var generated = PerfSim.IO.Output.ScalingTables.Render([("mt-munmap", rows)], "CPUs",
+            [PerfSim.Core.Stats.Counter.Shootdowns, PerfSim.Core.Stats.Counter.IpisReceived, PerfSim.Core.Stats.Counter.Hypercalls, PerfSim.Core.Stats.Counter.PrivilegedTraps]);
+        GeneratedDoc.AssertCurrent(Path.Combine(Catalog.WorkloadsDirectory, "..", "docs", "smp.md"), doc => PerfSim.IO.Output.ScalingTables.Splice(doc, generated), "SmpShootdownDoc");
+    }
+}
