@@ -17,7 +17,35 @@ public sealed record RunPlan(
     ulong Seed,
     Overrides Overrides)
 {
-    public ResolvedConfig ConfigFor(DesignSpec design) => new(Machine, Kernel, design, Cpus, Seed);
+    /// <summary>Physical CPUs a hypervisor runs the vCPUs on (designs without one run on <see cref="Cpus"/> real CPUs).</summary>
+    public int PhysicalCpus { get; init; } = Cpus;
+
+    /// <summary>The hypervisor scheduler's time slice in microseconds.</summary>
+    public long TimesliceUs { get; init; } = DefaultTimesliceUs;
+
+    /// <summary>Xen's credit scheduler's default time slice (30 ms).</summary>
+    public const long DefaultTimesliceUs = 30_000;
+
+    /// <summary>Applies --pcpus and --timeslice-us.</summary>
+    public RunPlan WithVcpus(int? pcpus, long timesliceUs)
+    {
+        var p = pcpus ?? Cpus;
+        if (p < 1 || p > Cpus)
+        {
+            throw new UsageException($"--pcpus {p}: must be between 1 and --cpus ({Cpus})");
+        }
+        if (timesliceUs < 1 || timesliceUs > 10_000_000)
+        {
+            throw new UsageException($"--timeslice-us {timesliceUs}: must be between 1 and 10,000,000");
+        }
+        return this with { PhysicalCpus = p, TimesliceUs = timesliceUs };
+    }
+
+    public ResolvedConfig ConfigFor(DesignSpec design) => new(Machine, Kernel, design, Cpus, Seed)
+    {
+        PhysicalCpus = design.Hypervisor ? PhysicalCpus : Cpus,
+        TimesliceCycles = TimesliceUs * Machine.FrequencyMhz,
+    };
 
     /// <summary>Designs left out of 'all' because the machine cannot run them, with the reason.</summary>
     public IReadOnlyList<string> Skipped { get; init; } = [];

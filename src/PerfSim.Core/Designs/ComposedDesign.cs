@@ -656,6 +656,8 @@ public sealed class ComposedDesign : IPlatform
 
     public bool HypervisorFlushesRemotely => _ipi == IpiMechanism.PvFlush;
 
+    public void DiscardTlb(int cpu, AddressSpace mm) => _m.FlushAddressSpace(cpu, mm.Id);
+
     public void HypervisorRemoteFlush(AddressSpace mm, long vpn)
     {
         var cpu = CurrentCpu;

@@ -115,6 +115,9 @@ public sealed class LinuxKernel
     /// <summary>Sends a TLB shootdown IPI to a CPU; the simulator runs the target's handler when it arrives (set by the simulator).</summary>
     public Action<int, AddressSpace, long, int>? DeliverShootdown { get; set; }
 
+    /// <summary>Whether a vCPU is scheduled on a physical CPU at a cycle (set by the simulator when vCPUs share physical CPUs).</summary>
+    public Func<int, long, bool>? VcpuRunning { get; set; }
+
     /// <summary>Whether a process spins (for shootdown acknowledgements) rather than sleeps: its CPU is busy, not idle.</summary>
     public bool IsSpinning(int pid) => _procs.TryGetValue(pid, out var p) && p.PendingAcks > 0;
 
@@ -158,14 +161,33 @@ public sealed class LinuxKernel
         var initiator = _current[cpu] ?? throw new SimulationException($"cpu {cpu}: a TLB shootdown with no task running.");
         _stats.Count(Counter.Shootdowns);
         _p.KernelPath(KernelPath.TlbShootdown);
-        _p.FlushTlbOthers(mm, targets);
-        initiator.PendingAcks += targets.Length;
+        var now = ClockOf?.Invoke(cpu) ?? 0;
+        var skip = _p.HypervisorFlushesRemotely && VcpuRunning is not null;
         foreach (var t in targets)
         {
+            _p.SetVcpuRunning(t, VcpuRunning?.Invoke(t, now) ?? true);
+        }
+        _p.FlushTlbOthers(mm, targets);
+        initiator.ShootdownStart = now;
+        foreach (var t in targets)
+        {
+            if (skip && !VcpuRunning!(t, now))
+            {
+                _p.DiscardTlb(t, mm); // the hypervisor flushes it before it runs again: nobody waits for it
+                continue;
+            }
+            initiator.PendingAcks++;
             DeliverShootdown(t, mm, vpn, initiator.Pid);
         }
         _p.CurrentCpu = cpu;
+        if (initiator.PendingAcks == 0)
+        {
+            ShootdownLatencies.Add((ClockOf?.Invoke(cpu) ?? now) - now); // every target skipped: the flush hypercall alone
+        }
     }
+
+    /// <summary>Each completed shootdown's latency in cycles, from the request to the last acknowledgement, in completion order.</summary>
+    public List<long> ShootdownLatencies { get; } = new();
 
     /// <summary>
     /// A shootdown arrives at a CPU. Natively the guest's smp_invalidate_interrupt runs: the entry, the handler, a flush
@@ -215,6 +237,7 @@ public sealed class LinuxKernel
         if (--p.PendingAcks == 0)
         {
             p.SpunForAcks = true;
+            ShootdownLatencies.Add(p.ReadyAt - p.ShootdownStart);
         }
     }
 

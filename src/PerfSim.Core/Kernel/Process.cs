@@ -41,6 +41,9 @@ public sealed class Process
     /// <summary>With several CPUs, the earliest cycle its next event may start: when it was woken or forked, plus the reschedule IPI's latency when its CPU had to be interrupted.</summary>
     public long ReadyAt { get; set; }
 
+    /// <summary>When its current TLB shootdown was requested.</summary>
+    public long ShootdownStart { get; set; }
+
     /// <summary>TLB shootdown acknowledgements it still spins for (flush_tlb_others waits for every target).</summary>
     public int PendingAcks { get; set; }
 

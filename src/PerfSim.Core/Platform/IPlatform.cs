@@ -70,6 +70,12 @@ public interface IPlatform
     /// <summary>Sends one interrupt vector to each CPU in <paramref name="targets"/> (other than the current one).</summary>
     void SendIpi(ReadOnlySpan<int> targets);
 
+    /// <summary>Tells the design whether a vCPU is scheduled on a physical CPU now (the hypervisor's own state).</summary>
+    void SetVcpuRunning(int cpu, bool running);
+
+    /// <summary>A descheduled vCPU's TLB is flushed before it next runs (what a paravirtual remote flush does instead of interrupting it): no cost now.</summary>
+    void DiscardTlb(int cpu, AddressSpace mm);
+
     /// <summary>The hypervisor flushes other CPUs' TLBs itself (a paravirtual remote flush): no guest handler runs on the targets.</summary>
     bool HypervisorFlushesRemotely { get; }
 

@@ -35,6 +35,7 @@ public sealed class ResolvedConfig
         Kernel = kernel;
         Design = design;
         Cpus = cpus;
+        PhysicalCpus = cpus;
         Seed = seed;
         KernelPathSizes = Enumerable.Range(0, KernelPaths.Count).Select(i => kernel[(KernelPath)i]).ToArray();
         _pathCycles = new long[KernelPaths.Count];
@@ -60,6 +61,12 @@ public sealed class ResolvedConfig
     public KernelProfile Kernel { get; }
     public DesignSpec Design { get; }
     public int Cpus { get; }
+
+    /// <summary>Physical CPUs the vCPUs run on (= <see cref="Cpus"/> unless a hypervisor overcommits them).</summary>
+    public int PhysicalCpus { get; init; }
+
+    /// <summary>The hypervisor scheduler's time slice, in cycles, when vCPUs share physical CPUs.</summary>
+    public long TimesliceCycles { get; init; } = 1;
     public ulong Seed { get; }
 
     /// <summary>Cycles of one execution of a kernel path on this machine, its code in the instruction cache.</summary>

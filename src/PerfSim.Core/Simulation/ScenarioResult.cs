@@ -37,6 +37,12 @@ public sealed record ScenarioResult(
     /// </summary>
     public double ElapsedCyclesPerIter { get; init; } = double.NaN;
 
+    /// <summary>Physical CPUs the vCPUs ran on (= <see cref="Cpus"/> unless a hypervisor overcommitted them).</summary>
+    public int PhysicalCpus { get; init; }
+
+    /// <summary>Each measured TLB shootdown's latency in cycles (request to last acknowledgement), in completion order.</summary>
+    public IReadOnlyList<long> ShootdownLatencies { get; init; } = [];
+
     /// <summary>Cycles per iteration: the elapsed time when measured, else the sum of the categories.</summary>
     public double CyclesPerIter => double.IsNaN(ElapsedCyclesPerIter) ? CyclesPerIterByCategory.Sum() : ElapsedCyclesPerIter;
 

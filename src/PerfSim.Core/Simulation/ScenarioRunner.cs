@@ -66,6 +66,8 @@ public static class ScenarioRunner
             HookCallsPerIter = hookCalls,
             HookCyclesPerIter = hookCycles,
             ElapsedCyclesPerIter = elapsed,
+            PhysicalCpus = config.PhysicalCpus,
+            ShootdownLatencies = main.ShootdownLatencies,
             HookMechanisms = Enumerable.Range(0, Designs.Hooks.HookSites.Count)
                 .Select(i => config.Design.HookFor((Designs.Hooks.HookOp)i).ToString().ToLowerInvariant()).ToArray(),
         };

@@ -22,6 +22,10 @@ public sealed class Simulator
 
     public Simulator(ResolvedConfig config)
     {
+        if (config.PhysicalCpus < config.Cpus && !config.Design.Hypervisor)
+        {
+            throw new ArgumentException($"design '{config.Design.Name}' has no hypervisor to run {config.Cpus} vCPUs on {config.PhysicalCpus} physical CPUs");
+        }
         _config = config;
         Stats = new RunStats();
         Machine = new MachineModel(config.Machine, config.Cpus, config.Kernel.WalkLevels, config.KernelPathSizes, Stats);
@@ -153,17 +157,24 @@ public sealed class Simulator
         var next = new int[n];
         var idle = new bool[n];
         var latency = _config.Machine[MachineParam.IpiLatency];
+        var readyAt = new long[n];
+        var schedule = _config.PhysicalCpus < n ? new VcpuSchedule(n, _config.PhysicalCpus, _config.TimesliceCycles) : null;
+        if (schedule is not null)
+        {
+            Kernel.VcpuRunning = schedule.IsRunning;
+        }
+        long Deliver(int target, long cycle) => schedule?.NextRun(target, cycle) ?? cycle; // a descheduled vCPU takes it when it next runs
         Kernel.CpuIsIdle = k => idle[k];
         Kernel.ClockOf = k => Machine.Cpus[k].Clock;
         Kernel.DeliverIpi = target =>
         {
-            var arrival = Machine.Cpus[Platform.CurrentCpu].Clock + latency;
+            var arrival = Deliver(target, Machine.Cpus[Platform.CurrentCpu].Clock + latency);
             Schedule(arrival, target, 0, (sim, cpu) => sim.Kernel.ReceiveIpi(cpu));
             return arrival;
         };
         Kernel.DeliverShootdown = (target, mm, vpn, initiator) =>
         {
-            var arrival = Machine.Cpus[Platform.CurrentCpu].Clock + latency;
+            var arrival = Deliver(target, Machine.Cpus[Platform.CurrentCpu].Clock + latency);
             Schedule(arrival, target, 0, (sim, cpu) =>
             {
                 var before = sim.Machine.Cpus[cpu].Clock;
@@ -174,6 +185,7 @@ public sealed class Simulator
             });
         };
         var startAt = new long[n];
+        var latencyFrom = 0;
 
         var start = StatsSnapshot.Empty;
         var startClock = 0L;
@@ -192,7 +204,8 @@ public sealed class Simulator
                 if (Kernel.CanRun(head))
                 {
                     // A task woken from another CPU starts no earlier than its wake-up (or the IPI's arrival).
-                    startAt[k] = Math.Max(Machine.Cpus[k].Clock, head.Kind == TraceEventKind.Mark ? 0 : Kernel.ReadyAt(head.Pid));
+                    readyAt[k] = Math.Max(Machine.Cpus[k].Clock, head.Kind == TraceEventKind.Mark ? 0 : Kernel.ReadyAt(head.Pid));
+                    startAt[k] = head.Kind == TraceEventKind.Mark ? readyAt[k] : Deliver(k, readyAt[k]); // and only while its vCPU runs
                     if (best < 0 || startAt[k] < startAt[best])
                     {
                         best = k;
@@ -223,16 +236,21 @@ public sealed class Simulator
             idle[best] = false;
             var e = streams[best][next[best]++];
             var spun = e.Kind != TraceEventKind.Mark && Kernel.TakeSpinWait(e.Pid);
-            if (Machine.Cpus[best].Clock < startAt[best])
+            if (Machine.Cpus[best].Clock < readyAt[best])
             {
                 // Waiting for a wake-up (idle), or spinning for shootdown acknowledgements.
-                Machine.Charge(best, spun ? CostCategory.IpiWait : CostCategory.Idle, startAt[best] - Machine.Cpus[best].Clock);
+                Machine.Charge(best, spun ? CostCategory.IpiWait : CostCategory.Idle, readyAt[best] - Machine.Cpus[best].Clock);
+            }
+            if (Machine.Cpus[best].Clock < startAt[best])
+            {
+                Machine.Charge(best, CostCategory.Descheduled, startAt[best] - Machine.Cpus[best].Clock); // the vCPU waits for its turn
             }
             if (e.Kind == TraceEventKind.Mark)
             {
                 if (e.Arg0 == (long)MarkKind.MeasureStart && !measuring)
                 {
                     start = Stats.Snapshot();
+                    latencyFrom = Kernel.ShootdownLatencies.Count;
                     startClock = Machine.Cpus[best].Clock;
                     measuring = true;
                     iterations = 0;
@@ -246,7 +264,11 @@ public sealed class Simulator
             ApplyNamed(trace.Name, e);
         }
         var measured = measuring ? Stats.Since(start) : Stats.Snapshot();
-        return new Measurement(measured, iterations, EventsApplied, Machine.Now) { ElapsedCycles = Machine.Now - startClock };
+        return new Measurement(measured, iterations, EventsApplied, Machine.Now)
+        {
+            ElapsedCycles = Machine.Now - startClock,
+            ShootdownLatencies = Kernel.ShootdownLatencies.Skip(latencyFrom).ToArray(),
+        };
     }
 
     private void FireDue(int cpu)
@@ -280,6 +302,9 @@ public sealed class Simulator
 /// <summary>What a run measured: counters after the measure mark, iterations, events and the end time.</summary>
 public sealed record Measurement(StatsSnapshot Measured, long Iterations, long Events, long EndCycle)
 {
+    /// <summary>The latency of each TLB shootdown completed after the measure mark (request to last acknowledgement), in cycles.</summary>
+    public IReadOnlyList<long> ShootdownLatencies { get; init; } = [];
+
     /// <summary>Cycles that passed from the measure mark to the end (on one CPU, the sum of the measured categories; with several, wall time: the latest CPU clock at the end less the measuring CPU's clock at the mark).</summary>
     public long ElapsedCycles { get; init; }
 }

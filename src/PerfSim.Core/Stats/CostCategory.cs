@@ -29,4 +29,5 @@ public enum CostCategory
     Idle,
     SmpLocks,
     IpiWait,
+    Descheduled,
 }

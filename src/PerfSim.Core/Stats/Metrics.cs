@@ -39,6 +39,7 @@ public static class Metrics
         C(CostCategory.FaultDelivery, "fault_delivery", "Extra cost of delivering a guest page fault through the hypervisor.");
         C(CostCategory.IpiHandler, "ipi_handler", "Taking an inter-processor interrupt on its target: the entry, the acknowledgement and the return (and, under a hypervisor, its delivery through the hypervisor); the handler's own code is kernel_path.");
         C(CostCategory.SmpLocks, "smp_locks", "Lock-prefixed operations an SMP kernel adds on its paths (spin locks, atomics, bit operations, barriers that are plain on a UP build).");
+        C(CostCategory.Descheduled, "descheduled", "A vCPU with work to do waiting for the hypervisor to schedule it on a physical CPU (when vCPUs outnumber physical CPUs).");
         C(CostCategory.IpiWait, "ipi_wait", "The initiator of a TLB shootdown spinning until every target has acknowledged (delivery, the targets' handlers).");
         C(CostCategory.Idle, "idle", "A CPU idle, waiting for a wake-up from another CPU (with several CPUs: the time lmbench's clock sees pass while the work happens elsewhere).");
         C(CostCategory.Ipi, "ipi", "Sending inter-processor interrupts and remote TLB flush requests: APIC writes, or their trap and emulation, or event-channel and flush hypercalls.");

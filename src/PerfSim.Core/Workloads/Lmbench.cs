@@ -84,7 +84,7 @@ public static class Lmbench
     /// </summary>
     private static Workload ThreadedMunmap()
     {
-        const int iterations = 200;
+        const int iterations = 2000; // long enough to span several hypervisor time slices of a millisecond
         const long shared = TraceBuilder.MmapBase;
         const int sharedPages = 16;
         const long scratch = TraceBuilder.MmapBase + 64 * Page;

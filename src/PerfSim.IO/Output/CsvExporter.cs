@@ -10,6 +10,7 @@ public sealed class CsvExporter : IResultExporter
     public const string CountersFile = "counters.csv";
     public const string HazardsFile = "hazards.csv";
     public const string HooksFile = "hooks.csv";
+    public const string LatencyFile = "latency.csv";
 
     public string Name => "csv";
 
@@ -21,6 +22,7 @@ public sealed class CsvExporter : IResultExporter
         var counters = CsvText.Write(ResultTables.Counters(results));
         var hazards = CsvText.Write(ResultTables.Hazards(results));
         var hooks = CsvText.Write(ResultTables.Hooks(results));
+        var latency = CsvText.Write(ResultTables.Latency(results));
 
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, ResultsFile), resultsCsv);
@@ -28,5 +30,6 @@ public sealed class CsvExporter : IResultExporter
         AtomicFile.WriteAllText(Path.Combine(outDir, CountersFile), counters);
         AtomicFile.WriteAllText(Path.Combine(outDir, HazardsFile), hazards);
         AtomicFile.WriteAllText(Path.Combine(outDir, HooksFile), hooks);
+        AtomicFile.WriteAllText(Path.Combine(outDir, LatencyFile), latency);
     }
 }

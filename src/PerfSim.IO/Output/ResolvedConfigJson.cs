@@ -15,13 +15,19 @@ namespace PerfSim.IO.Output;
 /// </summary>
 public static class ResolvedConfigJson
 {
-    public static string Render(MachineProfile machine, KernelProfile kernel, IReadOnlyList<DesignSpec> designs, int cpus, ulong seed, IReadOnlyList<string> overrides)
+    public static string Render(MachineProfile machine, KernelProfile kernel, IReadOnlyList<DesignSpec> designs, int cpus, ulong seed, IReadOnlyList<string> overrides,
+        int? pcpus = null, long timesliceUs = 30_000)
     {
         var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
             w.WriteNumber("cpus", cpus);
+            if (pcpus is { } physical && physical != cpus)
+            {
+                w.WriteNumber("pcpus", physical); // vCPUs of hypervisor designs share this many physical CPUs
+                w.WriteNumber("timeslice_us", timesliceUs);
+            }
             w.WriteNumber("seed", seed);
             w.WriteStartArray("overrides");
             foreach (var o in overrides)

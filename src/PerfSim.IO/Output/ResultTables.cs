@@ -107,6 +107,30 @@ public static class ResultTables
         return new ResultTable(HooksColumns, rows);
     }
 
+    public static readonly IReadOnlyList<string> LatencyColumns =
+        ["workload", "design", "machine", "cpus", "pcpus", "shootdowns", "p50_cycles", "p90_cycles", "p99_cycles", "max_cycles"];
+
+    /// <summary>
+    /// latency.csv: for each scenario with TLB shootdowns in its measured part, how long they took from the request to
+    /// the last acknowledgement: the 50th, 90th and 99th percentiles (MathNet's quantile, R-8 method) and the maximum.
+    /// </summary>
+    public static ResultTable Latency(IReadOnlyList<ScenarioResult> results)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var r in results)
+        {
+            if (r.ShootdownLatencies.Count == 0)
+            {
+                continue;
+            }
+            var data = r.ShootdownLatencies.Select(x => (double)x).ToArray();
+            string Q(double tau) => NumberText.Fixed(MathNet.Numerics.Statistics.Statistics.QuantileCustom(data, tau, MathNet.Numerics.Statistics.QuantileDefinition.R8), 0);
+            rows.Add([r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), NumberText.Integer(r.PhysicalCpus == 0 ? r.Cpus : r.PhysicalCpus),
+                NumberText.Integer(r.ShootdownLatencies.Count), Q(0.5), Q(0.9), Q(0.99), NumberText.Integer(r.ShootdownLatencies.Max())]);
+        }
+        return new ResultTable(LatencyColumns, rows);
+    }
+
     public static readonly IReadOnlyList<string> HazardsColumns = ["workload", "design", "machine", "cpus", "site", "per_iter"];
 
     /// <summary>

@@ -198,4 +198,19 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(message, stderr);
     }
+
+    [Fact]
+    public void Overcommitted_vcpus_write_latency_csv_and_bad_pcpus_exit_with_code_2()
+    {
+        var (code, _, _) = Run("run", "--machine", "p4-672-2006", "--cpus", "4", "--pcpus", "2", "--timeslice-us", "1000",
+            "--designs", "xen-pv", "--workloads", "mt-munmap", "--out", _dir);
+        Assert.Equal(0, code);
+        var lines = File.ReadAllLines(Path.Combine(_dir, "latency.csv"));
+        Assert.Equal("workload,design,machine,cpus,pcpus,shootdowns,p50_cycles,p90_cycles,p99_cycles,max_cycles", lines[0]);
+        Assert.Contains(lines, l => l.StartsWith("mt-munmap,xen-pv,p4-672-2006,4,2,", StringComparison.Ordinal));
+        Assert.Contains("\"pcpus\": 2", File.ReadAllText(Path.Combine(_dir, "resolved-config.json")));
+        var bad = Run("run", "--cpus", "2", "--pcpus", "3", "--workloads", "null-call", "--out", _dir);
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("--pcpus 3", bad.Err);
+    }
 }

@@ -156,7 +156,7 @@ public sealed class ShootdownTests
         };
         var m2 = sim.Run(new ListTraceSource("mt", Lmbench.Find("mt-munmap")!.Main(new WorkloadOptions { Cpus = 4 })));
         Assert.True(checkedEvents > 100);
-        Assert.Equal(200, m2.Measured.Counts[(int)Counter.Shootdowns]); // one per munmap in the measured loop
+        Assert.Equal(2000, m2.Measured.Counts[(int)Counter.Shootdowns]); // one per munmap in the measured loop
     }
 
     [Fact]
@@ -208,5 +208,65 @@ public sealed class ShootdownTests
         Assert.Equal(1.0, r.CounterValue(Counter.Shootdowns), 6);
         Assert.InRange(r.CounterValue(Counter.IpisReceived), ipis, ipis + 0.05);
         Assert.True(r.Category(CostCategory.IpiWait) > config.Machine[MachineParam.IpiLatency] - 1, "the initiator waits at least one delivery");
+    }
+}
+
+public sealed class VcpuScheduleTests
+{
+    [Fact]
+    public void Four_vcpus_on_two_pcpus_take_turns_of_one_slice_each()
+    {
+        var s = new PerfSim.Core.Engine.VcpuSchedule(4, 2, 100);
+        Assert.True(s.IsRunning(0, 0) && s.IsRunning(1, 99) && !s.IsRunning(2, 50) && !s.IsRunning(3, 0));
+        Assert.True(s.IsRunning(2, 100) && s.IsRunning(3, 199) && !s.IsRunning(0, 150));
+        Assert.Equal(100, s.NextRun(2, 5));
+        Assert.Equal(200, s.NextRun(0, 150));
+        Assert.Equal(150, s.NextRun(2, 150));
+        Assert.False(s.Dedicated);
+        Assert.True(new PerfSim.Core.Engine.VcpuSchedule(4, 4, 100).Dedicated);
+    }
+
+    [Fact]
+    public void Three_vcpus_on_two_pcpus_leave_one_vcpu_a_pcpu_of_its_own()
+    {
+        var s = new PerfSim.Core.Engine.VcpuSchedule(3, 2, 10);
+        Assert.True(s.IsRunning(1, 5) && s.IsRunning(1, 15)); // alone on pcpu 1
+        Assert.True(s.IsRunning(0, 5) && !s.IsRunning(0, 15) && s.IsRunning(2, 15));
+    }
+
+    private static ScenarioResult Overcommitted(string design)
+    {
+        var catalog = ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("p4-672-2006");
+        var d = design == "native" ? DesignSpec.Native : catalog.LoadDesign(design);
+        var config = new ResolvedConfig(m, catalog.LoadKernel(m.DefaultKernel), d, 4, 1)
+        {
+            PhysicalCpus = d.Hypervisor ? 2 : 4,
+            TimesliceCycles = 1000 * m.FrequencyMhz, // 1 ms
+        };
+        return ScenarioRunner.Run(config, Lmbench.Find("mt-munmap")!, new WorkloadOptions());
+    }
+
+    private static double P99(ScenarioResult r) =>
+        MathNet.Numerics.Statistics.Statistics.QuantileCustom(r.ShootdownLatencies.Select(x => (double)x), 0.99, MathNet.Numerics.Statistics.QuantileDefinition.R8);
+
+    [Theory]
+    [InlineData("xen-1.0")]
+    [InlineData("hvm-shadow")]
+    [InlineData("vmi-hypervisor")]
+    public void With_vcpus_overcommitted_a_shootdown_that_must_reach_every_target_waits_for_the_descheduled_ones(string design)
+    {
+        var native = P99(Overcommitted("native"));
+        var r = Overcommitted(design);
+        Assert.True(P99(r) > 100 * native, $"{design}: p99 {P99(r):F0} cycles against native's {native:F0}");
+        Assert.True(r.Category(CostCategory.Descheduled) > 0);
+    }
+
+    [Fact]
+    public void A_paravirtual_remote_flush_skips_descheduled_vcpus_and_keeps_its_latency()
+    {
+        var native = P99(Overcommitted("native"));
+        var pv = P99(Overcommitted("xen-pv"));
+        Assert.InRange(pv, 1, 2 * native);
     }
 }
