@@ -13,7 +13,7 @@ public sealed class CsvExporterTests
 
         new CsvExporter().Export(dir.Path, SampleResults.NativeAndXenPv(), SampleResults.Info);
 
-        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "results.csv"], dir.FileNames());
+        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "latency.csv", "results.csv"], dir.FileNames());
         GoldenFile.AssertMatches("native-and-xen-pv.results.csv", File.ReadAllText(dir.File("results.csv")));
         GoldenFile.AssertMatches("native-and-xen-pv.breakdown.csv", File.ReadAllText(dir.File("breakdown.csv")));
         GoldenFile.AssertMatches("native-and-xen-pv.counters.csv", File.ReadAllText(dir.File("counters.csv")));
@@ -78,7 +78,7 @@ public sealed class CsvExporterTests
         new CsvExporter().Export(outDir, SampleResults.NativeAndXenPv(), SampleResults.Info);
         new CsvExporter().Export(outDir, SampleResults.NativeAndXenPv(), SampleResults.Info);
 
-        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "results.csv"],
+        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "latency.csv", "results.csv"],
             Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
@@ -88,5 +88,23 @@ public sealed class CsvExporterTests
         var table = new ResultTable(["a", "b"], [["x,y", "say \"hi\""]]);
 
         Assert.Equal("a,b\n\"x,y\",\"say \"\"hi\"\"\"\n", CsvText.Write(table));
+    }
+}
+
+public sealed class LatencyTableTests
+{
+    [Fact]
+    public void Latency_rows_give_median_percentiles_and_maximum_and_skip_scenarios_without_shootdowns()
+    {
+        var with = SampleResults.NativeAndXenPv()[0] with { Workload = "mt" };
+        with = with with { ShootdownLatencies = Enumerable.Range(0, 101).Select(i => (long)i * 10).ToArray(), PhysicalCpus = 2 };
+        var table = PerfSim.IO.Output.ResultTables.Latency([with, SampleResults.NativeAndXenPv()[1]]);
+        var row = Assert.Single(table.Rows);
+        Assert.Equal("mt", row[0]);
+        Assert.Equal("2", row[4]);   // pcpus
+        Assert.Equal("101", row[5]); // shootdowns
+        Assert.Equal("500", row[6]); // p50 of 0, 10, ..., 1000
+        Assert.Equal("1000", row[9]);
+        Assert.InRange(double.Parse(row[8], System.Globalization.CultureInfo.InvariantCulture), 980, 1000);
     }
 }
