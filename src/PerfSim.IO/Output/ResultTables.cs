@@ -131,6 +131,21 @@ public static class ResultTables
         return new ResultTable(LatencyColumns, rows);
     }
 
+    public const string LatencyBeginMarker = "<!-- BEGIN GENERATED TABLES (ResultTables.Latency; do not edit by hand) -->";
+
+    /// <summary>latency.csv's rows as a markdown table between generated-section markers (for the documentation).</summary>
+    public static string LatencyMarkdown(IReadOnlyList<ScenarioResult> results)
+    {
+        var t = Latency(results);
+        var sb = new System.Text.StringBuilder(LatencyBeginMarker).Append("\n\n| ").Append(string.Join(" | ", t.Columns)).Append(" |\n|")
+            .Append(string.Concat(t.Columns.Select((_, i) => i < 3 ? "---|" : "---:|"))).Append('\n');
+        foreach (var r in t.Rows)
+        {
+            sb.Append("| ").Append(string.Join(" | ", r)).Append(" |\n");
+        }
+        return sb.Append('\n').Append(GeneratedSection.EndMarker).Append('\n').ToString();
+    }
+
     public static readonly IReadOnlyList<string> HazardsColumns = ["workload", "design", "machine", "cpus", "site", "per_iter"];
 
     /// <summary>

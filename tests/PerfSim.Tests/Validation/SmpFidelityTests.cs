@@ -73,3 +73,26 @@ public sealed class SmpShootdownDocTests
         GeneratedDoc.AssertCurrent(Path.Combine(Catalog.WorkloadsDirectory, "..", "docs", "smp.md"), doc => PerfSim.IO.Output.ScalingTables.Splice(doc, generated), "SmpShootdownDoc");
     }
 }
+
+public sealed class SmpLatencyDocTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    [Fact]
+    public void SmpLatencyDoc_table_matches_the_model()
+    {
+        var machine = Catalog.LoadMachine("p4-672-2006");
+        var kernel = Catalog.LoadKernel(machine.DefaultKernel);
+        string[] designs = ["native", "vmi-hypervisor", "xen-1.0", "xen-pv", "xen-pvops", "fullvirt-bt", "hvm-shadow"];
+        var jobs = designs.SelectMany(d => new[] { (d, 4), (d, 2) }).Where(j => j.d != "native" || j.Item2 == 4).ToArray();
+        var results = jobs.AsParallel().AsOrdered().Select(j =>
+        {
+            var d = j.d == "native" ? DesignSpec.Native : Catalog.LoadDesign(j.d);
+            var config = new ResolvedConfig(machine, kernel, d, 4, 1) { PhysicalCpus = j.Item2, TimesliceCycles = 1000 * machine.FrequencyMhz };
+            return ScenarioRunner.Run(config, Lmbench.Find("mt-munmap")!, new WorkloadOptions());
+        }).ToArray();
+        var generated = PerfSim.IO.Output.ResultTables.LatencyMarkdown(results);
+        GeneratedDoc.AssertCurrent(Path.Combine(Catalog.WorkloadsDirectory, "..", "docs", "smp.md"),
+            doc => PerfSim.IO.Output.GeneratedSection.Splice(doc, PerfSim.IO.Output.ResultTables.LatencyBeginMarker, generated), "SmpLatencyDoc");
+    }
+}
