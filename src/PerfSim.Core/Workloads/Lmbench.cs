@@ -75,6 +75,7 @@ public static class Lmbench
             (b, o) => b.Add(TraceEvent.Exception(b.Cpu, Pid, LinuxKernel.PageFaultVector))),
         NanoPageMap(),
         ThreadedMunmap(),
+        ParallelBuild(),
     ];
 
     /// <summary>
@@ -114,6 +115,48 @@ public static class Lmbench
                     {
                         b.Add(TraceEvent.Fork(b.Cpu, Pid, Pid + t, ForkFlags.Thread));
                         On(b, CpuOf(o, t), () => b.Touch(Pid + t, shared, sharedPages, AccessKind.Read));
+                    }
+                });
+            });
+    }
+
+    /// <summary>
+    /// SMP: a parallel build (make -jN): one make worker per CPU; per iteration each worker forks a job on its CPU, the
+    /// job execs a compiler pass, computes, touches its heap and exits, and the worker waits. Per iteration: one job on
+    /// every CPU at once (the wall time of a round).
+    /// </summary>
+    private static Workload ParallelBuild()
+    {
+        const int iterations = 10;
+        return new Workload("parallel-build", "make -jN: per iteration a fork, exec of a compiler pass, 2 M cycles of work and exit on every CPU at once (SMP; on one CPU, one job).",
+            o =>
+            {
+                var workers = Math.Max(1, o.Cpus);
+                var job = 10_000;
+                return Trace(o, iterations, (b, i) =>
+                {
+                    // The other workers' rounds first on their own streams; worker 0's on CPU 0 carries the marks.
+                    for (var w = workers - 1; w >= 0; w--)
+                    {
+                        var worker = w == 0 ? Pid : Pid + w;
+                        var child = job++;
+                        On(b, CpuOf(o, w), () =>
+                        {
+                            b.Add(TraceEvent.Fork(b.Cpu, worker, child));
+                            b.ExecAndStart(child, ProcessShape.Compiler);
+                            b.Add(TraceEvent.Compute(b.Cpu, child, 2_000_000));
+                            b.Touch(child, TraceBuilder.HeapBase(ProcessShape.Compiler), ProcessShape.Compiler.HeapPages, AccessKind.Write);
+                            b.Add(TraceEvent.Exit(b.Cpu, child));
+                            b.Add(TraceEvent.Wait(b.Cpu, worker, child));
+                        });
+                    }
+                },
+                setup: b =>
+                {
+                    for (var w = 1; w < workers; w++)
+                    {
+                        b.Add(TraceEvent.Fork(b.Cpu, Pid, Pid + w)); // the make workers, one per CPU
+                        On(b, CpuOf(o, w), () => b.Touch(Pid + w, TraceBuilder.StackTop, 1, AccessKind.Write));
                     }
                 });
             });

@@ -43,5 +43,8 @@ public sealed record ProcessShape
     public static readonly ProcessShape Hello = new() { TextPages = 1, DataPages = 1, BssPages = 1, HeapPages = 0, StackPages = 2, LibcTextPages = 30 };
 
     /// <summary>/bin/sh starting up and running one command.</summary>
+    /// <summary>A compiler pass (cc1-like) of a parallel build: a larger text and heap than sh (estimate).</summary>
+    public static readonly ProcessShape Compiler = new() { TextPages = 400, DataPages = 20, BssPages = 10, HeapPages = 256, StackPages = 4, LibcTextPages = 80 };
+
     public static readonly ProcessShape Shell = new() { TextPages = 60, DataPages = 5, BssPages = 3, HeapPages = 16, StackPages = 4, LibcTextPages = 80 };
 }
