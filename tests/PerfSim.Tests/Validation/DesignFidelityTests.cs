@@ -5,6 +5,8 @@ using PerfSim.Core.Workloads;
 using PerfSim.IO.Calibration;
 using PerfSim.IO.Config;
 
+using PerfSim.Tests.Support;
+
 namespace PerfSim.Tests.Validation;
 
 /// <summary>
@@ -17,8 +19,7 @@ namespace PerfSim.Tests.Validation;
 public sealed class DesignFidelityTests
 {
     private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
-    private static readonly Lazy<IReadOnlyList<PublishedCell>> Table = new(() =>
-        PublishedTable.Load(Path.Combine(Catalog.WorkloadsDirectory, "validation", "xen-sosp03-lmbench.csv")));
+    private static readonly Lazy<IReadOnlyList<PublishedCell>> Table = new(() => XenSosp03.Cells);
 
     /// <summary>The fitted parameters of each design (the same lists docs/designs.md gives for perfsim calibrate --fit).</summary>
     public static readonly MachineParam[] XenFitted = [MachineParam.Hypercall, MachineParam.FaultBounce, MachineParam.ValidateEntry];
@@ -43,8 +44,7 @@ public sealed class DesignFidelityTests
         return r;
     });
 
-    private static double Published(string benchmark, string config) =>
-        Table.Value.Single(c => c.Benchmark == benchmark && c.Config == config).ValueUs / Table.Value.Single(c => c.Benchmark == benchmark && c.Config == "L-UP").ValueUs;
+    private static double Published(string benchmark, string config) => XenSosp03.RatioToNative(benchmark, config);
 
     public static TheoryData<string, string, string> PromisedCells()
     {

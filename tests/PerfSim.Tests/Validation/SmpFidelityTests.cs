@@ -14,22 +14,18 @@ namespace PerfSim.Tests.Validation;
 public sealed class SmpFidelityTests
 {
     private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
-    private static readonly Lazy<IReadOnlyList<PublishedCell>> Table = new(() =>
-        PublishedTable.Load(Path.Combine(Catalog.WorkloadsDirectory, "validation", "xen-sosp03-lmbench.csv")));
-
     private static readonly Lazy<Dictionary<string, double>> Ratios = new(() =>
     {
         var machine = Catalog.LoadMachine("xeon-2400-2003");
         var kernel = Catalog.LoadKernel(machine.DefaultKernel);
-        var benchmarks = Table.Value.Select(c => c.Benchmark).Distinct().ToArray();
+        var benchmarks = XenSosp03.Benchmarks;
         var runs = benchmarks.SelectMany(b => new[] { (b, 1), (b, 2) }).AsParallel().AsOrdered().Select(j =>
             ScenarioRunner.Run(new ResolvedConfig(machine, kernel, DesignSpec.Native, j.Item2, 1), Lmbench.Find(PublishedTable.WorkloadOf(j.b)!)!,
                 new WorkloadOptions()).CyclesPerIter).ToArray();
         return benchmarks.Select((b, i) => (b, runs[2 * i + 1] / runs[2 * i])).ToDictionary(x => x.b, x => x.Item2);
     });
 
-    private static double Published(string benchmark) =>
-        Table.Value.Single(c => c.Benchmark == benchmark && c.Config == "L-SMP").ValueUs / Table.Value.Single(c => c.Benchmark == benchmark && c.Config == "L-UP").ValueUs;
+    private static double Published(string benchmark) => XenSosp03.RatioToNative(benchmark, "L-SMP");
 
     [Theory]
     [InlineData("null_call")]
@@ -45,7 +41,7 @@ public sealed class SmpFidelityTests
     [Fact]
     public void SmpDoc_table_matches_the_model()
     {
-        var rows = Table.Value.Select(c => c.Benchmark).Distinct()
+        var rows = XenSosp03.Benchmarks
             .Select(b => (b, (IReadOnlyList<ComparedCell>)[new ComparedCell("L-SMP", "native on 2 CPUs", Published(b), Ratios.Value[b])])).ToList();
         var generated = ColumnComparison.Render(rows);
         GeneratedDoc.AssertCurrent(Path.Combine(Catalog.WorkloadsDirectory, "..", "docs", "smp.md"), doc => ColumnComparison.Splice(doc, generated), "SmpDoc");
