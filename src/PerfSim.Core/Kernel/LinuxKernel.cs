@@ -396,6 +396,13 @@ public sealed class LinuxKernel
 
     private void ContextSwitch(int cpu, Process next)
     {
+        for (var k = 0; k < _current.Length; k++)
+        {
+            if (k != cpu && _current[k] == next)
+            {
+                _current[k] = null; // migrated: it last ran there and now runs here (its old CPU switches to whatever runs next)
+            }
+        }
         var prev = _current[cpu];
         _p.Cli(); // spin_lock_irq(&rq->lock)
         _p.KernelPath(KernelPath.Schedule);

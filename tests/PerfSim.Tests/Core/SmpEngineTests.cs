@@ -270,3 +270,24 @@ public sealed class VcpuScheduleTests
         Assert.InRange(pv, 1, 2 * native);
     }
 }
+
+public sealed class MigrationTests
+{
+    [Fact]
+    public void A_process_whose_events_move_to_another_cpu_migrates_and_runs_on_one_cpu_at_a_time()
+    {
+        var catalog = ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("xeon-2400-2003");
+        var config = new ResolvedConfig(m, catalog.LoadKernel(m.DefaultKernel), DesignSpec.Native, 2, 1);
+        var events = new List<TraceEvent>
+        {
+            TraceEvent.Syscall(0, 1, SyscallKind.Null),
+            TraceEvent.Syscall(1, 1, SyscallKind.Null), // now on cpu 1
+            TraceEvent.Syscall(0, 2, SyscallKind.Null), // cpu 0 runs another process
+        };
+        var sim = new Simulator(config);
+        sim.Run(new ListTraceSource("t", events));
+        Assert.Equal(1, sim.Kernel.Find(1)!.LastCpu);
+        Assert.Equal(3, sim.Stats.Counts[(int)Counter.ContextSwitches]);
+    }
+}
