@@ -32,6 +32,11 @@ public sealed class LinuxKernel
     private readonly Dictionary<long, Process> _pipeSleeper = new();
     private readonly Dictionary<int, int> _unborn = new();
 
+    /// <summary>Pages an SMP mmu_gather frees per batch (2.4 and 2.6: FREE_PTE_NR = 506 with CONFIG_SMP).</summary>
+    public const int FreePteNr = 506;
+
+    private int _gathered;
+
     public LinuxKernel(KernelProfile profile, IPlatform platform, RunStats stats, int cpus)
     {
         _profile = profile;
@@ -773,6 +778,7 @@ public sealed class LinuxKernel
             return;
         }
         _p.ExitMmap(mm);
+        _gathered = 0; // tlb_gather_mmu
         _p.EnterLazyMmu();
         foreach (var vma in mm.Vmas)
         {
@@ -813,6 +819,13 @@ public sealed class LinuxKernel
                 _p.ClearPte(mm, vpn, fullMm);
                 _p.KernelPath(fullMm ? KernelPath.ExitPerPte : KernelPath.UnmapPerPte);
                 _frames.Put(Pte.FrameOf(pte));
+                if (_current.Length > 1 && ++_gathered == FreePteNr)
+                {
+                    // An SMP mmu_gather frees pages in batches of FREE_PTE_NR, each batch after a TLB flush
+                    // (tlb_flush_mmu); with one CPU online the gather runs in fast mode and frees at once.
+                    _gathered = 0;
+                    FlushTlbMm(mm);
+                }
             }
         }
     }
@@ -886,6 +899,7 @@ public sealed class LinuxKernel
         {
             return;
         }
+        _gathered = 0; // tlb_gather_mmu
         _p.EnterLazyMmu();
         foreach (var v in victims)
         {
