@@ -220,7 +220,7 @@ public sealed class Simulator
             if (_queue.TryPeekCycle(out var due) && (best < 0 || due <= startAt[best]))
             {
                 _queue.TryPop(out var cycle, out var te);
-                Fire(cycle, te);
+                Fire(cycle, te, schedule is null || idle[te.Cpu] ? CostCategory.Idle : CostCategory.Descheduled);
                 continue;
             }
             if (best < 0)
@@ -285,12 +285,13 @@ public sealed class Simulator
         }
     }
 
-    private void Fire(long cycle, TimedEvent te)
+    /// <param name="gap">What the target CPU did until the event if its clock is behind: idle, or (a vCPU with work) waiting for its turn.</param>
+    private void Fire(long cycle, TimedEvent te, CostCategory gap = CostCategory.Idle)
     {
         var c = Machine.Cpus[te.Cpu];
         if (c.Clock < cycle)
         {
-            Machine.Charge(te.Cpu, CostCategory.Idle, cycle - c.Clock); // the CPU was idle until the event
+            Machine.Charge(te.Cpu, gap, cycle - c.Clock);
         }
         Platform.CurrentCpu = te.Cpu;
         te.Action(this, te.Cpu);
