@@ -61,7 +61,7 @@ public sealed class ComposedDesign : IPlatform
 
     // IPIs: how they are sent, and which vCPUs hold a physical CPU (all, until vCPU scheduling exists).
     private readonly IpiMechanism _ipi;
-    private readonly long _ipiSend, _apicEmulate, _evtchnSend, _apicWritesReach, _apicEoi, _invlpgNative, _cr3Native;
+    private readonly long _ipiSend, _apicEmulate, _evtchnSend, _apicWritesReach, _apicEoi, _invlpgNative, _cr3Native, _lineTransfer, _pageTransfer;
     private readonly bool[] _vcpuRunning;
     private readonly long _btCallout, _btSyscall, _btFault;
     private readonly long[] _btPath;
@@ -165,6 +165,8 @@ public sealed class ComposedDesign : IPlatform
         _apicEmulate = p[MachineParam.ApicEmulate];
         _evtchnSend = p[MachineParam.EvtchnSend];
         _apicEoi = p[MachineParam.ApicEoi];
+        _lineTransfer = p[MachineParam.CacheLineTransfer];
+        _pageTransfer = p[MachineParam.PageTransfer];
         _invlpgNative = p[MachineParam.Invlpg];
         _cr3Native = p[MachineParam.Cr3Write];
         _vcpuRunning = new bool[machine.Cpus.Length];
@@ -655,6 +657,12 @@ public sealed class ComposedDesign : IPlatform
     }
 
     public bool HypervisorFlushesRemotely => _ipi == IpiMechanism.PvFlush;
+
+    public void MoveLines(long lines, bool wholePage = false)
+    {
+        _s.Count(Counter.CoherenceLines, wholePage ? 64 : lines);
+        Charge(CostCategory.Coherence, wholePage ? _pageTransfer : lines * _lineTransfer);
+    }
 
     public void DiscardTlb(int cpu, AddressSpace mm) => _m.FlushAddressSpace(cpu, mm.Id);
 

@@ -10,6 +10,7 @@ public sealed class FrameTable
 
     private int[] _refs = new int[1024];
     private bool[] _pageCache = new bool[1024];
+    private int[] _writer = Enumerable.Repeat(-1, 1024).ToArray();
     private readonly Stack<int> _free = new();
     private int _next = 1;
     private readonly Dictionary<(long File, long Page), int> _cache = new();
@@ -71,6 +72,15 @@ public sealed class FrameTable
         }
     }
 
+    /// <summary>The CPU that wrote the frame last (-1: none yet): its cache holds the page modified.</summary>
+    public int LastWriter(int frame) => frame < _writer.Length ? _writer[frame] : -1;
+
+    public void SetLastWriter(int frame, int cpu)
+    {
+        Ensure(frame);
+        _writer[frame] = cpu;
+    }
+
     private void Ensure(int f)
     {
         if (f >= _refs.Length)
@@ -78,6 +88,9 @@ public sealed class FrameTable
             var n = Math.Max(_refs.Length * 2, f + 1);
             Array.Resize(ref _refs, n);
             Array.Resize(ref _pageCache, n);
+            var old = _writer.Length;
+            Array.Resize(ref _writer, n);
+            Array.Fill(_writer, -1, old, n - old);
         }
     }
 }

@@ -59,6 +59,15 @@ public sealed class KernelProfile
     /// <summary>Where each <see cref="SmpLockedOps"/> count comes from.</summary>
     public IReadOnlyList<string>? SmpLockedOpSources { get; init; }
 
+    /// <summary>
+    /// Per <see cref="SharedStep"/> the cache lines of a shared kernel object the step touches, then the per-CPU-runqueue
+    /// flag (indexed by <see cref="SharedSteps.Defs"/>); null when the profile does not describe them (then moving them
+    /// between CPUs costs nothing).
+    /// </summary>
+    public IReadOnlyList<long>? SmpCoherence { get; init; }
+
+    public IReadOnlyList<string>? SmpCoherenceSources { get; init; }
+
     public string SourceOf(KernelPath p) => _sources[(int)p];
 
     public KernelProfile With(KernelPath p, long instructions, string source)
@@ -71,6 +80,8 @@ public sealed class KernelProfile
         {
             SmpLockedOps = SmpLockedOps,
             SmpLockedOpSources = SmpLockedOpSources,
+            SmpCoherence = SmpCoherence,
+            SmpCoherenceSources = SmpCoherenceSources,
         };
     }
 

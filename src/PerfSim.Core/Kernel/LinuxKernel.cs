@@ -37,6 +37,57 @@ public sealed class LinuxKernel
 
     private int _gathered;
 
+    // Which CPU wrote each shared kernel object last (several CPUs): pipes, runqueues; tasks keep their own.
+    private readonly Dictionary<long, int> _pipeWriter = new();
+    private readonly int[] _runqueueWriter;
+
+    /// <summary>
+    /// An SMP step touches a kernel object: if another CPU wrote it last its lines (the profile's count for the step)
+    /// move into this CPU's cache. On one CPU, or without the profile's smp_coherence table, nothing moves.
+    /// </summary>
+    private void Share(ref int lastWriter, SharedStep step)
+    {
+        var cpu = _p.CurrentCpu;
+        if (lastWriter >= 0 && lastWriter != cpu && _current.Length > 1 && _profile.SmpCoherence is { } lines && lines[(int)step] > 0)
+        {
+            _p.MoveLines(lines[(int)step]);
+        }
+        lastWriter = cpu;
+    }
+
+    /// <summary>A runqueue is taken: the given CPU's own (2.6), or the one global runqueue (2.4).</summary>
+    private void ShareRunqueue(int cpu)
+    {
+        var perCpu = _profile.SmpCoherence is { } c && c[SharedSteps.Defs.Count - 1] != 0;
+        Share(ref _runqueueWriter[perCpu ? cpu : 0], SharedStep.Runqueue);
+    }
+
+    private void SharePipe(long pipe, SharedStep step)
+    {
+        var w = _pipeWriter.GetValueOrDefault(pipe, -1);
+        Share(ref w, step);
+        _pipeWriter[pipe] = w;
+    }
+
+    private void ShareTask(Process p, SharedStep step)
+    {
+        var w = p.LinesWriter;
+        Share(ref w, step);
+        p.LinesWriter = w;
+    }
+
+    /// <summary>A copy reads a whole page: if another CPU wrote it last, the page moves (bandwidth-bound).</summary>
+    private void CopyFrom(int frame)
+    {
+        var cpu = _p.CurrentCpu;
+        var w = _frames.LastWriter(frame);
+        if (w >= 0 && w != cpu && _current.Length > 1 && _profile.SmpCoherence is not null)
+        {
+            _p.MoveLines(64, wholePage: true);
+        }
+        _p.CopyPage();
+    }
+
     public LinuxKernel(KernelProfile profile, IPlatform platform, RunStats stats, int cpus)
     {
         _profile = profile;
@@ -44,6 +95,7 @@ public sealed class LinuxKernel
         _stats = stats;
         _current = new Process?[cpus];
         _activeMm = new AddressSpace?[cpus];
+        _runqueueWriter = Enumerable.Repeat(-1, cpus).ToArray();
     }
 
     public FrameTable Frames => _frames;
@@ -249,6 +301,8 @@ public sealed class LinuxKernel
     /// <summary>Wakes a sleeping task: with several CPUs, a task whose CPU is idle gets that CPU a reschedule IPI.</summary>
     private void Wake(Process sleeper)
     {
+        ShareTask(sleeper, SharedStep.TaskWake);
+        ShareRunqueue(sleeper.LastCpu >= 0 ? sleeper.LastCpu : _p.CurrentCpu);
         sleeper.SleepingOnPipe = 0;
         sleeper.SleepingOnChild = 0;
         sleeper.ReadyAt = SendRescheduleIfIdle(sleeper.LastCpu);
@@ -408,6 +462,8 @@ public sealed class LinuxKernel
                 _current[k] = null; // migrated: it last ran there and now runs here (its old CPU switches to whatever runs next)
             }
         }
+        ShareRunqueue(cpu);
+        ShareTask(next, SharedStep.TaskSwitchIn);
         var prev = _current[cpu];
         _p.Cli(); // spin_lock_irq(&rq->lock)
         _p.KernelPath(KernelPath.Schedule);
@@ -530,6 +586,7 @@ public sealed class LinuxKernel
                 _p.KernelPath(KernelPath.PipeRead);
                 if (pipe != 0)
                 {
+                    SharePipe(pipe, SharedStep.PipeRead);
                     if (_pipeBytes.GetValueOrDefault(pipe) > 0)
                     {
                         _pipeBytes[pipe]--;
@@ -549,6 +606,7 @@ public sealed class LinuxKernel
                 IrqSave(); // wake_up_interruptible_sync: the wait-queue lock, then try_to_wake_up's runqueue lock
                 if (pipe != 0)
                 {
+                    SharePipe(pipe, SharedStep.PipeWrite);
                     if (_pipeSleeper.Remove(pipe, out var reader))
                     {
                         Wake(reader); // the sleeping reader takes what was written
@@ -624,6 +682,7 @@ public sealed class LinuxKernel
             StackTopVpn = parent.StackTopVpn,
         };
         _procs.Add(childPid, child);
+        child.LinesWriter = _p.CurrentCpu; // copy_process wrote its task_struct and kernel stack here
         if (_unborn.Remove(childPid, out var childCpu))
         {
             child.LastCpu = childCpu; // wake_up_new_task: the CPU the trace runs the child on
@@ -839,6 +898,10 @@ public sealed class LinuxKernel
         IrqSave(); // exit_notify: SIGCHLD to the parent and its wake-up under the tasklist and siglock
         _p.RestoreFlags();
         proc.Exited = true;
+        if (_procs.TryGetValue(proc.ParentPid, out var notified))
+        {
+            ShareTask(notified, SharedStep.ExitNotify);
+        }
         if (_procs.TryGetValue(proc.ParentPid, out var parent) && parent.SleepingOnChild == proc.Pid)
         {
             _procs.Remove(proc.Pid);
@@ -859,6 +922,7 @@ public sealed class LinuxKernel
         _p.KernelPath(KernelPath.WaitBase);
         if (child.Exited)
         {
+            ShareTask(child, SharedStep.WaitReap);
             _procs.Remove(childPid);
         }
         else
@@ -1003,6 +1067,10 @@ public sealed class LinuxKernel
                 continue; // SIGSEGV handled: the access does not complete
             }
             _p.UserAccess(mm, vpn, access);
+            if (access == AccessKind.Write && _current.Length > 1)
+            {
+                _frames.SetLastWriter(Pte.FrameOf(mm.GetPte(vpn)), _p.CurrentCpu); // the page is now modified in this CPU's cache
+            }
         }
     }
 
@@ -1049,8 +1117,10 @@ public sealed class LinuxKernel
                     {
                         // Private write fault on a file page: copy it into an anonymous page.
                         _frames.Put(frame);
+                        var source = frame;
                         frame = _frames.AllocateAnonymous();
-                        _p.CopyPage();
+                        CopyFrom(source);
+                        _frames.SetLastWriter(frame, _p.CurrentCpu);
                         vma.HasAnonVma = true;
                         writable = true;
                     }
@@ -1094,7 +1164,8 @@ public sealed class LinuxKernel
             else
             {
                 var copy = _frames.AllocateAnonymous();
-                _p.CopyPage();
+                CopyFrom(frame);
+                _frames.SetLastWriter(copy, _p.CurrentCpu);
                 mm.SetPte(vpn, 0);
                 _p.ClearPte(mm, vpn, fullMmTeardown: false); // ptep_clear_flush
                 FlushTlbPage(mm, vpn);

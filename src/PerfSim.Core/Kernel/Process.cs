@@ -41,6 +41,9 @@ public sealed class Process
     /// <summary>With several CPUs, the earliest cycle its next event may start: when it was woken or forked, plus the reschedule IPI's latency when its CPU had to be interrupted.</summary>
     public long ReadyAt { get; set; }
 
+    /// <summary>The CPU that wrote its task_struct and kernel stack last (-1: none yet).</summary>
+    public int LinesWriter { get; set; } = -1;
+
     /// <summary>When its current TLB shootdown was requested.</summary>
     public long ShootdownStart { get; set; }
 

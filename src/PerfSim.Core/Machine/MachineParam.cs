@@ -97,6 +97,8 @@ public enum MachineParam
     EvtchnSend,
     ApicEoi,
     IpiLatency,
+    CacheLineTransfer,
+    PageTransfer,
 }
 
 public static class MachineParams
@@ -192,6 +194,8 @@ public static class MachineParams
         U(MachineParam.KernelCodeMiss, "kernel_code_miss", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 instructions of a kernel path whose code is fetched cold (from L2 and decoded).");
         C(MachineParam.IpiSend, "ipi_send", "Sending one IPI natively: the local APIC's ICR2 and ICR writes and the wait for the send to complete (one send covers every target in flat logical mode).");
         C(MachineParam.ApicEmulate, "apic_emulate", "A VMM's emulation of one trapped local-APIC register access (decode the MMIO write, update the virtual APIC, pick the target vCPUs), besides the trap or exit.");
+        C(MachineParam.CacheLineTransfer, "cache_line_transfer", "Moving one 64-byte line another CPU's cache holds modified into this CPU's (a snoop hit on a modified line).");
+        C(MachineParam.PageTransfer, "page_transfer", "Moving a whole 4 KB page another CPU's cache holds modified (a copy's source): bandwidth-bound, the lines' misses overlapping.");
         C(MachineParam.ApicEoi, "apic_eoi", "Acknowledging an interrupt at the local APIC: one uncached write to the EOI register.");
         C(MachineParam.IpiLatency, "ipi_latency", "From the end of an IPI's send to the start of its delivery on the target CPU (the message on the APIC bus or system bus, and waking the target core).");
         C(MachineParam.EvtchnSend, "evtchn_send", "Xen's work for one event-channel send besides the hypercall round trip: mark the port pending, set the target vCPU's upcall flag (a physical IPI to a running target is ipi_send).");

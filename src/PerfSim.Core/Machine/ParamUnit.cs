@@ -27,6 +27,8 @@ public enum ParamUnit
     Millicycles,
     /// <summary>Lock-prefixed (or otherwise serializing) operations.</summary>
     LockedOps,
+    /// <summary>64-byte cache lines.</summary>
+    Lines,
 }
 
 public static class ParamUnitNames
@@ -46,6 +48,7 @@ public static class ParamUnitNames
         ParamUnit.Permille => "permille",
         ParamUnit.Millicycles => "millicycles",
         ParamUnit.LockedOps => "locked_ops",
+        ParamUnit.Lines => "lines",
         _ => throw new ArgumentOutOfRangeException(nameof(unit)),
     };
 }

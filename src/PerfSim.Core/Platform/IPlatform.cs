@@ -70,6 +70,9 @@ public interface IPlatform
     /// <summary>Sends one interrupt vector to each CPU in <paramref name="targets"/> (other than the current one).</summary>
     void SendIpi(ReadOnlySpan<int> targets);
 
+    /// <summary>This CPU pulls cache lines of a kernel object another CPU wrote last (a page when <paramref name="wholePage"/>).</summary>
+    void MoveLines(long lines, bool wholePage = false);
+
     /// <summary>Tells the design whether a vCPU is scheduled on a physical CPU now (the hypervisor's own state).</summary>
     void SetVcpuRunning(int cpu, bool running);
 

@@ -30,4 +30,5 @@ public enum CostCategory
     SmpLocks,
     IpiWait,
     Descheduled,
+    Coherence,
 }

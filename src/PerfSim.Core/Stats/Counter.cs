@@ -51,4 +51,5 @@ public enum Counter
     IpiTargets,
     IpisReceived,
     Shootdowns,
+    CoherenceLines,
 }

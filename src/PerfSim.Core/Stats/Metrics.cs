@@ -39,6 +39,7 @@ public static class Metrics
         C(CostCategory.FaultDelivery, "fault_delivery", "Extra cost of delivering a guest page fault through the hypervisor.");
         C(CostCategory.IpiHandler, "ipi_handler", "Taking an inter-processor interrupt on its target: the entry, the acknowledgement and the return (and, under a hypervisor, its delivery through the hypervisor); the handler's own code is kernel_path.");
         C(CostCategory.SmpLocks, "smp_locks", "Lock-prefixed operations an SMP kernel adds on its paths (spin locks, atomics, bit operations, barriers that are plain on a UP build).");
+        C(CostCategory.Coherence, "coherence", "Cache lines (and pages) of kernel objects another CPU wrote last, moved into this CPU's cache (several CPUs only).");
         C(CostCategory.Descheduled, "descheduled", "A vCPU with work to do waiting for the hypervisor to schedule it on a physical CPU (when vCPUs outnumber physical CPUs).");
         C(CostCategory.IpiWait, "ipi_wait", "The initiator of a TLB shootdown spinning until every target has acknowledged (delivery, the targets' handlers).");
         C(CostCategory.Idle, "idle", "A CPU idle, waiting for a wake-up from another CPU (with several CPUs: the time lmbench's clock sees pass while the work happens elsewhere).");
@@ -95,6 +96,7 @@ public static class Metrics
         C(Counter.PtwrFlushes, "ptwr_flushes", "Writable page tables reconnected: compared with their snapshot and the changed entries revalidated.");
         C(Counter.HazardFlushes, "hazard_flushes", "Reads of a PTE whose update was still queued, resolved by flushing the queue first (flush-on-hazard mode).");
         C(Counter.PrivilegedTraps, "privileged_traps", "Privileged instructions that faulted (or exited) to the hypervisor and were emulated: trap hook overrides, a trapped interrupt flag, trapped APIC accesses.");
+        C(Counter.CoherenceLines, "coherence_lines", "Cache lines of kernel objects moved from another CPU's cache (a moved page counts 64).");
         C(Counter.Shootdowns, "shootdowns", "TLB shootdowns started: flushes of an address space that other CPUs have loaded (flush_tlb_others).");
         C(Counter.IpisReceived, "ipis_received", "Inter-processor interrupts taken by a CPU (a reschedule on a wake-up, a TLB shootdown).");
         C(Counter.IpiTargets, "ipi_targets", "CPUs an IPI or a remote TLB flush request was sent to (descheduled vCPUs a paravirtual flush skips are not counted).");

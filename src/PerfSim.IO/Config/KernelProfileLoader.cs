@@ -11,7 +11,7 @@ public static class KernelProfileLoader
     private static readonly string[] TopKeys =
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
-        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops",
+        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "smp_coherence",
     ];
 
     private static readonly string[] RequiredKeys =
@@ -53,6 +53,8 @@ public static class KernelProfileLoader
         string[] sources = new string[KernelPaths.Count];
         long[]? smp = null;
         string[]? smpSources = null;
+        long[]? coherence = null;
+        string[]? coherenceSources = null;
         if (top is not null)
         {
             (name, description) = r.NameAndDescription(top, expectedName, allowEmptyDescription: true);
@@ -84,12 +86,18 @@ public static class KernelProfileLoader
             {
                 (smp, smpSources) = ParamTableReader.Read(r, sl.Value, "smp_locked_ops", KernelPaths.SmpDefs);
             }
+            if (top.TryGetValue("smp_coherence", out var sc))
+            {
+                (coherence, coherenceSources) = ParamTableReader.Read(r, sc.Value, "smp_coherence", SharedSteps.Defs);
+            }
         }
         r.ThrowIfErrors();
         return new KernelProfile(name!, description!, paging!.Value, entry!.Value, copiesFile!.Value, wrprotectsRo!.Value, globalPages!.Value, values, sources)
         {
             SmpLockedOps = smp,
             SmpLockedOpSources = smpSources,
+            SmpCoherence = coherence,
+            SmpCoherenceSources = coherenceSources,
         };
     }
 }

@@ -43,6 +43,18 @@ public static class KernelProfileWriter
                 }
                 w.WriteEndObject();
             }
+            if (k.SmpCoherence is { } coh)
+            {
+                w.WriteStartObject("smp_coherence");
+                for (var i = 0; i < SharedSteps.Defs.Count; i++)
+                {
+                    w.WriteStartObject(SharedSteps.Defs[i].Key);
+                    w.WriteNumber(SharedSteps.Defs[i].Unit.Key(), coh[i]);
+                    w.WriteString("source", k.SmpCoherenceSources![i]);
+                    w.WriteEndObject();
+                }
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray()).Replace("\r\n", "\n") + "\n";

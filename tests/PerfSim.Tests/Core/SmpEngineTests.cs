@@ -306,3 +306,56 @@ public sealed class MmuGatherTests
         Assert.InRange(Flushes(2) - Flushes(1), 4, 5);
     }
 }
+
+public sealed class CoherenceTests
+{
+    private static KernelProfile WithCoherence(KernelProfile k, long[]? lines) => new KernelProfile(k.Name, k.Description, k.Paging, k.SyscallEntry,
+        k.ForkCopiesFilePtes, k.ForkWriteProtectsReadOnlyPtes, k.GlobalKernelPages,
+        Enumerable.Range(0, KernelPaths.Count).Select(i => k[(KernelPath)i]).ToArray(),
+        Enumerable.Range(0, KernelPaths.Count).Select(i => k.SourceOf((KernelPath)i)).ToArray())
+    {
+        SmpLockedOps = k.SmpLockedOps,
+        SmpLockedOpSources = k.SmpLockedOpSources,
+        SmpCoherence = lines,
+        SmpCoherenceSources = lines?.Select(_ => "test").ToArray(),
+    };
+
+    private static readonly long[] Lines = [5, 2, 1, 3, 3, 1, 1, 0]; // switch-in, wake, runqueue, pipe read, pipe write, reap, notify, global rq
+
+    private static ScenarioResult Ctx(int cpus, long[]? lines)
+    {
+        var catalog = ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("xeon-2400-2003");
+        var k = WithCoherence(catalog.LoadKernel(m.DefaultKernel), lines);
+        return ScenarioRunner.Run(new ResolvedConfig(m, k, DesignSpec.Native, cpus, 1), Lmbench.Find("ctx-2p-0k")! with { Baselines = null }, new WorkloadOptions());
+    }
+
+    [Fact]
+    public void A_token_passed_between_cpus_moves_the_pipe_and_task_lines_each_hop()
+    {
+        var r = Ctx(2, Lines);
+        // Per hop: the writer pulls the pipe it writes (3) and the reader's task (2) and the global runqueue (1); the reader's
+        // CPU pulls the runqueue back (1), its own task the waker touched (5 at switch-in) and the pipe it reads (3).
+        Assert.InRange(r.CounterValue(Counter.CoherenceLines), 13, 15); // 15 a hop, less the hops whose read found the token already there
+        var m = ConfigCatalog.Locate().LoadMachine("xeon-2400-2003");
+        Assert.Equal(r.CounterValue(Counter.CoherenceLines) * m[MachineParam.CacheLineTransfer], r.Category(CostCategory.Coherence), 6);
+    }
+
+    [Fact]
+    public void One_cpu_or_a_profile_without_the_table_moves_nothing()
+    {
+        Assert.Equal(0, Ctx(1, Lines).CounterValue(Counter.CoherenceLines));
+        Assert.Equal(0, Ctx(2, null).CounterValue(Counter.CoherenceLines));
+    }
+
+    [Fact]
+    public void A_child_copying_a_page_its_parent_wrote_on_another_cpu_moves_the_page()
+    {
+        var catalog = ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("xeon-2400-2003");
+        var k = WithCoherence(catalog.LoadKernel(m.DefaultKernel), Lines);
+        var r = ScenarioRunner.Run(new ResolvedConfig(m, k, DesignSpec.Native, 2, 1), Lmbench.Find("fork")!, new WorkloadOptions());
+        // The child's copy-on-write copies of pages the parent dirtied on CPU 0 each move a page.
+        Assert.True(r.Category(CostCategory.Coherence) >= m[MachineParam.PageTransfer], $"coherence {r.Category(CostCategory.Coherence)}");
+    }
+}
