@@ -303,9 +303,10 @@ public sealed class LinuxKernel
     {
         ShareTask(sleeper, SharedStep.TaskWake);
         ShareRunqueue(sleeper.LastCpu >= 0 ? sleeper.LastCpu : _p.CurrentCpu);
+        var readyAt = SendRescheduleIfIdle(sleeper.LastCpu); // decided while the sleeper still sleeps on its CPU
         sleeper.SleepingOnPipe = 0;
         sleeper.SleepingOnChild = 0;
-        sleeper.ReadyAt = SendRescheduleIfIdle(sleeper.LastCpu);
+        sleeper.ReadyAt = readyAt;
     }
 
     /// <summary>try_to_wake_up's last step: an idle target CPU gets a reschedule IPI. Returns when the woken task may run.</summary>
@@ -313,7 +314,10 @@ public sealed class LinuxKernel
     {
         var cpu = _p.CurrentCpu;
         var now = ClockOf?.Invoke(cpu) ?? 0;
-        if (target < 0 || target == cpu || CpuIsIdle is null || !CpuIsIdle(target))
+        // The target is idle if the simulator has it waiting, or if the task on it has just gone to sleep (it will run the
+        // idle task next), or it runs no task at all.
+        var idle = CpuIsIdle is not null && (CpuIsIdle(target) || _current[target] is null || _current[target]!.Sleeping);
+        if (target < 0 || target == cpu || !idle)
         {
             return now;
         }

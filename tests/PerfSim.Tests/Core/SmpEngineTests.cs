@@ -51,7 +51,8 @@ public sealed class SmpEngineTests
     public void A_child_forked_onto_an_idle_cpu_is_started_and_its_exit_wakes_the_waiting_parent_by_ipi()
     {
         var r = ScenarioRunner.Run(Xeon(2), Lmbench.Find("fork")!, new WorkloadOptions());
-        Assert.Equal(2.0, r.CounterValue(Counter.IpisReceived), 6); // start the child on CPU 1, wake the parent on CPU 0
+        // Start the child on CPU 1, wake the parent on CPU 0 (the window may also catch the warm-up's last IPI).
+        Assert.InRange(r.CounterValue(Counter.IpisReceived), 2.0, 2.05);
         Assert.Equal(1.0, r.CounterValue(Counter.Forks), 6);
     }
 
