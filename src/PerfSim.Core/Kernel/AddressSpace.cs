@@ -12,6 +12,9 @@ public sealed class AddressSpace
     private long _lastIndex = -1;
     private uint[]? _lastTable;
 
+    /// <summary>The CPU that built its page tables (fork's copy, exec) and took its pages' references (-1: unknown).</summary>
+    public int BuiltOn { get; set; } = -1;
+
     /// <summary>cpu_vm_mask: the CPUs that have this address space loaded (running it, or lazily after switching to idle).</summary>
     public SortedSet<int> LoadedOn { get; } = new();
 

@@ -76,6 +76,45 @@ public sealed class LinuxKernel
         p.LinesWriter = w;
     }
 
+    /// <summary>
+    /// Tearing down an address space another CPU built: the page directory's scanned lines, one line per 16 present PTEs
+    /// of its page tables, and the struct page line of every mapped page whose reference that CPU took (pages this CPU
+    /// wrote since are its own).
+    /// </summary>
+    private void PullTeardownLines(AddressSpace mm)
+    {
+        var cpu = _p.CurrentCpu;
+        if (_current.Length == 1 || mm.BuiltOn < 0 || mm.BuiltOn == cpu || _profile.SmpCoherence is not { } lines)
+        {
+            return;
+        }
+        long pulled = lines[(int)SharedStep.ExitPgdScan];
+        long pages = 0;
+        foreach (var t in mm.TableIndexes())
+        {
+            var present = 0;
+            for (var vpn = mm.FirstVpnOf(t); vpn < mm.FirstVpnOf(t + 1); vpn++)
+            {
+                var pte = mm.GetPte(vpn);
+                if (!Pte.IsPresent(pte))
+                {
+                    continue;
+                }
+                present++;
+                if (_frames.LastWriter(Pte.FrameOf(pte)) != cpu)
+                {
+                    pages++;
+                }
+            }
+            pulled += (present + 15) / 16;
+        }
+        pulled += pages * lines[(int)SharedStep.PageRefcount];
+        if (pulled > 0)
+        {
+            _p.MoveLines(pulled);
+        }
+    }
+
     /// <summary>A copy reads a whole page: if another CPU wrote it last, the page moves (bandwidth-bound).</summary>
     private void CopyFrom(int frame)
     {
@@ -467,7 +506,8 @@ public sealed class LinuxKernel
             }
         }
         ShareRunqueue(cpu);
-        ShareTask(next, SharedStep.TaskSwitchIn);
+        ShareTask(next, next.HasRun ? SharedStep.TaskSwitchIn : SharedStep.ForkChildFirstRun);
+        next.HasRun = true;
         var prev = _current[cpu];
         _p.Cli(); // spin_lock_irq(&rq->lock)
         _p.KernelPath(KernelPath.Schedule);
@@ -699,6 +739,7 @@ public sealed class LinuxKernel
 
     private void CopyMm(AddressSpace src, AddressSpace dst)
     {
+        dst.BuiltOn = _p.CurrentCpu;
         foreach (var vma in src.Vmas)
         {
             _p.KernelPath(KernelPath.ForkPerVma);
@@ -777,6 +818,7 @@ public sealed class LinuxKernel
         var cpu = _p.CurrentCpu;
         _p.ActivateMm(mm);
         _p.LoadCr3(mm); // activate_mm
+        mm.BuiltOn = cpu;
         _activeMm[cpu]?.LoadedOn.Remove(cpu);
         mm.LoadedOn.Add(cpu);
         _activeMm[cpu] = mm;
@@ -841,6 +883,7 @@ public sealed class LinuxKernel
             return;
         }
         _p.ExitMmap(mm);
+        PullTeardownLines(mm);
         _gathered = 0; // tlb_gather_mmu
         _p.EnterLazyMmu();
         foreach (var vma in mm.Vmas)

@@ -41,6 +41,9 @@ public sealed class Process
     /// <summary>With several CPUs, the earliest cycle its next event may start: when it was woken or forked, plus the reschedule IPI's latency when its CPU had to be interrupted.</summary>
     public long ReadyAt { get; set; }
 
+    /// <summary>It has been switched in at least once (a forked child's first run pulls everything copy_process wrote).</summary>
+    public bool HasRun { get; set; }
+
     /// <summary>The CPU that wrote its task_struct and kernel stack last (-1: none yet).</summary>
     public int LinesWriter { get; set; } = -1;
 

@@ -22,6 +22,12 @@ public enum SharedStep
     WaitReap,
     /// <summary>An exiting child notifying its parent: the parent's signal and wait state.</summary>
     ExitNotify,
+    /// <summary>A forked child's first run on another CPU than its parent's: the task_struct, kernel stack and mm_struct copy_process wrote.</summary>
+    ForkChildFirstRun,
+    /// <summary>Tearing down an address space another CPU built: the page directory's lines exit scans.</summary>
+    ExitPgdScan,
+    /// <summary>Tearing down an address space another CPU built: lines of struct page per mapped page whose reference count that CPU took.</summary>
+    PageRefcount,
 }
 
 public static class SharedSteps
@@ -38,6 +44,9 @@ public static class SharedSteps
         new("pipe_write", ParamUnit.Lines, 0, 1000, "Lines of a pipe a small write touches."),
         new("wait_reap", ParamUnit.Lines, 0, 1000, "Lines of an exited child's task_struct a parent's wait4 reads when reaping it."),
         new("exit_notify", ParamUnit.Lines, 0, 1000, "Lines of the parent's task_struct and signal state an exiting child's notification writes."),
+        new("fork_child_first_run", ParamUnit.Lines, 0, 1000, "Lines of a forked child's task_struct, kernel stack and mm_struct it pulls when it first runs on another CPU than the one that forked it."),
+        new("exit_pgd_scan", ParamUnit.Lines, 0, 1000, "Lines of the page directory that tearing down an address space another CPU built scans (its page-table pages add one line per 16 present PTEs)."),
+        new("page_refcount", ParamUnit.Lines, 0, 1000, "Lines of struct page per mapped page whose reference count another CPU took (at fork) and the teardown drops."),
         new("per_cpu_runqueues", ParamUnit.Flag, 0, 1, "1 if each CPU has its own runqueue (2.6's O(1) scheduler); 0 for one global runqueue (2.4)."),
     ];
 }

@@ -321,7 +321,7 @@ public sealed class CoherenceTests
         SmpCoherenceSources = lines?.Select(_ => "test").ToArray(),
     };
 
-    private static readonly long[] Lines = [5, 2, 1, 3, 3, 1, 1, 0]; // switch-in, wake, runqueue, pipe read, pipe write, reap, notify, global rq
+    private static readonly long[] Lines = [5, 2, 1, 3, 3, 1, 1, 0, 0, 0, 0]; // switch-in, wake, runqueue, pipe read, pipe write, reap, notify, fork child, pgd, page refs, global rq
 
     private static ScenarioResult Ctx(int cpus, long[]? lines)
     {
