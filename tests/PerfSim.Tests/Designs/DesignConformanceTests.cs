@@ -64,6 +64,33 @@ public sealed class DesignConformanceTests
         Assert.Equal(a.CountersPerIter, b.CountersPerIter);
     }
 
+    public static TheoryData<string, string> DesignsAndSmpWorkloads()
+    {
+        var d = new TheoryData<string, string>();
+        foreach (var design in Catalog.DesignNames)
+        {
+            foreach (var w in new[] { "ctx-2p-0k", "fork", "mt-munmap" })
+            {
+                d.Add(design, w);
+            }
+        }
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(DesignsAndSmpWorkloads))]
+    public void On_two_cpus_every_category_is_non_negative_the_run_deterministic_and_the_breakdown_at_least_the_wall_time(string design, string workload)
+    {
+        var w = Lmbench.Find(workload)! with { Baselines = null };
+        var a = ScenarioRunner.Run(Config(design, cpus: 2), w, new WorkloadOptions());
+        var b = ScenarioRunner.Run(Config(design, cpus: 2), w, new WorkloadOptions());
+        Assert.All(a.CyclesPerIterByCategory, c => Assert.True(c >= 0));
+        Assert.All(a.CountersPerIter, c => Assert.True(c >= 0));
+        Assert.Equal(a.CyclesPerIterByCategory, b.CyclesPerIterByCategory);
+        Assert.Equal(a.ElapsedCyclesPerIter, b.ElapsedCyclesPerIter);
+        Assert.True(a.CyclesPerIterByCategory.Sum() >= a.ElapsedCyclesPerIter - 1);
+    }
+
     [Theory]
     [MemberData(nameof(DesignsAndWorkloads))]
     public void The_breakdown_sums_to_the_cycles_the_cpu_clock_advanced(string design, string workload)
