@@ -213,4 +213,27 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, bad.Code);
         Assert.Contains("--pcpus 3", bad.Err);
     }
+
+    [Fact]
+    public void A_text_trace_on_two_cpus_ping_pongs_through_named_pipes_with_a_reschedule_ipi_per_hop()
+    {
+        var trace = Path.Combine(_dir, "pp.trace");
+        File.WriteAllText(trace, string.Join("\n",
+            "exec pid=1 text_pages=4 data_pages=1 bss_pages=1 arg_pages=1",
+            "fork pid=1 child=2",
+            "syscall cpu=1 pid=2 name=pipe_read size=4 pipe=1",
+            "mark what=measure",
+            "syscall pid=1 name=pipe_write size=4 pipe=1",
+            "syscall pid=1 name=pipe_read size=4 pipe=2",
+            "syscall cpu=1 pid=2 name=pipe_write size=4 pipe=2",
+            "syscall cpu=1 pid=2 name=pipe_read size=4 pipe=1",
+            "mark what=iter") + "\n");
+        var (code, _, _) = Run("replay", trace, "--cpus", "2", "--designs", "native", "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(0, code);
+        var counters = File.ReadAllLines(Path.Combine(_dir, "out", "counters.csv"));
+        Assert.Contains("pp,native,xeon-2400-2003,2,ipis_received,2.0000", counters);
+        var one = Run("replay", trace, "--designs", "native", "--out", Path.Combine(_dir, "one"));
+        Assert.Equal(2, one.Code); // on one CPU the trace's cpu=1 events are refused
+        Assert.Contains("cpu 1", one.Err);
+    }
 }
