@@ -46,6 +46,7 @@ public sealed class ComposedDesign : IPlatform
     private readonly long[] _milli;
 
     // CPU mechanisms.
+    private readonly bool _ring1Xen;
     private readonly bool _virtualIrq, _trappedIrq, _cpuHypercalls, _bouncedSyscalls, _switchMulticall;
     private readonly long _load, _hypercall, _multicallEntry, _bounce;
     private readonly bool[] _lazyCpu;
@@ -142,6 +143,8 @@ public sealed class ComposedDesign : IPlatform
         _nopByteMilli = p[MachineParam.NopByte];
         _milli = new long[machine.Cpus.Length];
         _virtualIrq = d.IrqFlag == IrqFlagMechanism.Virtual;
+        _ring1Xen = d.Hypervisor && d.CpuState == CpuStateMechanism.Hypercall && d.Hook is not (HookMechanism.Rom or HookMechanism.Bt)
+            && d.TrapVia == TrapMechanism.Ring && !d.SupervisorModeKernel;
         _trappedIrq = d.IrqFlag == IrqFlagMechanism.Trapped;
         _cpuHypercalls = d.CpuState == CpuStateMechanism.Hypercall;
         _bouncedSyscalls = d.Syscalls == SyscallPath.Bounced;
@@ -374,7 +377,8 @@ public sealed class ComposedDesign : IPlatform
         }
         else
         {
-            Charge(CostCategory.KernelEntryExit, kind == ReturnKind.Sysexit ? _sysexit : _trapExit);
+            // A ring-1 Xen guest cannot execute sysexit: its sysenter path returns to user with iret.
+            Charge(CostCategory.KernelEntryExit, kind == ReturnKind.Sysexit && !_ring1Xen ? _sysexit : _trapExit);
         }
         EndHook(op, t);
     }
@@ -815,7 +819,11 @@ public sealed class ComposedDesign : IPlatform
 
     public void LoadLdt() => CpuState(HookOp.LoadLdt, _lldt);
 
-    public void Clts() => CpuState(HookOp.Clts, _clts);
+    /// <summary>
+    /// math_state_restore's clts. A Xen guest (CPU state by hypercall) has none: Xen clears CR0.TS itself when it bounces
+    /// the #NM to the guest (the fpu_taskswitch set it), so nothing is charged beyond the site.
+    /// </summary>
+    public void Clts() => CpuState(HookOp.Clts, _clts, hypercalls: 0);
 
     /// <summary>stts: a CR0 read and write. Trapped, both fault in ring 1; VT-x exits only on the write (reads see the read shadow).</summary>
     public void Stts() => CpuState(HookOp.WriteCr0, _cr0r + _cr0w, faults: _vmExits ? 1 : 2);

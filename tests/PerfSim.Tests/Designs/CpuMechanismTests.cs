@@ -81,4 +81,38 @@ public sealed class CpuMechanismTests
         Assert.NotEmpty((DesignSpec.Native with { IrqFlag = IrqFlagMechanism.Virtual }).Problems());
         Assert.NotEmpty((DesignSpec.Native with { Hook = HookMechanism.Bt }).Problems());
     }
+
+    private static readonly DesignSpec XenPv = new()
+    {
+        Name = "xen", Description = "t", PageTables = PageTableMode.Direct, Hypervisor = true, IrqFlag = IrqFlagMechanism.Virtual,
+        CpuState = CpuStateMechanism.Hypercall,
+    };
+
+    [Fact]
+    public void A_ring_1_xen_guest_returns_from_a_sysenter_system_call_with_iret_not_sysexit()
+    {
+        var m = TestProfiles.Machine(); // the test kernel enters by sysenter
+        var native = Run(DesignSpec.Native, "null-call", m);
+        var xen = Run(XenPv, "null-call", m);
+        Assert.Equal(m[MachineParam.SysenterEntry] + m[MachineParam.SysexitExit], native.Category(CostCategory.KernelEntryExit), 6);
+        Assert.Equal(m[MachineParam.SysenterEntry] + m[MachineParam.TrapExit], xen.Category(CostCategory.KernelEntryExit), 6);
+    }
+
+    [Fact]
+    public void A_xen_guest_restoring_the_fpu_lazily_runs_no_clts_because_xen_cleared_ts()
+    {
+        var m = TestProfiles.Machine();
+        var events = TestTraces.Started();
+        events.Add(PerfSim.Core.Trace.TraceEvent.Fork(0, 1, 2));
+        events.Add(PerfSim.Core.Trace.TraceEvent.Mark(0, 0, PerfSim.Core.Trace.MarkKind.MeasureStart));
+        events.Add(PerfSim.Core.Trace.TraceEvent.Compute(0, 1, 100, usesFpu: true)); // #NM, math_state_restore
+        double Clts(DesignSpec d)
+        {
+            var sim = new Simulator(new ResolvedConfig(m, TestProfiles.Kernel(), d, 1, 1));
+            var r = sim.Run(new PerfSim.Core.Trace.ListTraceSource("t", events));
+            return r.Measured.HookCycles[(int)HookOp.Clts];
+        }
+        Assert.Equal(m[MachineParam.Clts], Clts(DesignSpec.Native), 6);
+        Assert.Equal(0, Clts(XenPv), 6);
+    }
 }
