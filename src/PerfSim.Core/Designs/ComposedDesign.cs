@@ -701,7 +701,7 @@ public sealed class ComposedDesign : IPlatform
             case IpiMechanism.Trapped:
                 _s.Count(Counter.PrivilegedTraps);
                 Charge(CostCategory.IpiHandler, (_vmExits ? _vmExit : _trapEntry + _apicEoi + _trapExit + _bounce) // the VMM takes the physical IPI
-                    + _trapEntry + _apicWritesReach / 2 + _apicEmulate + _trapExit); // the injected one, and the guest's trapped EOI
+                    + _trapEntry + (_bt ? _btCallout : _vmExits ? _vmExit : _trapEmulate) + _apicEmulate + _trapExit); // the injected one, and the guest's trapped EOI
                 break;
             default:
                 Charge(CostCategory.IpiHandler, _trapEntry + _apicEoi + _trapExit + _bounce + _trapExit);
