@@ -68,6 +68,12 @@ public sealed class KernelProfile
 
     public IReadOnlyList<string>? SmpCoherenceSources { get; init; }
 
+    /// <summary>
+    /// After fork the child runs first, on the parent's CPU (2.6's wake_up_new_task; 2.4 keeps running the parent and
+    /// places the child on an idle CPU). With several CPUs an exec then moves the child to an idle CPU (sched_exec).
+    /// </summary>
+    public bool ForkChildRunsFirst { get; init; }
+
     public string SourceOf(KernelPath p) => _sources[(int)p];
 
     public KernelProfile With(KernelPath p, long instructions, string source)
@@ -82,6 +88,7 @@ public sealed class KernelProfile
             SmpLockedOpSources = SmpLockedOpSources,
             SmpCoherence = SmpCoherence,
             SmpCoherenceSources = SmpCoherenceSources,
+            ForkChildRunsFirst = ForkChildRunsFirst,
         };
     }
 

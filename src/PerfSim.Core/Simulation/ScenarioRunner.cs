@@ -9,7 +9,8 @@ public static class ScenarioRunner
 {
     public static ScenarioResult Run(ResolvedConfig config, Workload workload, WorkloadOptions options)
     {
-        options = options with { Cpus = config.Cpus }; // generated processes spread over the run's CPUs
+        // Generated processes spread over the run's CPUs, and fork follows the kernel version's placement.
+        options = options with { Cpus = config.Cpus, ChildRunsFirst = config.Kernel.ForkChildRunsFirst };
         var main = Measure(config, new ListTraceSource(workload.Name, workload.Main(options)));
         var baselines = new List<(Measurement, int)>();
         foreach (var b in workload.Baselines ?? [])

@@ -130,6 +130,14 @@ public sealed class Simulator
             streams[k] = new List<TraceEvent>();
         }
         var firstCpu = new Dictionary<int, int>();
+        var seen = new Dictionary<int, int>();
+        var ordinals = new List<int>[n];
+        for (var k = 0; k < n; k++)
+        {
+            ordinals[k] = new List<int>();
+        }
+        var applied = new Dictionary<int, int>(); // events of each process applied so far
+        var lastEnd = new Dictionary<int, long>(); // when each process's last event ended
         var forked = new List<int>();
         while (trace.TryRead(out var e))
         {
@@ -141,6 +149,14 @@ public sealed class Simulator
             if (e.Kind != TraceEventKind.Mark)
             {
                 firstCpu.TryAdd(e.Pid, e.Cpu);
+                // A process's events keep their trace order across CPUs: this is its n-th event.
+                var nth = seen.GetValueOrDefault(e.Pid);
+                seen[e.Pid] = nth + 1;
+                ordinals[e.Cpu].Add(nth);
+            }
+            else
+            {
+                ordinals[e.Cpu].Add(-1);
             }
             if (e.Kind == TraceEventKind.Fork)
             {
@@ -201,17 +217,20 @@ public sealed class Simulator
                     continue;
                 }
                 var head = streams[k][next[k]];
-                if (Kernel.CanRun(head))
+                var inOrder = head.Kind == TraceEventKind.Mark || ordinals[k][next[k]] == applied.GetValueOrDefault(head.Pid);
+                if (inOrder && Kernel.CanRun(head))
                 {
-                    // A task woken from another CPU starts no earlier than its wake-up (or the IPI's arrival).
-                    readyAt[k] = Math.Max(Machine.Cpus[k].Clock, head.Kind == TraceEventKind.Mark ? 0 : Kernel.ReadyAt(head.Pid));
+                    // A task woken from another CPU starts no earlier than its wake-up (or the IPI's arrival), and a task
+                    // that moved here no earlier than its last event ended on the other CPU.
+                    readyAt[k] = Math.Max(Machine.Cpus[k].Clock, head.Kind == TraceEventKind.Mark ? 0
+                        : Math.Max(Kernel.ReadyAt(head.Pid), lastEnd.GetValueOrDefault(head.Pid)));
                     startAt[k] = head.Kind == TraceEventKind.Mark ? readyAt[k] : Deliver(k, readyAt[k]); // and only while its vCPU runs
                     if (best < 0 || startAt[k] < startAt[best])
                     {
                         best = k;
                     }
                 }
-                else if (!idle[k] && !Kernel.IsSpinning(head.Pid))
+                else if (!idle[k] && !Kernel.IsSpinning(head.Pid) && (inOrder || head.Kind == TraceEventKind.Mark))
                 {
                     idle[k] = true;
                     Kernel.GoIdle(k);
@@ -231,7 +250,9 @@ public sealed class Simulator
                     break;
                 }
                 throw new SimulationException($"{trace.Name}: no CPU can go on: " + string.Join("; ", stuck.Select(k =>
-                    $"cpu {k} waits at its event {next[k] + 1} ({Kernel.WhyWaiting(streams[k][next[k]].Pid)})")) + ".");
+                    $"cpu {k} waits at its event {next[k] + 1} ({(ordinals[k][next[k]] > applied.GetValueOrDefault(streams[k][next[k]].Pid)
+                        ? $"pid {streams[k][next[k]].Pid} has an earlier event on another CPU that cannot run"
+                        : Kernel.WhyWaiting(streams[k][next[k]].Pid))})")) + ".");
             }
             idle[best] = false;
             var e = streams[best][next[best]++];
@@ -262,6 +283,8 @@ public sealed class Simulator
                 continue;
             }
             ApplyNamed(trace.Name, e);
+            applied[e.Pid] = applied.GetValueOrDefault(e.Pid) + 1;
+            lastEnd[e.Pid] = Machine.Cpus[best].Clock;
         }
         var measured = measuring ? Stats.Since(start) : Stats.Snapshot();
         return new Measurement(measured, iterations, EventsApplied, Machine.Now)

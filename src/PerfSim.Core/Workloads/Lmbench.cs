@@ -210,15 +210,33 @@ public static class Lmbench
     /// </summary>
     private static void ForkExit(TraceBuilder b, WorkloadOptions o, int child, ProcessShape? execShape, bool viaShell = false)
     {
+        if (o.ChildRunsFirst)
+        {
+            ForkChildFirst(b, o, child, execShape, viaShell);
+            return;
+        }
         var s = o.Shape;
         b.Add(TraceEvent.Fork(b.Cpu, Pid, child));
         foreach (var page in TraceBuilder.ParentWriteOrder(s).Take(s.ParentWrittenPages))
         {
             b.Touch(Pid, page, 1, AccessKind.Write);
         }
-        // With several CPUs the child runs on an idle one (2.4's reschedule_idle, 2.6's wake_up_new_task balance),
-        // and the parent sleeps in waitpid until the child's exit wakes it.
+        // 2.4: the parent goes on; with several CPUs the child runs on an idle one (reschedule_idle), and the parent
+        // sleeps in waitpid until the child's exit wakes it.
         On(b, CpuOf(o, 1), () => ChildRuns(b, s, child, execShape, viaShell));
+        b.Add(TraceEvent.Wait(b.Cpu, Pid, child));
+    }
+
+    /// <summary>2.6: the child runs first on the parent's CPU; an exec moves it to an idle CPU (sched_exec); the parent then dirties its pages and waits.</summary>
+    private static void ForkChildFirst(TraceBuilder b, WorkloadOptions o, int child, ProcessShape? execShape, bool viaShell)
+    {
+        var s = o.Shape;
+        b.Add(TraceEvent.Fork(b.Cpu, Pid, child));
+        ChildRuns(b, s, child, execShape, viaShell, execCpu: CpuOf(o, 1));
+        foreach (var page in TraceBuilder.ParentWriteOrder(s).Take(s.ParentWrittenPages))
+        {
+            b.Touch(Pid, page, 1, AccessKind.Write);
+        }
         b.Add(TraceEvent.Wait(b.Cpu, Pid, child));
     }
 
@@ -234,7 +252,8 @@ public static class Lmbench
         b.Cpu = was;
     }
 
-    private static void ChildRuns(TraceBuilder b, ProcessShape s, int child, ProcessShape? execShape, bool viaShell)
+    /// <param name="execCpu">With 2.6's sched_exec, the CPU an exec moves the child to (its exec and everything after run there).</param>
+    private static void ChildRuns(TraceBuilder b, ProcessShape s, int child, ProcessShape? execShape, bool viaShell, int? execCpu = null)
     {
         b.Touch(child, TraceBuilder.LibcBase, s.ChildCodePages - s.TextPages / 2, AccessKind.Execute);
         b.Touch(child, TraceBuilder.TextBase, s.TextPages / 2, AccessKind.Execute);
@@ -242,7 +261,12 @@ public static class Lmbench
         {
             b.Touch(child, page, 1, AccessKind.Write);
         }
-        if (execShape is not null)
+        if (execShape is null)
+        {
+            b.Add(TraceEvent.Exit(b.Cpu, child));
+            return;
+        }
+        On(b, execCpu ?? b.Cpu, () =>
         {
             if (viaShell)
             {
@@ -251,8 +275,8 @@ public static class Lmbench
             }
             b.ExecAndStart(child, viaShell ? ProcessShape.Hello : execShape);
             b.Syscall(child, SyscallKind.Write, 12); // fails with EBADF: fd 1 is closed
-        }
-        b.Add(TraceEvent.Exit(b.Cpu, child));
+            b.Add(TraceEvent.Exit(b.Cpu, child));
+        });
     }
 
     /// <summary>

@@ -32,6 +32,9 @@ public sealed record WorkloadOptions
 
     public ProcessShape Shape { get; init; } = ProcessShape.Default;
 
+    /// <summary>The kernel runs a forked child first, on the parent's CPU (2.6); else the parent goes on and the child takes an idle CPU (2.4).</summary>
+    public bool ChildRunsFirst { get; init; }
+
     /// <summary>CPUs the generated processes spread over (the run's CPU count; 1 = everything on CPU 0).</summary>
     public int Cpus { get; init; } = 1;
 }

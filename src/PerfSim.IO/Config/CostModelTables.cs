@@ -43,6 +43,7 @@ public static class CostModelTables
             sb.Append("| syscall_entry | ").Append(KernelProfileLoader.KeyOf(k.SyscallEntry)).Append(" |\n");
             sb.Append("| fork_copies_file_ptes | ").Append(Bool(k.ForkCopiesFilePtes)).Append(" |\n");
             sb.Append("| fork_write_protects_read_only_ptes | ").Append(Bool(k.ForkWriteProtectsReadOnlyPtes)).Append(" |\n");
+            sb.Append("| fork_child_runs_first | ").Append(Bool(k.ForkChildRunsFirst)).Append(" |\n");
             sb.Append("| global_kernel_pages | ").Append(Bool(k.GlobalKernelPages)).Append(" |\n");
         }
         sb.Append("\n### Kernel path lengths (instructions)\n\n");

@@ -11,7 +11,7 @@ public static class KernelProfileLoader
     private static readonly string[] TopKeys =
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
-        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "smp_coherence",
+        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "smp_coherence", "fork_child_runs_first",
     ];
 
     private static readonly string[] RequiredKeys =
@@ -54,6 +54,7 @@ public static class KernelProfileLoader
         long[]? smp = null;
         string[]? smpSources = null;
         long[]? coherence = null;
+        var childFirst = false;
         string[]? coherenceSources = null;
         if (top is not null)
         {
@@ -86,6 +87,10 @@ public static class KernelProfileLoader
             {
                 (smp, smpSources) = ParamTableReader.Read(r, sl.Value, "smp_locked_ops", KernelPaths.SmpDefs);
             }
+            if (top.TryGetValue("fork_child_runs_first", out var cf))
+            {
+                childFirst = r.Bool(cf.Value, "fork_child_runs_first") ?? false;
+            }
             if (top.TryGetValue("smp_coherence", out var sc))
             {
                 (coherence, coherenceSources) = ParamTableReader.Read(r, sc.Value, "smp_coherence", SharedSteps.Defs);
@@ -98,6 +103,7 @@ public static class KernelProfileLoader
             SmpLockedOpSources = smpSources,
             SmpCoherence = coherence,
             SmpCoherenceSources = coherenceSources,
+            ForkChildRunsFirst = childFirst,
         };
     }
 }

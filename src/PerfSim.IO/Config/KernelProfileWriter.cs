@@ -21,6 +21,7 @@ public static class KernelProfileWriter
             w.WriteBoolean("fork_copies_file_ptes", k.ForkCopiesFilePtes);
             w.WriteBoolean("fork_write_protects_read_only_ptes", k.ForkWriteProtectsReadOnlyPtes);
             w.WriteBoolean("global_kernel_pages", k.GlobalKernelPages);
+            w.WriteBoolean("fork_child_runs_first", k.ForkChildRunsFirst);
             w.WriteStartObject("paths");
             for (var i = 0; i < KernelPaths.Count; i++)
             {

@@ -55,6 +55,7 @@ public static class ResolvedConfigJson
             w.WriteString("syscall_entry", kernel.SyscallEntry.ToString());
             w.WriteBoolean("fork_copies_file_ptes", kernel.ForkCopiesFilePtes);
             w.WriteBoolean("fork_write_protects_read_only_ptes", kernel.ForkWriteProtectsReadOnlyPtes);
+            w.WriteBoolean("fork_child_runs_first", kernel.ForkChildRunsFirst);
             w.WriteBoolean("global_kernel_pages", kernel.GlobalKernelPages);
             w.WriteStartObject("paths");
             var cpi = machine[MachineParam.KernelCpi];

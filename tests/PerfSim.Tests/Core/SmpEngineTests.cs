@@ -360,3 +360,45 @@ public sealed class CoherenceTests
         Assert.True(r.Category(CostCategory.Coherence) >= m[MachineParam.PageTransfer], $"coherence {r.Category(CostCategory.Coherence)}");
     }
 }
+
+public sealed class ForkPlacementTests
+{
+    private static ScenarioResult Fork(bool childFirst, int cpus, string workload)
+    {
+        var catalog = ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("p4-672-2006");
+        var k = catalog.LoadKernel("linux-2.6.20");
+        var kernel = new KernelProfile(k.Name, k.Description, k.Paging, k.SyscallEntry, k.ForkCopiesFilePtes, k.ForkWriteProtectsReadOnlyPtes, k.GlobalKernelPages,
+            Enumerable.Range(0, KernelPaths.Count).Select(i => k[(KernelPath)i]).ToArray(), Enumerable.Range(0, KernelPaths.Count).Select(i => k.SourceOf((KernelPath)i)).ToArray())
+        {
+            SmpLockedOps = k.SmpLockedOps, SmpLockedOpSources = k.SmpLockedOpSources, SmpCoherence = k.SmpCoherence, SmpCoherenceSources = k.SmpCoherenceSources,
+            ForkChildRunsFirst = childFirst,
+        };
+        return ScenarioRunner.Run(new ResolvedConfig(m, kernel, DesignSpec.Native, cpus, 1), Lmbench.Find(workload)!, new WorkloadOptions());
+    }
+
+    [Fact]
+    public void With_two_cpus_a_child_that_runs_first_stays_on_its_parents_cpu_until_it_execs()
+    {
+        Assert.Equal(0, Fork(childFirst: true, 2, "fork").CounterValue(Counter.IpisReceived));   // fork: no other CPU involved
+        Assert.True(Fork(childFirst: true, 2, "exec").CounterValue(Counter.IpisReceived) >= 1); // sched_exec moves it to the idle CPU
+        Assert.True(Fork(childFirst: false, 2, "fork").CounterValue(Counter.IpisReceived) >= 2); // 2.4: the child starts on the idle CPU
+    }
+
+    [Fact]
+    public void A_process_whose_events_are_split_over_cpus_keeps_its_trace_order()
+    {
+        var catalog = ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("xeon-2400-2003");
+        var config = new ResolvedConfig(m, catalog.LoadKernel(m.DefaultKernel), DesignSpec.Native, 2, 1);
+        var events = new List<TraceEvent>
+        {
+            TraceEvent.Compute(0, 1, 100_000),
+            TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 4096, Protection.Read | Protection.Write, MapFlags.Anonymous),
+            TraceEvent.Touch(1, 1, TraceBuilder.MmapBase, 4096, AccessKind.Write), // cpu 1 is idle and earlier, but the mmap comes first
+        };
+        var sim = new Simulator(config);
+        sim.Run(new ListTraceSource("t", events));
+        Assert.True(sim.Machine.Cpus[1].Clock > 100_000);
+    }
+}
