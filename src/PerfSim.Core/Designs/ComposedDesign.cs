@@ -62,6 +62,8 @@ public sealed class ComposedDesign : IPlatform
 
     // IPIs: how they are sent, and which vCPUs hold a physical CPU (all, until vCPU scheduling exists).
     private readonly IpiMechanism _ipi;
+    /// <summary>One trapped device access (port I/O, an APIC register) reaching the VMM: a callout, a VM exit or a ring trap.</summary>
+    private readonly long _accessReach;
     private readonly long _ipiSend, _apicEmulate, _evtchnSend, _apicWritesReach, _apicEoi, _invlpgNative, _cr3Native, _lineTransfer, _pageTransfer;
     private readonly bool[] _vcpuRunning;
     private readonly long _btCallout, _btSyscall, _btFault;
@@ -178,7 +180,8 @@ public sealed class ComposedDesign : IPlatform
         _btSyscall = p[MachineParam.BtSyscall];
         _btFault = p[MachineParam.BtFaultReflect];
         // An IPI's two APIC writes (ICR2, ICR) reach the VMM as port I/O does; under BT the site's own callout is the first.
-        _apicWritesReach = _bt ? _btCallout : 2 * (_vmExits ? _vmExit : _trapEmulate);
+        _accessReach = _bt ? _btCallout : _vmExits ? _vmExit : _trapEmulate;
+        _apicWritesReach = _bt ? _btCallout : 2 * _accessReach;
         _btPath = new long[KernelPaths.Count];
         for (var i = 0; i < _btPath.Length; i++)
         {
@@ -410,7 +413,7 @@ public sealed class ComposedDesign : IPlatform
             Charge(CostCategory.PortIo, _portIo);
             return;
         }
-        var reach = _bt ? _btCallout : _vmExits ? _vmExit : _trapEmulate;
+        var reach = _accessReach;
         Charge(CostCategory.PortIo, reach + _ioEmulate);
     }
 
@@ -701,7 +704,7 @@ public sealed class ComposedDesign : IPlatform
             case IpiMechanism.Trapped:
                 _s.Count(Counter.PrivilegedTraps);
                 Charge(CostCategory.IpiHandler, (_vmExits ? _vmExit : _trapEntry + _apicEoi + _trapExit + _bounce) // the VMM takes the physical IPI
-                    + _trapEntry + (_bt ? _btCallout : _vmExits ? _vmExit : _trapEmulate) + _apicEmulate + _trapExit); // the injected one, and the guest's trapped EOI
+                    + _trapEntry + _accessReach + _apicEmulate + _trapExit); // the injected one, and the guest's trapped EOI
                 break;
             default:
                 Charge(CostCategory.IpiHandler, _trapEntry + _apicEoi + _trapExit + _bounce + _trapExit);

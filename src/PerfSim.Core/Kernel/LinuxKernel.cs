@@ -383,6 +383,11 @@ public sealed class LinuxKernel
         {
             throw new SimulationException($"event {e.Kind} for pid {e.Pid}, which has exited.");
         }
+        if (proc.Sleeping)
+        {
+            // Several CPUs apply only events that can run; on one, nothing in the trace before this woke the process.
+            throw new SimulationException($"nothing before this event woke the process ({WhyWaiting(e.Pid)}).");
+        }
         if (e.Kind == TraceEventKind.DebugRegs)
         {
             // The tracer's ptrace call stores the values in the stopped task's thread state (that call is the

@@ -83,10 +83,6 @@ public sealed class Simulator
                 }
                 continue;
             }
-            if (!Kernel.CanRun(e))
-            {
-                throw new SimulationException($"{trace.Name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): on one CPU nothing before it woke the process ({Kernel.WhyWaiting(e.Pid)}).");
-            }
             ApplyNamed(trace.Name, e);
         }
         while (_queue.TryPop(out var cycle, out var te))
@@ -182,15 +178,16 @@ public sealed class Simulator
         long Deliver(int target, long cycle) => schedule?.NextRun(target, cycle) ?? cycle; // a descheduled vCPU takes it when it next runs
         Kernel.CpuIsIdle = k => idle[k];
         Kernel.ClockOf = k => Machine.Cpus[k].Clock;
+        long Arrival(int target) => Deliver(target, Machine.Cpus[Platform.CurrentCpu].Clock + latency); // sent from the current CPU now
         Kernel.DeliverIpi = target =>
         {
-            var arrival = Deliver(target, Machine.Cpus[Platform.CurrentCpu].Clock + latency);
+            var arrival = Arrival(target);
             Schedule(arrival, target, 0, (sim, cpu) => sim.Kernel.ReceiveIpi(cpu));
             return arrival;
         };
         Kernel.DeliverShootdown = (target, mm, vpn, initiator) =>
         {
-            var arrival = Deliver(target, Machine.Cpus[Platform.CurrentCpu].Clock + latency);
+            var arrival = Arrival(target);
             Schedule(arrival, target, 0, (sim, cpu) =>
             {
                 var before = sim.Machine.Cpus[cpu].Clock;

@@ -6,6 +6,7 @@ using PerfSim.Core.Stats;
 using PerfSim.Core.Trace;
 using PerfSim.Core.Workloads;
 using PerfSim.IO.Config;
+using PerfSim.Tests.Support;
 
 namespace PerfSim.Tests.Core;
 
@@ -310,24 +311,13 @@ public sealed class MmuGatherTests
 
 public sealed class CoherenceTests
 {
-    private static KernelProfile WithCoherence(KernelProfile k, long[]? lines) => new KernelProfile(k.Name, k.Description, k.Paging, k.SyscallEntry,
-        k.ForkCopiesFilePtes, k.ForkWriteProtectsReadOnlyPtes, k.GlobalKernelPages,
-        Enumerable.Range(0, KernelPaths.Count).Select(i => k[(KernelPath)i]).ToArray(),
-        Enumerable.Range(0, KernelPaths.Count).Select(i => k.SourceOf((KernelPath)i)).ToArray())
-    {
-        SmpLockedOps = k.SmpLockedOps,
-        SmpLockedOpSources = k.SmpLockedOpSources,
-        SmpCoherence = lines,
-        SmpCoherenceSources = lines?.Select(_ => "test").ToArray(),
-    };
-
     private static readonly long[] Lines = [5, 2, 1, 3, 3, 1, 1, 0, 0, 0, 0]; // switch-in, wake, runqueue, pipe read, pipe write, reap, notify, fork child, pgd, page refs, global rq
 
     private static ScenarioResult Ctx(int cpus, long[]? lines)
     {
         var catalog = ConfigCatalog.Locate();
         var m = catalog.LoadMachine("xeon-2400-2003");
-        var k = WithCoherence(catalog.LoadKernel(m.DefaultKernel), lines);
+        var k = TestProfiles.Variant(catalog.LoadKernel(m.DefaultKernel), lines, childRunsFirst: false);
         return ScenarioRunner.Run(new ResolvedConfig(m, k, DesignSpec.Native, cpus, 1), Lmbench.Find("ctx-2p-0k")! with { Baselines = null }, new WorkloadOptions());
     }
 
@@ -354,7 +344,7 @@ public sealed class CoherenceTests
     {
         var catalog = ConfigCatalog.Locate();
         var m = catalog.LoadMachine("xeon-2400-2003");
-        var k = WithCoherence(catalog.LoadKernel(m.DefaultKernel), Lines);
+        var k = TestProfiles.Variant(catalog.LoadKernel(m.DefaultKernel), Lines, childRunsFirst: false);
         var r = ScenarioRunner.Run(new ResolvedConfig(m, k, DesignSpec.Native, 2, 1), Lmbench.Find("fork")!, new WorkloadOptions());
         // The child's copy-on-write copies of pages the parent dirtied on CPU 0 each move a page.
         Assert.True(r.Category(CostCategory.Coherence) >= m[MachineParam.PageTransfer], $"coherence {r.Category(CostCategory.Coherence)}");
@@ -368,12 +358,7 @@ public sealed class ForkPlacementTests
         var catalog = ConfigCatalog.Locate();
         var m = catalog.LoadMachine("p4-672-2006");
         var k = catalog.LoadKernel("linux-2.6.20");
-        var kernel = new KernelProfile(k.Name, k.Description, k.Paging, k.SyscallEntry, k.ForkCopiesFilePtes, k.ForkWriteProtectsReadOnlyPtes, k.GlobalKernelPages,
-            Enumerable.Range(0, KernelPaths.Count).Select(i => k[(KernelPath)i]).ToArray(), Enumerable.Range(0, KernelPaths.Count).Select(i => k.SourceOf((KernelPath)i)).ToArray())
-        {
-            SmpLockedOps = k.SmpLockedOps, SmpLockedOpSources = k.SmpLockedOpSources, SmpCoherence = k.SmpCoherence, SmpCoherenceSources = k.SmpCoherenceSources,
-            ForkChildRunsFirst = childFirst,
-        };
+        var kernel = TestProfiles.Variant(k, k.SmpCoherence, childFirst);
         return ScenarioRunner.Run(new ResolvedConfig(m, kernel, DesignSpec.Native, cpus, 1), Lmbench.Find(workload)!, new WorkloadOptions());
     }
 

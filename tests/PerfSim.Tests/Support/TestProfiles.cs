@@ -47,6 +47,19 @@ public static class TestProfiles
         };
     }
 
+    /// <summary>A copy of a kernel profile with its SMP coherence table and fork placement replaced (the other knobs kept).</summary>
+    public static KernelProfile Variant(KernelProfile k, IReadOnlyList<long>? coherence, bool childRunsFirst) =>
+        new(k.Name, k.Description, k.Paging, k.SyscallEntry, k.ForkCopiesFilePtes, k.ForkWriteProtectsReadOnlyPtes, k.GlobalKernelPages,
+            Enumerable.Range(0, KernelPaths.Count).Select(i => k[(KernelPath)i]).ToArray(),
+            Enumerable.Range(0, KernelPaths.Count).Select(i => k.SourceOf((KernelPath)i)).ToArray())
+        {
+            SmpLockedOps = k.SmpLockedOps,
+            SmpLockedOpSources = k.SmpLockedOpSources,
+            SmpCoherence = coherence,
+            SmpCoherenceSources = coherence?.Select(_ => "test").ToArray(),
+            ForkChildRunsFirst = childRunsFirst,
+        };
+
     public static ResolvedConfig Config(int cpus = 1, KernelProfile? kernel = null, MachineProfile? machine = null) =>
         new(machine ?? Machine(), kernel ?? Kernel(), DesignSpec.Native, cpus, 1);
 }
