@@ -136,13 +136,15 @@ public static class CliApp
         var fitParams = new Option<string?>("--fit") { Description = "With --design: comma-separated machine parameters to fit (see 'perfsim list params')." };
         var calibrate = new Command("calibrate", "Fit kernel path-length groups to a published native table, or (--design, --fit) a design's machine cost parameters to a published column of ratios to native, by least squares; write the calibrated profile and calibration.csv.")
         {
-            machine, kernel, table, config, nativeConfig, fitDesign, fitParams, seed, outDir,
+            machine, kernel, table, config, nativeConfig, fitDesign, fitParams, cpus, seed, outDir,
         };
         calibrate.SetAction(p => p.GetValue(fitDesign) is { } design
             ? CalibrateDesign(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(nativeConfig)!, design,
-                p.GetValue(fitParams), p.GetValue(seed), p.GetValue(outDir), stdout, stderr)
+                p.GetValue(fitParams), p.GetValue(cpus), p.GetValue(seed), p.GetValue(outDir), stdout, stderr)
             : p.GetValue(fitParams) is not null
                 ? throw new UsageException("--fit names machine parameters of a design: give the design with --design")
+                : p.GetValue(cpus) != 1
+                ? throw new UsageException("--cpus applies to a design fit (--design, --fit); kernel path lengths are fitted on one CPU")
                 : Calibrate(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(seed), p.GetValue(outDir), stdout, stderr));
         root.Subcommands.Add(calibrate);
         return root;
@@ -211,7 +213,7 @@ public static class CliApp
     }
 
     private static int CalibrateDesign(string? machineName, string? kernelName, string tablePath, string config, string nativeConfig, string designName,
-        string? fitList, ulong seed, string? outDir, TextWriter stdout, TextWriter stderr)
+        string? fitList, int cpus, ulong seed, string? outDir, TextWriter stdout, TextWriter stderr)
     {
         var catalog = ConfigCatalog.Locate();
         var machine = catalog.LoadMachine(machineName ?? RunPlan.DefaultMachine);
@@ -221,6 +223,14 @@ public static class CliApp
         if (problems.Count > 0)
         {
             throw new UsageException($"design '{design.Name}' cannot run on {machine.Name}: {string.Join("; ", problems)}");
+        }
+        if (cpus < 1 || cpus > 256)
+        {
+            throw new UsageException($"--cpus {cpus}: must be between 1 and 256");
+        }
+        if (cpus > 1 && kernel.SmpLockedOps is null)
+        {
+            throw new UsageException($"--cpus {cpus}: kernel '{kernel.Name}' has no smp_locked_ops table (it describes a UP build only); fit on one CPU");
         }
         if (string.IsNullOrWhiteSpace(fitList))
         {
@@ -260,8 +270,8 @@ public static class CliApp
         {
             throw new UsageException($"{cells.Count} cells cannot fix {parameters.Count} parameters");
         }
-        stderr.WriteLine($"perfsim {Version}: fitting {parameters.Count} cost parameters of {design.Name} to {cells.Count} '{config}'/'{nativeConfig}' ratios on {machine.Name}");
-        var fit = PerfSim.IO.Calibration.DesignCostFit.Fit(machine, kernel, design, parameters, cells, natives, seed);
+        stderr.WriteLine($"perfsim {Version}: fitting {parameters.Count} cost parameters of {design.Name}{(cpus > 1 ? $" on {cpus} CPUs" : "")} to {cells.Count} '{config}'/'{nativeConfig}' ratios on {machine.Name}");
+        var fit = PerfSim.IO.Calibration.DesignCostFit.Fit(machine, kernel, design, parameters, cells, natives, seed, cpus);
         var inv = CultureInfo.InvariantCulture;
         foreach (var p in parameters)
         {

@@ -20,18 +20,29 @@ public sealed record DesignFitResult(IReadOnlyDictionary<MachineParam, long> Bef
 /// <summary>
 /// Fits a few machine cost parameters of a design (a hypervisor's or VMM's primitives: a hypercall, a fault
 /// bounce, a shadow sync...) to a published column of ratios to native, by non-negative least squares on the
-/// relative error. The design's time is exactly linear in every cost parameter (costs are charged, they never
-/// change what the model does), so each cell's sensitivity is measured once by raising the parameter by a step.
-/// The kernel, the native baseline and every parameter not named stay as they are; a parameter the fit would
-/// make negative is pinned at 0 and the rest refitted.
+/// relative error. On one CPU a run's time is exactly linear in every cost parameter (costs are charged, they
+/// never change what the model does), so each cell's sensitivity is measured once by raising the parameter by a
+/// step, for the design and for the native baseline (a parameter native also pays, such as a locked
+/// instruction, moves both). With several CPUs (<c>cpus</c>; the baseline stays on one, as an L-SMP column is
+/// taken to L-UP) a cost can also move when waits end, so the fitted profile is run again and the reported
+/// ratios are the model's, not the linear prediction's. The residual of a cell is
+/// (T(x) - R N(x)) / (R N(x0)) with T the design's time, N native's and R the published ratio: linear in x, and
+/// the relative error of the ratio when N does not depend on x. The kernel and every parameter not named stay as
+/// they are; a parameter the fit would make negative is pinned at 0 and the rest refitted.
 /// </summary>
 public static class DesignCostFit
 {
     private const long Step = 1000;
 
+    /// <summary>On several CPUs a cost's step is an eighth of its value, at least this: small enough to stay near where it is measured.</summary>
+    private const long MinStep = 8;
+
+    private const int MaxRounds = 8;
+
     public static DesignFitResult Fit(MachineProfile machine, KernelProfile kernel, DesignSpec design, IReadOnlyList<MachineParam> parameters,
-        IReadOnlyList<PublishedCell> cells, IReadOnlyList<PublishedCell> nativeCells, ulong seed = 1)
+        IReadOnlyList<PublishedCell> cells, IReadOnlyList<PublishedCell> nativeCells, ulong seed = 1, int cpus = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cpus, 1);
         if (cells.Count == 0)
         {
             throw new ArgumentException("no cells to fit");
@@ -51,69 +62,39 @@ public static class DesignCostFit
         }
         var options = new WorkloadOptions { Seed = seed };
         var distinct = rows.Select(r => r.Workload).Distinct().ToArray();
-        double Run(MachineProfile m, DesignSpec d, string w) =>
-            ScenarioRunner.Run(new ResolvedConfig(m, kernel, d, 1, seed), Lmbench.Find(w)!, options).CyclesPerIter;
-
-        // Native once; the design at the current values and with each parameter raised by a step.
-        var variants = new MachineProfile[parameters.Count + 1];
-        variants[0] = machine;
-        for (var j = 0; j < parameters.Count; j++)
-        {
-            variants[j + 1] = machine.With(parameters[j], machine[parameters[j]] + Step, "sensitivity");
-        }
-        var runs = new double[distinct.Length, variants.Length + 1];
-        Parallel.For(0, distinct.Length * (variants.Length + 1), i =>
-        {
-            var (w, v) = (i / (variants.Length + 1), i % (variants.Length + 1));
-            runs[w, v] = v == variants.Length ? Run(machine, DesignSpec.Native, distinct[w]) : Run(variants[v], design, distinct[w]);
-        });
+        double Run(MachineProfile m, DesignSpec d, int n, string w) =>
+            ScenarioRunner.Run(new ResolvedConfig(m, kernel, d, n, seed), Lmbench.Find(w)!, options).CyclesPerIter;
 
         var n = rows.Count;
         var k = parameters.Count;
-        var nat = new double[n];
-        var t0 = new double[n];
-        var d = new double[n, k];
-        for (var i = 0; i < n; i++)
-        {
-            var w = Array.IndexOf(distinct, rows[i].Workload);
-            nat[i] = runs[w, variants.Length];
-            t0[i] = runs[w, 0];
-            for (var j = 0; j < k; j++)
-            {
-                d[i, j] = (runs[w, j + 1] - runs[w, 0]) / Step;
-            }
-        }
-        var x0 = parameters.Select(p => (double)machine[p]).ToArray();
-        // ratio_i(x) = (t0_i + sum_j d_ij (x_j - x0_j)) / nat_i; minimise sum ((ratio_i - R_i) / R_i)^2 over x >= 0.
-        var a = new double[n, k];
-        var b = new double[n];
-        for (var i = 0; i < n; i++)
-        {
-            var offset = t0[i];
-            for (var j = 0; j < k; j++)
-            {
-                a[i, j] = d[i, j] / nat[i] / rows[i].Ratio;
-                offset -= d[i, j] * x0[j];
-            }
-            b[i] = (rows[i].Ratio - offset / nat[i]) / rows[i].Ratio;
-        }
         var all = Enumerable.Range(0, n).ToArray();
-        var (x, pinned) = NonNegative(all, a, b, k);
-        for (var j = 0; j < k; j++)
+        var first = Linearize(machine);
+        var lin = first;
+        double[] x;
+        IReadOnlyList<int> pinned;
+        var round = 0;
+        while (true)
         {
-            if (double.IsNaN(x[j]))
-            {
-                throw new ArgumentException($"no cell depends on {MachineParams.Defs[(int)parameters[j]].Key} under {design.Name}: it cannot be fitted to these cells");
-            }
-        }
-        double Linear(int i, double[] v)
-        {
-            var t = t0[i];
+            (x, pinned) = Solve(lin, all);
             for (var j = 0; j < k; j++)
             {
-                t += d[i, j] * (v[j] - x0[j]);
+                if (double.IsNaN(x[j]))
+                {
+                    throw new ArgumentException($"no cell depends on {MachineParams.Defs[(int)parameters[j]].Key} under {design.Name}: it cannot be fitted to these cells");
+                }
             }
-            return t / nat[i];
+            // On one CPU the model is linear and one round is exact; on several, linearize again at the solution
+            // until it stops moving (a cycle), since the sensitivities hold only near where they were measured.
+            if (cpus == 1 || ++round == MaxRounds || Enumerable.Range(0, k).All(j => Math.Abs(x[j] - lin.X0[j]) < 1))
+            {
+                break;
+            }
+            var at = machine;
+            for (var j = 0; j < k; j++)
+            {
+                at = at.With(parameters[j], (long)Math.Round(x[j], MidpointRounding.AwayFromZero), "iteration");
+            }
+            lin = Linearize(at);
         }
 
         var inv = CultureInfo.InvariantCulture;
@@ -126,24 +107,91 @@ public static class DesignCostFit
             fitted[parameters[j]] = v;
             var names = string.Join(", ", parameters.Select(p => MachineParams.Defs[(int)p].Key));
             calibrated = calibrated.With(parameters[j], v,
-                $"fitted: least squares over the {n} '{config}' ratios to native in {Path.GetFileName(cells[0].File)} with {design.Name} on {machine.Name} " +
-                $"(free: {names}; before the fit {machine[parameters[j]].ToString(inv)}: {machine.SourceOf(parameters[j])}); see docs/designs.md");
+                $"fitted: least squares over the {n} '{config}' ratios to native in {Path.GetFileName(cells[0].File)} with {design.Name}{(cpus > 1 ? $" on {cpus} CPUs" : "")} on {machine.Name} " +
+                $"(free: {names}; before the fit {machine[parameters[j]].ToString(inv)}: {machine.SourceOf(parameters[j])}); see {(cpus > 1 ? "docs/smp.md" : "docs/designs.md")}");
         }
-        var final = distinct.AsParallel().AsOrdered().Select(w => Run(calibrated, design, w)).ToArray();
+        var final = distinct.AsParallel().AsOrdered().Select(w => Run(calibrated, design, cpus, w) / Run(calibrated, DesignSpec.Native, 1, w)).ToArray();
         var result = new FitCell[n];
         for (var i = 0; i < n; i++)
         {
-            var (loo, _) = NonNegative(all.Where(r => r != i).ToArray(), a, b, k);
+            var (loo, _) = Solve(lin, all.Where(r => r != i).ToArray());
             for (var j = 0; j < k; j++)
             {
-                loo[j] = double.IsNaN(loo[j]) ? x0[j] : loo[j]; // only the left-out cell depended on it
+                loo[j] = double.IsNaN(loo[j]) ? lin.X0[j] : loo[j]; // only the left-out cell depended on it
             }
             var w = Array.IndexOf(distinct, rows[i].Workload);
-            result[i] = new FitCell(rows[i].Cell, rows[i].Workload, rows[i].Ratio, t0[i] / nat[i], final[w] / nat[i], Linear(i, loo));
+            result[i] = new FitCell(rows[i].Cell, rows[i].Workload, rows[i].Ratio, first.T0[i] / first.Nat[i], final[w], lin.Ratio(i, loo));
         }
         return new DesignFitResult(
             parameters.ToDictionary(p => p, p => machine[p]), fitted,
             pinned.Select(j => parameters[j]).ToArray(), calibrated, result);
+
+        // The design (on cpus) and native (on one CPU), each at the given values and with each parameter raised by a step.
+        Linear Linearize(MachineProfile at)
+        {
+            var x0 = parameters.Select(p => (double)at[p]).ToArray();
+            var steps = parameters.Select(p => cpus == 1 ? Step : Math.Max(MinStep, at[p] / 8)).ToArray();
+            var variants = new MachineProfile[k + 1];
+            variants[0] = at;
+            for (var j = 0; j < k; j++)
+            {
+                variants[j + 1] = at.With(parameters[j], at[parameters[j]] + steps[j], "sensitivity");
+            }
+            var runs = new double[distinct.Length, variants.Length];
+            var natRuns = new double[distinct.Length, variants.Length];
+            Parallel.For(0, distinct.Length * variants.Length * 2, i =>
+            {
+                var (w, v, baseline) = (i / (variants.Length * 2), i / 2 % variants.Length, i % 2 == 1);
+                if (baseline)
+                {
+                    natRuns[w, v] = Run(variants[v], DesignSpec.Native, 1, distinct[w]);
+                }
+                else
+                {
+                    runs[w, v] = Run(variants[v], design, cpus, distinct[w]);
+                }
+            });
+            var lin = new Linear(x0, new double[n], new double[n], new double[n, k], new double[n, k], new double[n, k], new double[n]);
+            for (var i = 0; i < n; i++)
+            {
+                var w = Array.IndexOf(distinct, rows[i].Workload);
+                lin.Nat[i] = natRuns[w, 0];
+                lin.T0[i] = runs[w, 0];
+                for (var j = 0; j < k; j++)
+                {
+                    lin.D[i, j] = (runs[w, j + 1] - runs[w, 0]) / steps[j];
+                    lin.E[i, j] = (natRuns[w, j + 1] - natRuns[w, 0]) / steps[j];
+                }
+                // T_i(x) = t0_i + sum_j d_ij (x_j - x0_j), N_i(x) = nat_i + sum_j e_ij (x_j - x0_j);
+                // minimise sum ((T_i(x) - R_i N_i(x)) / (R_i nat_i))^2 over x >= 0.
+                var scale = rows[i].Ratio * lin.Nat[i];
+                var offset = lin.T0[i] - rows[i].Ratio * lin.Nat[i];
+                for (var j = 0; j < k; j++)
+                {
+                    lin.A[i, j] = (lin.D[i, j] - rows[i].Ratio * lin.E[i, j]) / scale;
+                    offset -= (lin.D[i, j] - rows[i].Ratio * lin.E[i, j]) * x0[j];
+                }
+                lin.B[i] = -offset / scale;
+            }
+            return lin;
+        }
+
+        (double[] X, IReadOnlyList<int> Pinned) Solve(Linear l, int[] rowsUsed) => NonNegative(rowsUsed, l.A, l.B, k);
+    }
+
+    /// <summary>The model linearized at X0: each cell's design time T0 and native time Nat, their sensitivities D and E per parameter, and the least-squares system A x = B.</summary>
+    private sealed record Linear(double[] X0, double[] T0, double[] Nat, double[,] D, double[,] E, double[,] A, double[] B)
+    {
+        public double Ratio(int i, double[] v)
+        {
+            var (t, b0) = (T0[i], Nat[i]);
+            for (var j = 0; j < X0.Length; j++)
+            {
+                t += D[i, j] * (v[j] - X0[j]);
+                b0 += E[i, j] * (v[j] - X0[j]);
+            }
+            return t / b0;
+        }
     }
 
     /// <summary>Least squares over the given rows with every column non-negative: a column the solution drives below 0 is pinned at 0 and the rest refitted.</summary>

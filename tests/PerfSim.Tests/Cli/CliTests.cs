@@ -199,6 +199,27 @@ public sealed class CliTests : IDisposable
         Assert.Contains(message, stderr);
     }
 
+    [Theory]
+    [InlineData("--cpus 2", "kernel path lengths are fitted on one CPU")]
+    [InlineData("--design native --fit cache_line_transfer --cpus 0", "--cpus 0: must be between 1 and 256")]
+    [InlineData("--design native --fit cache_line_transfer --cpus 2 --kernel nanokernel", "has no smp_locked_ops table")]
+    public void Calibrate_refuses_bad_cpu_counts_with_exit_code_2(string args, string message)
+    {
+        var (code, _, stderr) = Run(["calibrate", "--table", XenTable, "--config", "L-SMP", .. args.Split(' '), "--out", _dir]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public void Calibrate_on_two_cpus_fits_the_l_smp_column()
+    {
+        var (code, stdout, _) = Run("calibrate", "--table", XenTable, "--config", "L-SMP", "--design", "native", "--cpus", "2", "--fit", "cache_line_transfer", "--out", _dir);
+        Assert.Equal(0, code);
+        var profile = PerfSim.IO.Config.MachineProfileLoader.Load(Path.Combine(_dir, "xeon-2400-2003.json"));
+        Assert.Contains("with native on 2 CPUs", profile.SourceOf(PerfSim.Core.Machine.MachineParam.CacheLineTransfer), StringComparison.Ordinal);
+        Assert.Contains("ctx_2p_0k", stdout);
+    }
+
     [Fact]
     public void Overcommitted_vcpus_write_latency_csv_and_bad_pcpus_exit_with_code_2()
     {
