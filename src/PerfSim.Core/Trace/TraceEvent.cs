@@ -14,6 +14,9 @@ public readonly record struct TraceEvent(
     long Arg2 = 0,
     long Arg3 = 0)
 {
+    /// <summary>The CPU of an event the trace does not place: the kernel's scheduler decides where it runs.</summary>
+    public const int AnyCpu = -1;
+
     public static TraceEvent Syscall(int cpu, int pid, SyscallKind kind, long size = 0, long pipe = 0) =>
         new(TraceEventKind.Syscall, cpu, pid, (long)kind, size, pipe);
 

@@ -10,7 +10,7 @@ namespace PerfSim.IO.Trace;
 public static class TraceSchema
 {
     private static readonly TraceKeySpec CpuKey =
-        new("cpu", TraceField.Cpu, TraceValueType.Id, Required: false, Default: 0, "CPU the event happens on.");
+        new("cpu", TraceField.Cpu, TraceValueType.Cpu, Required: false, Default: 0, "CPU the event happens on, or any: the kernel's scheduler places it (every event of a trace, or none, may say any).");
 
     private static readonly TraceKeySpec PidKey =
         new("pid", TraceField.Pid, TraceValueType.Id, Required: true, Default: 0, "Process the event belongs to.");

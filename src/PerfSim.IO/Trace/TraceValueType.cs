@@ -5,6 +5,8 @@ public enum TraceValueType : byte
 {
     /// <summary>A non-negative 32-bit integer: cpu, pid, child pid, signal number. Decimal.</summary>
     Id,
+    /// <summary>A CPU: a non-negative 32-bit integer, or <c>any</c> (-1, <see cref="PerfSim.Core.Trace.TraceEvent.AnyCpu"/>): the kernel's scheduler places the event.</summary>
+    Cpu,
     /// <summary>A signed 32-bit integer (exit status). Decimal, may be negative.</summary>
     Int32,
     /// <summary>A non-negative 64-bit count: bytes, pages, cycles. Decimal.</summary>

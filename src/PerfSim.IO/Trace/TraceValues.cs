@@ -30,6 +30,7 @@ public static class TraceValues
     public static string Describe(TraceValueType type) => type switch
     {
         TraceValueType.Id => "a non-negative 32-bit integer (decimal or 0x-hex)",
+        TraceValueType.Cpu => "a non-negative 32-bit integer (decimal or 0x-hex), or any (the scheduler places it)",
         TraceValueType.Int32 => "a signed 32-bit integer (decimal or 0x-hex, optional leading -)",
         TraceValueType.Count => "a non-negative 64-bit integer (decimal or 0x-hex)",
         TraceValueType.Address => "a non-negative 64-bit address (0x-hex or decimal)",
@@ -41,6 +42,7 @@ public static class TraceValues
     public static bool IsValid(TraceValueType type, long value) => type switch
     {
         TraceValueType.Id => value is >= 0 and <= int.MaxValue,
+        TraceValueType.Cpu => value is >= PerfSim.Core.Trace.TraceEvent.AnyCpu and <= int.MaxValue,
         TraceValueType.Int32 => value is >= int.MinValue and <= int.MaxValue,
         TraceValueType.Count or TraceValueType.Address => value >= 0,
         TraceValueType.Protection => value is >= 0 and <= 7,
@@ -53,6 +55,20 @@ public static class TraceValues
         problem = null;
         switch (type)
         {
+            case TraceValueType.Cpu when text.SequenceEqual("any"):
+                value = PerfSim.Core.Trace.TraceEvent.AnyCpu;
+                return true;
+            case TraceValueType.Cpu:
+                if (!TryParseInteger(text, false, out value, out problem))
+                {
+                    return false;
+                }
+                if (value is < 0 or > int.MaxValue)
+                {
+                    problem = $"'{text}' is out of range: expected {Describe(type)}";
+                    return false;
+                }
+                return true;
             case TraceValueType.Id:
             case TraceValueType.Int32:
             case TraceValueType.Count:
@@ -108,6 +124,10 @@ public static class TraceValues
         int written;
         switch (type)
         {
+            case TraceValueType.Cpu when value == PerfSim.Core.Trace.TraceEvent.AnyCpu:
+                "any".CopyTo(destination);
+                return 3;
+            case TraceValueType.Cpu:
             case TraceValueType.Id:
             case TraceValueType.Int32:
             case TraceValueType.Count:

@@ -85,6 +85,8 @@ public sealed class TextTraceTests
     [InlineData("compute pid=1 cycles=", 1, "cycles", "is not a number")]
     [InlineData("compute pid=1 cycles=-5", 1, "cycles", "is negative")]
     [InlineData("compute pid=-1 cycles=5", 1, "pid", "is negative")]
+    [InlineData("compute cpu=-1 pid=1 cycles=5", 1, "cpu", "is negative")]
+    [InlineData("compute cpu=anywhere pid=1 cycles=5", 1, "cpu", "is not a number")]
     [InlineData("compute pid=1 cycles=0x10000000000000000", 1, "cycles", "out of range")]
     [InlineData("compute pid=1 cycles=0x8000000000000000", 1, "cycles", "out of range")]
     [InlineData("wait pid=1 child=4294967296", 1, "child", "out of range")]
@@ -128,6 +130,15 @@ public sealed class TextTraceTests
         Assert.Equal("flags", Assert.Throws<TraceException>(() => WriteText([TraceEvent.Fork(0, 1, 2, ForkFlags.Thread | ForkFlags.VFork)])).Field);
         Assert.Equal("pid", Assert.Throws<TraceException>(() => WriteText([TraceEvent.Compute(0, -1, 5)])).Field);
         Assert.Equal("kind", Assert.Throws<TraceException>(() => WriteText([new TraceEvent((TraceEventKind)99, 0, 1)])).Field);
+    }
+
+    [Fact]
+    public void Cpu_any_means_the_scheduler_places_the_event_and_writes_back_as_any()
+    {
+        var e = Single("compute cpu=any pid=1 cycles=5");
+        Assert.Equal(TraceEvent.AnyCpu, e.Cpu);
+        Assert.Equal("compute cpu=any pid=1 cycles=5\n", WriteText([e]));
+        Assert.Equal("cpu", Assert.Throws<TraceException>(() => WriteText([TraceEvent.Compute(-2, 1, 5)])).Field);
     }
 
     [Fact]

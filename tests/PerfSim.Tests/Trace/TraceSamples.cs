@@ -112,6 +112,7 @@ internal static class TraceSamples
     private static long RandomValue(Random random, TraceValueType type) => type switch
     {
         TraceValueType.Id => random.Next(4) == 0 ? random.Next() : random.Next(64),
+        TraceValueType.Cpu => random.Next(8) == 0 ? -1 : random.Next(4) == 0 ? random.Next() : random.Next(64),
         TraceValueType.Int32 => random.Next(int.MinValue, int.MaxValue),
         TraceValueType.Count => random.Next(4) == 0 ? random.NextInt64(long.MaxValue) : random.Next(1 << 20),
         TraceValueType.Address => random.Next(4) == 0 ? random.NextInt64(long.MaxValue) : random.NextInt64(1L << 47) & ~0xFFFL,
