@@ -5,8 +5,8 @@ namespace PerfSim.Core.Kernel;
 /// <summary>A frozen guest-kernel profile: version behaviour knobs and a length for every <see cref="KernelPath"/>.</summary>
 public sealed class KernelProfile
 {
-    private readonly long[] _pathInstructions;
-    private readonly string[] _sources;
+    private long[] _pathInstructions; // replaced only in a fresh copy (With)
+    private string[] _sources;
 
     public KernelProfile(
         string name,
@@ -76,20 +76,31 @@ public sealed class KernelProfile
 
     public string SourceOf(KernelPath p) => _sources[(int)p];
 
+    /// <summary>
+    /// The scheduler's knobs (several CPUs, a trace the kernel's scheduler places): the time slice of a nice-0 task and
+    /// whether exec moves a task to the idlest CPU; null when the profile does not describe them.
+    /// </summary>
+    public SchedulerParams? Scheduler { get => _scheduler; init => _scheduler = value; }
+
+    private SchedulerParams? _scheduler;
+
+    /// <summary>A copy with other scheduler settings (null: none); everything else is carried over.</summary>
+    public KernelProfile WithScheduler(SchedulerParams? scheduler)
+    {
+        var copy = (KernelProfile)MemberwiseClone();
+        copy._scheduler = scheduler;
+        return copy;
+    }
+
+    /// <summary>A copy with one path's length and source replaced; every other setting is carried over.</summary>
     public KernelProfile With(KernelPath p, long instructions, string source)
     {
-        var v = (long[])_pathInstructions.Clone();
-        var s = (string[])_sources.Clone();
-        v[(int)p] = instructions;
-        s[(int)p] = source;
-        return new KernelProfile(Name, Description, Paging, SyscallEntry, ForkCopiesFilePtes, ForkWriteProtectsReadOnlyPtes, GlobalKernelPages, v, s)
-        {
-            SmpLockedOps = SmpLockedOps,
-            SmpLockedOpSources = SmpLockedOpSources,
-            SmpCoherence = SmpCoherence,
-            SmpCoherenceSources = SmpCoherenceSources,
-            ForkChildRunsFirst = ForkChildRunsFirst,
-        };
+        var copy = (KernelProfile)MemberwiseClone();
+        copy._pathInstructions = (long[])_pathInstructions.Clone();
+        copy._sources = (string[])_sources.Clone();
+        copy._pathInstructions[(int)p] = instructions;
+        copy._sources[(int)p] = source;
+        return copy;
     }
 
     /// <summary>Entries per page-table page.</summary>
@@ -98,3 +109,10 @@ public sealed class KernelProfile
     /// <summary>Page-table entries read by one page walk.</summary>
     public int WalkLevels => Paging == PagingMode.X86_64 ? 4 : 2;
 }
+
+/// <summary>
+/// A kernel version's scheduler, with its source: the time slice of a nice-0 task (µs); exec balancing (2.6's sched_exec);
+/// and how soon a CPU that is already idle takes a task waiting on another CPU's queue: 0 = at once, handed over with a
+/// reschedule IPI (2.4's reschedule_idle), else at the idle CPU's next rebalance tick, this many µs apart (2.6).
+/// </summary>
+public sealed record SchedulerParams(long TimesliceUs, bool ExecBalance, long IdleBalanceUs, string Source);

@@ -45,6 +45,12 @@ public static class CostModelTables
             sb.Append("| fork_write_protects_read_only_ptes | ").Append(Bool(k.ForkWriteProtectsReadOnlyPtes)).Append(" |\n");
             sb.Append("| fork_child_runs_first | ").Append(Bool(k.ForkChildRunsFirst)).Append(" |\n");
             sb.Append("| global_kernel_pages | ").Append(Bool(k.GlobalKernelPages)).Append(" |\n");
+            if (k.Scheduler is { } sched)
+            {
+                sb.Append("| scheduler | time slice ").Append(sched.TimesliceUs.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))
+                    .Append(" µs, exec balancing ").Append(Bool(sched.ExecBalance))
+                    .Append(", idle balancing ").Append(sched.IdleBalanceUs == 0 ? "at once (IPI)" : sched.IdleBalanceUs.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " µs").Append(": ").Append(Cell(sched.Source)).Append(" |\n");
+            }
         }
         sb.Append("\n### Kernel path lengths (instructions)\n\n");
         sb.Append("| path | description |");

@@ -12,7 +12,10 @@ public static class KernelProfileLoader
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
         "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "smp_coherence", "fork_child_runs_first",
+        "scheduler",
     ];
+
+    private static readonly string[] SchedulerKeys = ["timeslice_us", "exec_balance", "idle_balance_us", "source"];
 
     private static readonly string[] RequiredKeys =
     [
@@ -55,6 +58,7 @@ public static class KernelProfileLoader
         string[]? smpSources = null;
         long[]? coherence = null;
         var childFirst = false;
+        SchedulerParams? scheduler = null;
         string[]? coherenceSources = null;
         if (top is not null)
         {
@@ -91,6 +95,18 @@ public static class KernelProfileLoader
             {
                 childFirst = r.Bool(cf.Value, "fork_child_runs_first") ?? false;
             }
+            if (top.TryGetValue("scheduler", out var sch) && r.Object(sch.Value, "scheduler", SchedulerKeys, SchedulerKeys) is { } so
+                && so.Count == SchedulerKeys.Length)
+            {
+                var slice = r.Integer(so["timeslice_us"].Value, "scheduler.timeslice_us", 1, 10_000_000);
+                var exec = r.Bool(so["exec_balance"].Value, "scheduler.exec_balance");
+                var idleBalance = r.Integer(so["idle_balance_us"].Value, "scheduler.idle_balance_us", 0, 10_000_000);
+                var source = r.String(so["source"].Value, "scheduler.source", allowEmpty: false);
+                if (slice is not null && exec is not null && idleBalance is not null && source is not null)
+                {
+                    scheduler = new SchedulerParams(slice.Value, exec.Value, idleBalance.Value, source);
+                }
+            }
             if (top.TryGetValue("smp_coherence", out var sc))
             {
                 (coherence, coherenceSources) = ParamTableReader.Read(r, sc.Value, "smp_coherence", SharedSteps.Defs);
@@ -104,6 +120,7 @@ public static class KernelProfileLoader
             SmpCoherence = coherence,
             SmpCoherenceSources = coherenceSources,
             ForkChildRunsFirst = childFirst,
+            Scheduler = scheduler,
         };
     }
 }

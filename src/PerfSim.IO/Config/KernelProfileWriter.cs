@@ -22,6 +22,15 @@ public static class KernelProfileWriter
             w.WriteBoolean("fork_write_protects_read_only_ptes", k.ForkWriteProtectsReadOnlyPtes);
             w.WriteBoolean("global_kernel_pages", k.GlobalKernelPages);
             w.WriteBoolean("fork_child_runs_first", k.ForkChildRunsFirst);
+            if (k.Scheduler is { } sched)
+            {
+                w.WriteStartObject("scheduler");
+                w.WriteNumber("timeslice_us", sched.TimesliceUs);
+                w.WriteBoolean("exec_balance", sched.ExecBalance);
+                w.WriteNumber("idle_balance_us", sched.IdleBalanceUs);
+                w.WriteString("source", sched.Source);
+                w.WriteEndObject();
+            }
             w.WriteStartObject("paths");
             for (var i = 0; i < KernelPaths.Count; i++)
             {

@@ -16,7 +16,7 @@ namespace PerfSim.IO.Output;
 public static class ResolvedConfigJson
 {
     public static string Render(MachineProfile machine, KernelProfile kernel, IReadOnlyList<DesignSpec> designs, int cpus, ulong seed, IReadOnlyList<string> overrides,
-        int? pcpus = null, long timesliceUs = 30_000)
+        int? pcpus = null, long timesliceUs = 30_000, PerfSim.Core.Simulation.Placement placement = PerfSim.Core.Simulation.Placement.Auto)
     {
         var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -27,6 +27,10 @@ public static class ResolvedConfigJson
             {
                 w.WriteNumber("pcpus", physical); // vCPUs of hypervisor designs share this many physical CPUs
                 w.WriteNumber("timeslice_us", timesliceUs);
+            }
+            if (cpus > 1 && placement != PerfSim.Core.Simulation.Placement.Auto)
+            {
+                w.WriteString("placement", placement == PerfSim.Core.Simulation.Placement.Trace ? "trace" : "scheduler");
             }
             w.WriteNumber("seed", seed);
             w.WriteStartArray("overrides");
@@ -57,6 +61,14 @@ public static class ResolvedConfigJson
             w.WriteBoolean("fork_write_protects_read_only_ptes", kernel.ForkWriteProtectsReadOnlyPtes);
             w.WriteBoolean("fork_child_runs_first", kernel.ForkChildRunsFirst);
             w.WriteBoolean("global_kernel_pages", kernel.GlobalKernelPages);
+            if (kernel.Scheduler is { } sched)
+            {
+                w.WriteStartObject("scheduler");
+                w.WriteNumber("timeslice_us", sched.TimesliceUs);
+                w.WriteBoolean("exec_balance", sched.ExecBalance);
+                w.WriteNumber("idle_balance_us", sched.IdleBalanceUs);
+                w.WriteEndObject();
+            }
             w.WriteStartObject("paths");
             var cpi = machine[MachineParam.KernelCpi];
             for (var i = 0; i < KernelPaths.Count; i++)

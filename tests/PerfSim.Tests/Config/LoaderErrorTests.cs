@@ -171,6 +171,19 @@ public sealed class LoaderErrorTests
     }
 
     [Fact]
+    public void Scheduler_settings_load_and_a_typo_or_a_bad_value_is_named()
+    {
+        var text = Workloads.KernelText("linux-2.6.20");
+        var k = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(text), "k.json", "linux-2.6.20");
+        Assert.Equal(new PerfSim.Core.Kernel.SchedulerParams(100_000, true, 4000, k.Scheduler!.Source), k.Scheduler);
+        var typo = text.Replace("\"idle_balance_us\":", "\"idle_balance_ms\":", StringComparison.Ordinal);
+        Assert.Contains(LoadKernel(typo).Errors, x => x.KeyPath == "scheduler.idle_balance_ms" && x.Message.Contains("did you mean 'idle_balance_us'", StringComparison.Ordinal));
+        Assert.Contains(LoadKernel(typo).Errors, x => x.KeyPath == "scheduler.idle_balance_us" && x.Message == "missing key 'idle_balance_us'");
+        var zero = text.Replace("\"timeslice_us\": 100000", "\"timeslice_us\": 0", StringComparison.Ordinal);
+        Assert.Contains(LoadKernel(zero).Errors, x => x.KeyPath == "scheduler.timeslice_us" && x.Message.Contains("out of range", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_byte_order_mark_is_accepted()
     {
         var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(Workloads.MachineText(Machine))).ToArray();
