@@ -65,19 +65,22 @@ public static class CliApp
         var cpus = new Option<int>("--cpus") { Description = "Number of CPUs (vCPUs under a hypervisor).", DefaultValueFactory = _ => 1 };
         var pcpus = new Option<int?>("--pcpus") { Description = "Physical CPUs a hypervisor runs the vCPUs on, round-robin by time slice (default: as many as --cpus; designs without a hypervisor always get --cpus real CPUs)." };
         var timeslice = new Option<long>("--timeslice-us") { Description = "The hypervisor scheduler's time slice in microseconds (Xen's credit scheduler: 30,000).", DefaultValueFactory = _ => RunPlan.DefaultTimesliceUs };
+        var placement = new Option<string>("--placement") { Description = "With several CPUs, who places each event: trace (its cpu fields), scheduler (the kernel's scheduler; cpu fields ignored), or auto (the scheduler when every event says cpu any).", DefaultValueFactory = _ => "auto" };
+        placement.AcceptOnlyFromAmong("auto", "trace", "scheduler");
         var seed = new Option<ulong>("--seed") { Description = "Root seed of the run.", DefaultValueFactory = _ => 1UL };
         var outDir = new Option<string?>("--out") { Description = "Output folder (default results/<UTC timestamp>/)." };
         var sets = new Option<string[]>("--set") { Description = "Override a machine parameter or kernel path length: key=value (repeatable; see 'perfsim list params').", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
 
         var run = new Command("run", "Run workloads × designs and write results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, latency.csv, results.md and resolved-config.json.")
         {
-            workloads, designs, machine, kernel, cpus, pcpus, timeslice, seed, outDir, sets,
+            workloads, designs, machine, kernel, cpus, pcpus, timeslice, placement, seed, outDir, sets,
         };
         run.SetAction(p =>
         {
             var catalog = ConfigCatalog.Locate();
             var plan = RunPlan.Resolve(catalog, p.GetValue(workloads)!, p.GetValue(designs)!, p.GetValue(machine), p.GetValue(kernel),
-                p.GetValue(cpus), p.GetValue(seed), p.GetValue(sets)!).WithVcpus(p.GetValue(pcpus), p.GetValue(timeslice));
+                p.GetValue(cpus), p.GetValue(seed), p.GetValue(sets)!).WithVcpus(p.GetValue(pcpus), p.GetValue(timeslice))
+                .WithPlacement(p.GetValue(placement)!);
             stderr.WriteLine($"perfsim {Version}: {plan.Workloads.Count} workload(s) x {plan.Designs.Count} design(s) on {plan.Machine.Name}, kernel {plan.Kernel.Name}, {plan.Cpus} CPU(s), seed {plan.Seed}");
             foreach (var s in plan.Skipped)
             {
@@ -91,7 +94,7 @@ public static class CliApp
         var trace = new Argument<string>("trace") { Description = "Trace file (text or binary, detected from its content)." };
         var replay = new Command("replay", "Replay a trace file through each design and write the same outputs as run.")
         {
-            trace, designs, machine, kernel, cpus, pcpus, timeslice, seed, outDir, sets,
+            trace, designs, machine, kernel, cpus, pcpus, timeslice, placement, seed, outDir, sets,
         };
         replay.SetAction(p =>
         {
@@ -102,7 +105,8 @@ public static class CliApp
             }
             var catalog = ConfigCatalog.Locate();
             var plan = RunPlan.Resolve(catalog, null, p.GetValue(designs)!, p.GetValue(machine), p.GetValue(kernel),
-                p.GetValue(cpus), p.GetValue(seed), p.GetValue(sets)!).WithVcpus(p.GetValue(pcpus), p.GetValue(timeslice));
+                p.GetValue(cpus), p.GetValue(seed), p.GetValue(sets)!).WithVcpus(p.GetValue(pcpus), p.GetValue(timeslice))
+                .WithPlacement(p.GetValue(placement)!);
             var name = Path.GetFileNameWithoutExtension(path);
             stderr.WriteLine($"perfsim {Version}: replaying {path} through {plan.Designs.Count} design(s) on {plan.Machine.Name}");
             var results = ScenarioExecutor.RunTrace(plan, name, () => TraceFiles.Open(path), stderr);
@@ -155,7 +159,7 @@ public static class CliApp
         var dir = outDir ?? Path.Combine("results", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(dir);
         var config = ResolvedConfigJson.Render(plan.Machine, plan.Kernel, plan.Designs, plan.Cpus, plan.Seed, plan.Overrides.Raw,
-            plan.PhysicalCpus, plan.TimesliceUs);
+            plan.PhysicalCpus, plan.TimesliceUs, plan.Placement);
         var info = new RunInfo("perfsim " + string.Join(' ', args), Version, plan.Seed, ResolvedConfigJson.Hash(config));
         AtomicFile.WriteAllText(Path.Combine(dir, "resolved-config.json"), config);
         IResultExporter[] exporters = [new CsvExporter(), new MarkdownTableExporter()];

@@ -41,10 +41,31 @@ public sealed record RunPlan(
         return this with { PhysicalCpus = p, TimesliceUs = timesliceUs };
     }
 
+    /// <summary>Who places events on CPUs (--placement).</summary>
+    public Placement Placement { get; init; } = Placement.Auto;
+
+    /// <summary>Applies --placement (auto, trace or scheduler).</summary>
+    public RunPlan WithPlacement(string placement)
+    {
+        var p = placement switch
+        {
+            "auto" => Placement.Auto,
+            "trace" => Placement.Trace,
+            "scheduler" => Placement.Scheduler,
+            _ => throw new UsageException($"--placement {placement}: expected auto, trace or scheduler"),
+        };
+        if (p == Placement.Scheduler && Cpus > 1 && Kernel.Scheduler is null)
+        {
+            throw new UsageException($"--placement scheduler: kernel '{Kernel.Name}' has no scheduler settings (a \"scheduler\" object in its profile)");
+        }
+        return this with { Placement = p };
+    }
+
     public ResolvedConfig ConfigFor(DesignSpec design) => new(Machine, Kernel, design, Cpus, Seed)
     {
         PhysicalCpus = design.Hypervisor ? PhysicalCpus : Cpus,
         TimesliceCycles = TimesliceUs * Machine.FrequencyMhz,
+        Placement = Placement,
     };
 
     /// <summary>Designs left out of 'all' because the machine cannot run them, with the reason.</summary>

@@ -301,15 +301,44 @@ public sealed partial class LinuxKernel
         }
     }
 
+    /// <summary>
+    /// Where a task that wakes or is forked goes when the trace does not place it (set by the simulator's scheduler):
+    /// the CPU whose run queue takes it. Null when the trace places every event.
+    /// </summary>
+    public Func<Process, PlaceReason, int>? Place { get; set; }
+
     /// <summary>Wakes a sleeping task: with several CPUs, a task whose CPU is idle gets that CPU a reschedule IPI.</summary>
     private void Wake(Process sleeper)
     {
         ShareTask(sleeper, SharedStep.TaskWake);
-        ShareRunqueue(sleeper.LastCpu >= 0 ? sleeper.LastCpu : _p.CurrentCpu);
-        var readyAt = SendRescheduleIfIdle(sleeper.LastCpu); // decided while the sleeper still sleeps on its CPU
+        var target = Place?.Invoke(sleeper, PlaceReason.Wake) ?? sleeper.LastCpu; // try_to_wake_up: set_task_cpu
+        ShareRunqueue(target >= 0 ? target : _p.CurrentCpu);
+        var readyAt = SendRescheduleIfIdle(target); // decided while the sleeper still sleeps on its CPU
+        sleeper.LastCpu = target;
         sleeper.SleepingOnPipe = 0;
         sleeper.SleepingOnChild = 0;
         sleeper.ReadyAt = readyAt;
+    }
+
+    /// <summary>
+    /// The scheduler moves a task to another CPU's run queue, counted as a migration. Exec balancing
+    /// (<paramref name="pulled"/> false): the task leaves <paramref name="from"/>, where it was running, and an idle
+    /// target gets a reschedule IPI from there. Idle balancing (<paramref name="pulled"/> true): the idle target takes a
+    /// task that waited on <paramref name="from"/>'s queue, and needs no IPI.
+    /// </summary>
+    public void Migrate(Process task, int from, int to, bool pulled)
+    {
+        _stats.Count(Counter.Migrations);
+        if (!pulled)
+        {
+            _p.CurrentCpu = from;
+            if (_current[from] == task)
+            {
+                _current[from] = null; // it leaves its CPU now; that CPU switches to whatever runs next
+            }
+            task.ReadyAt = Math.Max(task.ReadyAt, SendRescheduleIfIdle(to));
+        }
+        task.LastCpu = to;
     }
 
     /// <summary>try_to_wake_up's last step: an idle target CPU gets a reschedule IPI. Returns when the woken task may run.</summary>

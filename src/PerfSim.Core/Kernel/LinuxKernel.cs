@@ -414,7 +414,12 @@ public sealed partial class LinuxKernel
         child.LinesWriter = _p.CurrentCpu; // copy_process wrote its task_struct and kernel stack here
         if (_unborn.Remove(childPid, out var childCpu))
         {
-            child.LastCpu = childCpu; // wake_up_new_task: the CPU the trace runs the child on
+            if (childCpu == TraceEvent.AnyCpu)
+            {
+                childCpu = Place?.Invoke(child, PlaceReason.Fork)
+                    ?? throw new SimulationException($"fork of pid {childPid}: the trace does not place the child and no scheduler does.");
+            }
+            child.LastCpu = childCpu; // wake_up_new_task: the CPU the trace (or the scheduler) runs the child on
             child.ReadyAt = SendRescheduleIfIdle(childCpu);
         }
         IrqSave(); // wake_up_forked_process: the runqueue lock

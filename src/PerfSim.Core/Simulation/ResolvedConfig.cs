@@ -67,6 +67,9 @@ public sealed class ResolvedConfig
 
     /// <summary>The hypervisor scheduler's time slice, in cycles, when vCPUs share physical CPUs.</summary>
     public long TimesliceCycles { get; init; } = 1;
+
+    /// <summary>Who decides which CPU runs each event with several CPUs: the trace's cpu fields, or the kernel's scheduler.</summary>
+    public Placement Placement { get; init; } = Placement.Auto;
     public ulong Seed { get; }
 
     /// <summary>Cycles of one execution of a kernel path on this machine, its code in the instruction cache.</summary>
@@ -90,4 +93,15 @@ public sealed class ResolvedConfig
 
     /// <summary>instructions × (cycles per 1,000 instructions) / 1,000, rounded half up.</summary>
     public static long PathCycles(long instructions, long cpiPer1000) => (instructions * cpiPer1000 + 500) / 1000;
+}
+
+/// <summary>Who places a trace's events on CPUs (several CPUs only).</summary>
+public enum Placement
+{
+    /// <summary>The trace when its events name CPUs, the kernel's scheduler when every one says <c>any</c>.</summary>
+    Auto,
+    /// <summary>Each event runs on its cpu field (recorded or generated placement).</summary>
+    Trace,
+    /// <summary>The kernel's scheduler places every task; the trace's cpu fields are ignored.</summary>
+    Scheduler,
 }

@@ -15,7 +15,7 @@ namespace PerfSim.Core.Simulation;
 /// before any trace event on a CPU whose clock has passed them; at the end of the trace the queue is drained,
 /// so a run always stops, and at the same point for the same inputs.
 /// </summary>
-public sealed class Simulator
+public sealed partial class Simulator
 {
     private readonly ResolvedConfig _config;
     private readonly EventQueue<TimedEvent> _queue = new();
@@ -57,7 +57,55 @@ public sealed class Simulator
     /// Replays a whole trace. Measurement starts at the first <see cref="MarkKind.MeasureStart"/> mark (or at
     /// the start if there is none); iterations are the <see cref="MarkKind.IterationEnd"/> marks after it.
     /// </summary>
-    public Measurement Run(ITraceSource trace) => _config.Cpus == 1 ? RunOneCpu(trace) : RunSeveralCpus(trace);
+    public Measurement Run(ITraceSource trace)
+    {
+        if (_config.Cpus == 1)
+        {
+            return RunOneCpu(trace);
+        }
+        var events = new List<TraceEvent>();
+        while (trace.TryRead(out var e))
+        {
+            events.Add(e);
+        }
+        return UsesScheduler(trace.Name, events) ? RunScheduled(trace.Name, events) : RunPlaced(trace.Name, events);
+    }
+
+    /// <summary>
+    /// Whether the kernel's scheduler places the events: asked for, or (auto) every event says <c>any</c>. A trace that
+    /// places some events and not others is refused: nothing says where the others would run beside the placed ones.
+    /// </summary>
+    private bool UsesScheduler(string name, List<TraceEvent> events)
+    {
+        if (_config.Placement == Placement.Scheduler)
+        {
+            return true;
+        }
+        var placed = -1;
+        var any = -1;
+        for (var i = 0; i < events.Count && (placed < 0 || any < 0); i++)
+        {
+            if (events[i].Kind == TraceEventKind.Mark)
+            {
+                continue;
+            }
+            if (events[i].Cpu == TraceEvent.AnyCpu)
+            {
+                any = any < 0 ? i : any;
+            }
+            else
+            {
+                placed = placed < 0 ? i : placed;
+            }
+        }
+        if (any >= 0 && (placed >= 0 || _config.Placement == Placement.Trace))
+        {
+            throw new SimulationException(placed >= 0
+                ? $"{name}: event {placed + 1} names cpu {events[placed].Cpu} and event {any + 1} says any: a trace places all its events or none (or run it with the scheduler placing every event)."
+                : $"{name}: event {any + 1} says cpu any, but the run asks for the trace's placement.");
+        }
+        return any >= 0;
+    }
 
     private Measurement RunOneCpu(ITraceSource trace)
     {
@@ -67,6 +115,10 @@ public sealed class Simulator
         long iterations = 0;
         while (trace.TryRead(out var e))
         {
+            if (e.Cpu == TraceEvent.AnyCpu)
+            {
+                e = e with { Cpu = 0 }; // one CPU: everything runs on it
+            }
             FireDue(e.Cpu);
             if (e.Kind == TraceEventKind.Mark)
             {
@@ -117,7 +169,7 @@ public sealed class Simulator
     /// or before the fork that creates it; a CPU whose next event cannot run switches to the idle task and waits
     /// for a wake-up (a reschedule IPI from the CPU that wakes the task), its waiting time charged as idle.
     /// </summary>
-    private Measurement RunSeveralCpus(ITraceSource trace)
+    private Measurement RunPlaced(string name, List<TraceEvent> events)
     {
         var n = Machine.Cpus.Length;
         var streams = new List<TraceEvent>[n];
@@ -135,11 +187,11 @@ public sealed class Simulator
         var applied = new Dictionary<int, int>(); // events of each process applied so far
         var lastEnd = new Dictionary<int, long>(); // when each process's last event ended
         var forked = new List<int>();
-        while (trace.TryRead(out var e))
+        foreach (var e in events)
         {
             if ((uint)e.Cpu >= (uint)n)
             {
-                throw new SimulationException($"{trace.Name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): event on cpu {e.Cpu}, but the run has {n} CPU(s) (use --cpus).");
+                throw new SimulationException($"{name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): event on cpu {e.Cpu}, but the run has {n} CPU(s) (use --cpus).");
             }
             streams[e.Cpu].Add(e);
             if (e.Kind != TraceEventKind.Mark)
@@ -168,35 +220,8 @@ public sealed class Simulator
         }
         var next = new int[n];
         var idle = new bool[n];
-        var latency = _config.Machine[MachineParam.IpiLatency];
         var readyAt = new long[n];
-        var schedule = _config.PhysicalCpus < n ? new VcpuSchedule(n, _config.PhysicalCpus, _config.TimesliceCycles) : null;
-        if (schedule is not null)
-        {
-            Kernel.VcpuRunning = schedule.IsRunning;
-        }
-        long Deliver(int target, long cycle) => schedule?.NextRun(target, cycle) ?? cycle; // a descheduled vCPU takes it when it next runs
-        Kernel.CpuIsIdle = k => idle[k];
-        Kernel.ClockOf = k => Machine.Cpus[k].Clock;
-        long Arrival(int target) => Deliver(target, Machine.Cpus[Platform.CurrentCpu].Clock + latency); // sent from the current CPU now
-        Kernel.DeliverIpi = target =>
-        {
-            var arrival = Arrival(target);
-            Schedule(arrival, target, 0, (sim, cpu) => sim.Kernel.ReceiveIpi(cpu));
-            return arrival;
-        };
-        Kernel.DeliverShootdown = (target, mm, vpn, initiator) =>
-        {
-            var arrival = Arrival(target);
-            Schedule(arrival, target, 0, (sim, cpu) =>
-            {
-                var before = sim.Machine.Cpus[cpu].Clock;
-                sim.Kernel.ReceiveShootdown(cpu, mm, vpn);
-                // The handler runs when the IPI arrives (it interrupts whatever the CPU does); the acknowledgement
-                // (its flush_cpumask bit cleared) is seen by the initiator when the handler has flushed.
-                sim.Kernel.AcknowledgeShootdown(initiator, arrival + sim.Machine.Cpus[cpu].Clock - before);
-            });
-        };
+        var (schedule, deliver) = WireCrossCpu(idle);
         var startAt = new long[n];
         var latencyFrom = 0;
 
@@ -221,7 +246,7 @@ public sealed class Simulator
                     // that moved here no earlier than its last event ended on the other CPU.
                     readyAt[k] = Math.Max(Machine.Cpus[k].Clock, head.Kind == TraceEventKind.Mark ? 0
                         : Math.Max(Kernel.ReadyAt(head.Pid), lastEnd.GetValueOrDefault(head.Pid)));
-                    startAt[k] = head.Kind == TraceEventKind.Mark ? readyAt[k] : Deliver(k, readyAt[k]); // and only while its vCPU runs
+                    startAt[k] = head.Kind == TraceEventKind.Mark ? readyAt[k] : deliver(k, readyAt[k]); // and only while its vCPU runs
                     if (best < 0 || startAt[k] < startAt[best])
                     {
                         best = k;
@@ -246,7 +271,7 @@ public sealed class Simulator
                 {
                     break;
                 }
-                throw new SimulationException($"{trace.Name}: no CPU can go on: " + string.Join("; ", stuck.Select(k =>
+                throw new SimulationException($"{name}: no CPU can go on: " + string.Join("; ", stuck.Select(k =>
                     $"cpu {k} waits at its event {next[k] + 1} ({(ordinals[k][next[k]] > applied.GetValueOrDefault(streams[k][next[k]].Pid)
                         ? $"pid {streams[k][next[k]].Pid} has an earlier event on another CPU that cannot run"
                         : Kernel.WhyWaiting(streams[k][next[k]].Pid))})")) + ".");
@@ -279,7 +304,7 @@ public sealed class Simulator
                 }
                 continue;
             }
-            ApplyNamed(trace.Name, e);
+            ApplyNamed(name, e);
             applied[e.Pid] = applied.GetValueOrDefault(e.Pid) + 1;
             lastEnd[e.Pid] = Machine.Cpus[best].Clock;
         }
@@ -289,6 +314,45 @@ public sealed class Simulator
             ElapsedCycles = Machine.Now - startClock,
             ShootdownLatencies = Kernel.ShootdownLatencies.Skip(latencyFrom).ToArray(),
         };
+    }
+
+    /// <summary>
+    /// Connects the kernel to the engine for several CPUs: idle flags, clocks, reschedule IPIs and shootdowns delivered as
+    /// timed events after the IPI latency (and, with vCPUs sharing physical CPUs, only while the target vCPU runs).
+    /// Returns the vCPU schedule (null when every vCPU has its own CPU) and when a vCPU can act at or after a cycle.
+    /// </summary>
+    private (VcpuSchedule? Schedule, Func<int, long, long> Deliver) WireCrossCpu(bool[] idle)
+    {
+        var n = Machine.Cpus.Length;
+        var latency = _config.Machine[MachineParam.IpiLatency];
+        var schedule = _config.PhysicalCpus < n ? new VcpuSchedule(n, _config.PhysicalCpus, _config.TimesliceCycles) : null;
+        if (schedule is not null)
+        {
+            Kernel.VcpuRunning = schedule.IsRunning;
+        }
+        long Deliver(int target, long cycle) => schedule?.NextRun(target, cycle) ?? cycle; // a descheduled vCPU takes it when it next runs
+        Kernel.CpuIsIdle = k => idle[k];
+        Kernel.ClockOf = k => Machine.Cpus[k].Clock;
+        long Arrival(int target) => Deliver(target, Machine.Cpus[Platform.CurrentCpu].Clock + latency); // sent from the current CPU now
+        Kernel.DeliverIpi = target =>
+        {
+            var arrival = Arrival(target);
+            Schedule(arrival, target, 0, (sim, cpu) => sim.Kernel.ReceiveIpi(cpu));
+            return arrival;
+        };
+        Kernel.DeliverShootdown = (target, mm, vpn, initiator) =>
+        {
+            var arrival = Arrival(target);
+            Schedule(arrival, target, 0, (sim, cpu) =>
+            {
+                var before = sim.Machine.Cpus[cpu].Clock;
+                sim.Kernel.ReceiveShootdown(cpu, mm, vpn);
+                // The handler runs when the IPI arrives (it interrupts whatever the CPU does); the acknowledgement
+                // (its flush_cpumask bit cleared) is seen by the initiator when the handler has flushed.
+                sim.Kernel.AcknowledgeShootdown(initiator, arrival + sim.Machine.Cpus[cpu].Clock - before);
+            });
+        };
+        return (schedule, Deliver);
     }
 
     private void FireDue(int cpu)

@@ -52,4 +52,5 @@ public enum Counter
     IpisReceived,
     Shootdowns,
     CoherenceLines,
+    Migrations,
 }

@@ -99,6 +99,7 @@ public static class Metrics
         C(Counter.CoherenceLines, "coherence_lines", "Cache lines of kernel objects moved from another CPU's cache (a moved page counts 64).");
         C(Counter.Shootdowns, "shootdowns", "TLB shootdowns started: flushes of an address space that other CPUs have loaded (flush_tlb_others).");
         C(Counter.IpisReceived, "ipis_received", "Inter-processor interrupts taken by a CPU (a reschedule on a wake-up, a TLB shootdown).");
+        C(Counter.Migrations, "migrations", "Tasks the kernel's scheduler moved to another CPU (exec balancing, an idle CPU pulling a waiting task); a trace that places its events itself shows none.");
         C(Counter.IpiTargets, "ipi_targets", "CPUs an IPI or a remote TLB flush request was sent to (descheduled vCPUs a paravirtual flush skips are not counted).");
         return Check(m);
     }

@@ -135,6 +135,25 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void A_trace_that_leaves_placement_to_the_scheduler_replays_on_several_cpus_and_a_mixed_one_exits_with_code_2()
+    {
+        var path = Path.Combine(_dir, "any.trace");
+        File.WriteAllText(path, "fork cpu=any pid=1 child=2\ncompute cpu=any pid=2 cycles=100000\nexit cpu=any pid=2\nwait cpu=any pid=1 child=2\n");
+        var o = Path.Combine(_dir, "any");
+        var (code, _, err) = Run("replay", path, "--cpus", "2", "--designs", "native", "--out", o);
+        Assert.True(code == 0, err);
+        Assert.Contains(File.ReadAllLines(Path.Combine(o, "counters.csv")), l => l.StartsWith("any,native,xeon-2400-2003,2,ipis_received,", StringComparison.Ordinal));
+        var forced = Path.Combine(_dir, "forced");
+        Assert.Equal(0, Run("replay", path, "--cpus", "2", "--designs", "native", "--placement", "scheduler", "--out", forced).Code);
+        Assert.Contains("\"placement\": \"scheduler\"", File.ReadAllText(Path.Combine(forced, "resolved-config.json")));
+        File.WriteAllText(path, "compute cpu=0 pid=1 cycles=5\ncompute cpu=any pid=1 cycles=5\n");
+        var mixed = Run("replay", path, "--cpus", "2", "--designs", "native", "--out", o);
+        Assert.Equal(2, mixed.Code);
+        Assert.Contains("event 1 names cpu 0 and event 2 says any", mixed.Err);
+        Assert.Equal(2, Run("replay", path, "--cpus", "2", "--placement", "sideways", "--out", o).Code);
+    }
+
+    [Fact]
     public void Golden_end_to_end_replay_of_a_tiny_trace()
     {
         var trace = Path.Combine(GoldenFile.Directory, "tiny.trace");
