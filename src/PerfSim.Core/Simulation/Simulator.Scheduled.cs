@@ -271,11 +271,7 @@ public sealed partial class Simulator
         var readyAt = new long[n];
         var startAt = new long[n];
         var pulls = new (int Pid, int From, long At)[n];
-        var latencyFrom = 0;
-        var start = StatsSnapshot.Empty;
-        var startClock = 0L;
-        var measuring = false;
-        long iterations = 0;
+        var window = new MeasureWindow();
         while (true)
         {
             var best = -1;
@@ -339,28 +335,10 @@ public sealed partial class Simulator
             var pidBest = cur[best];
             var e = events[pidBest].Dequeue() with { Cpu = best };
             var spun = e.Kind != TraceEventKind.Mark && Kernel.TakeSpinWait(e.Pid);
-            if (Machine.Cpus[best].Clock < readyAt[best])
-            {
-                Machine.Charge(best, spun ? CostCategory.IpiWait : CostCategory.Idle, readyAt[best] - Machine.Cpus[best].Clock);
-            }
-            if (Machine.Cpus[best].Clock < startAt[best])
-            {
-                Machine.Charge(best, CostCategory.Descheduled, startAt[best] - Machine.Cpus[best].Clock);
-            }
+            ChargeWaits(best, readyAt[best], startAt[best], spun);
             if (e.Kind == TraceEventKind.Mark)
             {
-                if (e.Arg0 == (long)MarkKind.MeasureStart && !measuring)
-                {
-                    start = Stats.Snapshot();
-                    latencyFrom = Kernel.ShootdownLatencies.Count;
-                    startClock = Machine.Cpus[best].Clock;
-                    measuring = true;
-                    iterations = 0;
-                }
-                else if (e.Arg0 == (long)MarkKind.IterationEnd)
-                {
-                    iterations++;
-                }
+                ApplyMark(e, window, Machine.Cpus[best].Clock);
                 continue;
             }
             ApplyNamed(name, e);
@@ -368,11 +346,6 @@ public sealed partial class Simulator
             execBalanced.Remove(e.Pid);
             lastEnd[e.Pid] = Machine.Cpus[best].Clock;
         }
-        var measured = measuring ? Stats.Since(start) : Stats.Snapshot();
-        return new Measurement(measured, iterations, EventsApplied, Machine.Now)
-        {
-            ElapsedCycles = Machine.Now - startClock,
-            ShootdownLatencies = Kernel.ShootdownLatencies.Skip(latencyFrom).ToArray(),
-        };
+        return window.Finish(this);
     }
 }

@@ -109,10 +109,7 @@ public sealed partial class Simulator
 
     private Measurement RunOneCpu(ITraceSource trace)
     {
-        var start = StatsSnapshot.Empty;
-        var startClock = 0L;
-        var measuring = false;
-        long iterations = 0;
+        var window = new MeasureWindow();
         while (trace.TryRead(out var e))
         {
             if (e.Cpu == TraceEvent.AnyCpu)
@@ -122,17 +119,7 @@ public sealed partial class Simulator
             FireDue(e.Cpu);
             if (e.Kind == TraceEventKind.Mark)
             {
-                if (e.Arg0 == (long)MarkKind.MeasureStart && !measuring)
-                {
-                    start = Stats.Snapshot();
-                    startClock = Machine.Now;
-                    measuring = true;
-                    iterations = 0;
-                }
-                else if (e.Arg0 == (long)MarkKind.IterationEnd)
-                {
-                    iterations++;
-                }
+                ApplyMark(e, window, Machine.Now);
                 continue;
             }
             ApplyNamed(trace.Name, e);
@@ -141,8 +128,58 @@ public sealed partial class Simulator
         {
             Fire(cycle, te);
         }
-        var measured = measuring ? Stats.Since(start) : Stats.Snapshot();
-        return new Measurement(measured, iterations, EventsApplied, Machine.Now) { ElapsedCycles = Machine.Now - startClock };
+        return window.Finish(this);
+    }
+
+    /// <summary>Where the measurement stands: the snapshot and clock at the measure mark, and the iterations since.</summary>
+    private sealed class MeasureWindow
+    {
+        private StatsSnapshot _start = StatsSnapshot.Empty;
+        private long _startClock;
+        private bool _measuring;
+        private long _iterations;
+        private int _latencyFrom;
+
+        public void Mark(Simulator sim, MarkKind kind, long clock)
+        {
+            if (kind == MarkKind.MeasureStart && !_measuring)
+            {
+                _start = sim.Stats.Snapshot();
+                _latencyFrom = sim.Kernel.ShootdownLatencies.Count;
+                _startClock = clock;
+                _measuring = true;
+                _iterations = 0;
+            }
+            else if (kind == MarkKind.IterationEnd)
+            {
+                _iterations++;
+            }
+        }
+
+        public Measurement Finish(Simulator sim) =>
+            new(_measuring ? sim.Stats.Since(_start) : sim.Stats.Snapshot(), _iterations, sim.EventsApplied, sim.Machine.Now)
+            {
+                ElapsedCycles = sim.Machine.Now - _startClock,
+                ShootdownLatencies = sim.Kernel.ShootdownLatencies.Skip(_latencyFrom).ToArray(),
+            };
+    }
+
+    private void ApplyMark(in TraceEvent e, MeasureWindow window, long clock) => window.Mark(this, (MarkKind)e.Arg0, clock);
+
+    /// <summary>
+    /// Before a CPU's next event: the time it waited for a wake-up (idle) or for shootdown acknowledgements (spinning),
+    /// then the time its vCPU waited for the physical CPU.
+    /// </summary>
+    private void ChargeWaits(int cpu, long readyAt, long startAt, bool spun)
+    {
+        if (Machine.Cpus[cpu].Clock < readyAt)
+        {
+            Machine.Charge(cpu, spun ? CostCategory.IpiWait : CostCategory.Idle, readyAt - Machine.Cpus[cpu].Clock);
+        }
+        if (Machine.Cpus[cpu].Clock < startAt)
+        {
+            Machine.Charge(cpu, CostCategory.Descheduled, startAt - Machine.Cpus[cpu].Clock); // the vCPU waits for its turn
+        }
     }
 
     private void ApplyNamed(string name, in TraceEvent e)
@@ -223,12 +260,7 @@ public sealed partial class Simulator
         var readyAt = new long[n];
         var (schedule, deliver) = WireCrossCpu(idle);
         var startAt = new long[n];
-        var latencyFrom = 0;
-
-        var start = StatsSnapshot.Empty;
-        var startClock = 0L;
-        var measuring = false;
-        long iterations = 0;
+        var window = new MeasureWindow();
         while (true)
         {
             var best = -1;
@@ -279,41 +311,17 @@ public sealed partial class Simulator
             idle[best] = false;
             var e = streams[best][next[best]++];
             var spun = e.Kind != TraceEventKind.Mark && Kernel.TakeSpinWait(e.Pid);
-            if (Machine.Cpus[best].Clock < readyAt[best])
-            {
-                // Waiting for a wake-up (idle), or spinning for shootdown acknowledgements.
-                Machine.Charge(best, spun ? CostCategory.IpiWait : CostCategory.Idle, readyAt[best] - Machine.Cpus[best].Clock);
-            }
-            if (Machine.Cpus[best].Clock < startAt[best])
-            {
-                Machine.Charge(best, CostCategory.Descheduled, startAt[best] - Machine.Cpus[best].Clock); // the vCPU waits for its turn
-            }
+            ChargeWaits(best, readyAt[best], startAt[best], spun);
             if (e.Kind == TraceEventKind.Mark)
             {
-                if (e.Arg0 == (long)MarkKind.MeasureStart && !measuring)
-                {
-                    start = Stats.Snapshot();
-                    latencyFrom = Kernel.ShootdownLatencies.Count;
-                    startClock = Machine.Cpus[best].Clock;
-                    measuring = true;
-                    iterations = 0;
-                }
-                else if (e.Arg0 == (long)MarkKind.IterationEnd)
-                {
-                    iterations++;
-                }
+                ApplyMark(e, window, Machine.Cpus[best].Clock);
                 continue;
             }
             ApplyNamed(name, e);
             applied[e.Pid] = applied.GetValueOrDefault(e.Pid) + 1;
             lastEnd[e.Pid] = Machine.Cpus[best].Clock;
         }
-        var measured = measuring ? Stats.Since(start) : Stats.Snapshot();
-        return new Measurement(measured, iterations, EventsApplied, Machine.Now)
-        {
-            ElapsedCycles = Machine.Now - startClock,
-            ShootdownLatencies = Kernel.ShootdownLatencies.Skip(latencyFrom).ToArray(),
-        };
+        return window.Finish(this);
     }
 
     /// <summary>

@@ -236,32 +236,9 @@ public sealed class SchedulerTests
             Placement = Placement.Scheduler,
         };
         var sim = new Simulator(config);
-        var checkedEntries = 0;
-        sim.AfterEvent = e =>
-        {
-            if (e.Pid != 1 || sim.Kernel.Find(1)!.PendingAcks > 0)
-            {
-                return;
-            }
-            var mm = sim.Kernel.Find(1)!.Mm;
-            for (var k = 0; k < config.Cpus; k++)
-            {
-                if (sim.Kernel.ActiveMm(k) != mm)
-                {
-                    continue;
-                }
-                foreach (var (tag, global) in sim.Machine.Cpus[k].Dtlb.ValidEntries())
-                {
-                    if (!global && tag < 0xC0000)
-                    {
-                        Assert.True(Pte.IsPresent(mm.GetPte(tag)), $"{design}: cpu {k} still maps page 0x{tag:x} after {e.Kind}");
-                        checkedEntries++;
-                    }
-                }
-            }
-        };
+        var checkedEntries = ShootdownTests.CheckNoStaleTranslations(sim, design);
         sim.Run(new ListTraceSource("mt", Lmbench.Find("mt-munmap")!.Main(new WorkloadOptions { Cpus = 4 })));
-        Assert.True(checkedEntries > 100);
+        Assert.True(checkedEntries() > 100);
         Assert.True(Count(sim, Counter.Shootdowns) > 1000);
     }
 
