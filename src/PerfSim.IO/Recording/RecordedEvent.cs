@@ -19,6 +19,12 @@ public enum RecordedKind : byte
     Signal,
     /// <summary>The tracer lost <see cref="RecordedEvent.Return"/> events here (a ring buffer overflowed).</summary>
     Lost,
+    /// <summary>
+    /// A mapping the kernel reported (perf's MMAP2 record): <see cref="RecordedEvent.Address"/>, length in
+    /// <see cref="RecordedEvent.Args"/>[0], file offset in Args[1], protection bits (1 r, 2 w, 4 x) in Args[2], shared
+    /// (1) in Args[3]; <see cref="RecordedEvent.Path"/> the file or [stack], [heap], [vdso], //anon.
+    /// </summary>
+    Mapping,
 }
 
 /// <summary>
