@@ -151,6 +151,7 @@ public static class CliApp
                 ? throw new UsageException("--cpus applies to a design fit (--design, --fit); kernel path lengths are fitted on one CPU")
                 : Calibrate(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(seed), p.GetValue(outDir), stdout, stderr));
         root.Subcommands.Add(calibrate);
+        root.Subcommands.Add(RecordCommand.Build(stdout, stderr));
         return root;
     }
 

@@ -131,6 +131,19 @@ public sealed class AddressSpace
         return null;
     }
 
+    /// <summary>The lowest VMA that starts above a page, or null.</summary>
+    public Vma? FindVmaAbove(long vpn)
+    {
+        foreach (var v in Vmas)
+        {
+            if (v.Start > vpn)
+            {
+                return v;
+            }
+        }
+        return null;
+    }
+
     /// <summary>Inserts a VMA that overlaps none, keeping the list sorted.</summary>
     public void InsertVma(Vma vma)
     {

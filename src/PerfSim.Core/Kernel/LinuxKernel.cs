@@ -538,7 +538,7 @@ public sealed partial class LinuxKernel
         }
         var stackPages = Math.Max(argPages, 1);
         var stackTop = proc.StackTopVpn;
-        var stack = new Vma(stackTop - 31, stackTop + 1, Protection.Read | Protection.Write, MapFlags.Anonymous, 0, 0);
+        var stack = new Vma(stackTop - 31, stackTop + 1, Protection.Read | Protection.Write, MapFlags.Anonymous, 0, 0) { GrowsDown = true };
         mm.InsertVma(stack);
         segments++;
         _p.KernelPath(KernelPath.ExecPerSegment, segments);
@@ -811,6 +811,9 @@ public sealed partial class LinuxKernel
         }
     }
 
+    /// <summary>RLIMIT_STACK's default, 8 MB: how far below its VMA a stack access may grow the stack.</summary>
+    private const long StackLimitPages = (8 << 20) / PageSize;
+
     /// <summary>Handles a page fault; false when it ended in SIGSEGV rather than a mapping.</summary>
     private bool Fault(Process proc, long vpn, AccessKind access, bool recorded)
     {
@@ -821,6 +824,12 @@ public sealed partial class LinuxKernel
         _p.Sti();
         _p.KernelPath(KernelPath.FaultBase);
         var vma = mm.FindVma(vpn);
+        if (vma is null && mm.FindVmaAbove(vpn) is { GrowsDown: true } stack && stack.Start - vpn <= StackLimitPages
+            && mm.Vmas.IndexOf(stack) is var i && (i == 0 || mm.Vmas[i - 1].End <= vpn))
+        {
+            stack.Start = vpn; // expand_stack: the stack grows down to the faulting page (up to RLIMIT_STACK)
+            vma = stack;
+        }
         if (vma is null || !vma.Permits(access))
         {
             _p.KernelPath(KernelPath.FaultSegv);

@@ -54,5 +54,8 @@ public sealed class Vma
     public bool PtesWritable => IsShared && (Prot & Protection.Write) != 0;
 
     public Vma CloneRange(long start, long end) =>
-        new(start, end, Prot, Flags, FileKey, FilePageOffset + (start - Start)) { HasAnonVma = HasAnonVma };
+        new(start, end, Prot, Flags, FileKey, FilePageOffset + (start - Start)) { HasAnonVma = HasAnonVma, GrowsDown = GrowsDown };
+
+    /// <summary>VM_GROWSDOWN: the stack; a fault just below it extends it (expand_stack) instead of failing.</summary>
+    public bool GrowsDown { get; init; }
 }

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace PerfSim.IO.Recording;
+
+/// <summary>A tracer is missing, cannot run, or failed: the message says what to install or what went wrong.</summary>
+public sealed class RecorderException(string message) : Exception(message);
+
+/// <summary>
+/// Runs a real program under a tracer and parses what the tracer wrote. perf (the default) records the kernel's own
+/// tracepoints: every system call with its raw arguments, every user page fault with its address and access, the
+/// scheduler's switches and the task events, the kernel's mapping records; strace records system calls (decoded) only.
+/// </summary>
+public static class Recorder
+{
+    /// <summary>The perf events a recording asks for.</summary>
+    public static readonly string[] PerfEvents =
+    [
+        "raw_syscalls:sys_enter", "raw_syscalls:sys_exit", "exceptions:page_fault_user", "exceptions:page_fault_kernel",
+        "sched:sched_switch", "sched:sched_process_fork", "sched:sched_process_exec", "sched:sched_process_exit",
+        "signal:signal_deliver",
+    ];
+
+    /// <summary>The Debian package that provides each tool.</summary>
+    public static string PackageOf(string tool) => tool switch
+    {
+        "perf" => "linux-perf",
+        "strace" => "strace",
+        "valgrind" => "valgrind",
+        _ => tool,
+    };
+
+    /// <summary>The tool's full path on PATH, or null.</summary>
+    public static string? Find(string tool)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var p = Path.Combine(dir, tool);
+            if (File.Exists(p))
+            {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    public static string Require(string tool) =>
+        Find(tool) ?? throw new RecorderException($"{tool} is not installed: install the Debian package {PackageOf(tool)} (apt-get install {PackageOf(tool)})");
+
+    /// <summary>The recording machine's clock in MHz (/proc/cpuinfo's first "cpu MHz"), or null.</summary>
+    public static double? HostMhz()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("cpu MHz", StringComparison.Ordinal) && line.IndexOf(':', StringComparison.Ordinal) is var c and > 0
+                    && double.TryParse(line[(c + 1)..].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var mhz) && mhz > 0)
+                {
+                    return mhz;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return null;
+    }
+
+    /// <summary>Records <paramref name="command"/> under perf; its output goes to this process's. Returns the parsed recording and the command's exit code.</summary>
+    public static (ParsedRecording Recording, int ExitCode) RecordWithPerf(IReadOnlyList<string> command, string scratch, TextWriter log)
+    {
+        var perf = Require("perf");
+        var data = Path.Combine(scratch, "perf.data");
+        var record = new List<string> { "record", "-q", "-o", data, "-d", "-e", string.Join(',', PerfEvents), "--" };
+        record.AddRange(command);
+        var (code, _, err) = Run(perf, record, captureOut: false);
+        if (!File.Exists(data))
+        {
+            throw new RecorderException($"perf record wrote nothing (exit code {code}): {err.Trim()} (perf needs the tracepoints above: run as root or lower /proc/sys/kernel/perf_event_paranoid)");
+        }
+        var script = Path.Combine(scratch, "perf.script");
+        var (scode, text, serr) = Run(perf, ["script", "-i", data, "--ns", "--show-mmap-events", "--show-lost-events", "-F", "comm,pid,tid,cpu,time,event,trace"], captureOut: true);
+        if (scode != 0)
+        {
+            throw new RecorderException($"perf script failed (exit code {scode}): {serr.Trim()}");
+        }
+        File.WriteAllText(script, text);
+        foreach (var line in serr.Split('\n').Where(l => l.Contains("lost", StringComparison.OrdinalIgnoreCase)))
+        {
+            log.WriteLine($"perf: {line.Trim()}");
+        }
+        using var reader = new StringReader(text);
+        return (PerfScriptParser.Parse(reader, script), code);
+    }
+
+    private static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, bool captureOut)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = captureOut };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi) ?? throw new RecorderException($"could not start {file}");
+        var err = p.StandardError.ReadToEndAsync();
+        var output = captureOut ? p.StandardOutput.ReadToEnd() : "";
+        p.WaitForExit();
+        return (p.ExitCode, output, err.Result);
+    }
+}

@@ -1,0 +1,597 @@
+using PerfSim.Core.Trace;
+
+namespace PerfSim.IO.Recording;
+
+/// <summary>How to turn a recording into a trace.</summary>
+/// <param name="HostMhz">The recording machine's clock: user time between kernel events becomes compute cycles at this rate.</param>
+/// <param name="KeepCpus">Keep the CPU each event ran on (perf only); otherwise every event says <c>cpu=any</c> and the simulated scheduler places it.</param>
+/// <param name="ReadImage">Reads an executable's text, data and bss pages when the tracer did not report its mappings (strace); null, or null for a file: a default image.</param>
+public sealed record ConvertOptions(double HostMhz, bool KeepCpus = false, Func<string, (long Text, long Data, long Bss)?>? ReadImage = null);
+
+/// <summary>What the recording held, as the converter counted it (checked against the kernel's own counts in tests).</summary>
+public sealed record RecordingCounts
+{
+    public int Processes { get; init; }
+    public int Threads { get; init; }
+    public int Execs { get; init; }
+    public long PageFaults { get; init; }
+    public long FaultsDropped { get; init; }
+    public long Syscalls { get; init; }
+    public long Lost { get; init; }
+    public long ComputeCycles { get; init; }
+    public long Events { get; init; }
+}
+
+/// <summary>The trace, what was counted, and notes on what could not be carried over.</summary>
+public sealed record ConversionResult(IReadOnlyList<TraceEvent> Events, RecordingCounts Counts, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Turns what a tracer saw (x86_64 Linux: system call names, 47-bit addresses) into a PerfSim trace for the i386 kernel
+/// model. Each thread is a PerfSim process (threads forked with <see cref="ForkFlags.Thread"/>). Addresses are moved into
+/// the 3 GB i386 user space: an executable's image to 0x08048000, where the model's exec lays out text, data and bss;
+/// the stack so that its top is the model's stack top (0xC0000000); everything else by 256 MB chunk, in the order the
+/// chunks are first used, into 0x10000000-0xAFFFFFFF, offsets within a chunk kept. Page faults are kept only inside
+/// mappings the recording shows (the vDSO's and the like are the kernel's). User time between a thread's kernel events,
+/// while it ran on a CPU, becomes <see cref="TraceEventKind.Compute"/> cycles at the recording machine's clock.
+/// </summary>
+public static class RecordingConverter
+{
+    private const long Page = 4096;
+    private const long ChunkShift = 28;
+    private const long ModelImageBase = 0x0804_8000;
+    private const long ModelStackTop = 0xC000_0000;
+    private const long FirstModelChunk = 1;
+    private const long LastModelChunk = 0xA;
+    private const long MinComputeCycles = 200;
+
+    public static ConversionResult Convert(ParsedRecording recording, ConvertOptions options, string source)
+    {
+        var c = new Converter(recording, options, source);
+        c.Run();
+        return new ConversionResult(c.Output(), c.Counts(), c.Notes);
+    }
+
+    /// <summary>One address space: its image and stack placement, its mappings (real addresses, pages), its break.</summary>
+    private sealed class Mm
+    {
+        public long ImageLo = -1, ImageHi = -1;
+        public long StackLo = -1, StackHi = -1;
+        public PageRanges Mapped = new();
+        public long Brk = -1;
+        public HashSet<int> SignalsInstalled = new();
+
+        public Mm Copy() => new()
+        {
+            ImageLo = ImageLo, ImageHi = ImageHi, StackLo = StackLo, StackHi = StackHi, Mapped = Mapped.Copy(), Brk = Brk,
+            SignalsInstalled = new HashSet<int>(SignalsInstalled),
+        };
+    }
+
+    private sealed class Converter(ParsedRecording rec, ConvertOptions o, string source)
+    {
+        private readonly List<(long Time, long Seq, TraceEvent E)> _out = new();
+        private readonly Dictionary<int, Mm> _mm = new();
+        private readonly Dictionary<int, int> _tgid = new();
+        private readonly HashSet<int> _alive = new();
+        private readonly Dictionary<int, int> _parent = new();
+        private readonly Dictionary<int, long> _exitAt = new();
+        private readonly Dictionary<long, long> _chunks = new();
+        private readonly HashSet<long> _usedModelChunks = new();
+        private readonly Dictionary<int, long> _cpuNs = new();
+        private readonly Dictionary<int, long> _runningSince = new();
+        private readonly Dictionary<int, long> _mark = new();
+        private readonly Dictionary<int, long> _carry = new();
+        private readonly Dictionary<int, int> _onCpu = new();
+        private readonly HashSet<(int Tgid, int Sig)> _handled = new();
+        private readonly bool _switches = rec.Events.Any(e => e.Kind == RecordedKind.SwitchIn);
+        private long _seq;
+        private int _processes, _threads, _execs;
+        private long _faults, _dropped, _syscalls, _lost, _compute;
+
+        public List<string> Notes { get; } = new();
+
+        public RecordingCounts Counts() => new()
+        {
+            Processes = _processes, Threads = _threads, Execs = _execs, PageFaults = _faults, FaultsDropped = _dropped,
+            Syscalls = _syscalls, Lost = _lost, ComputeCycles = _compute, Events = _out.Count,
+        };
+
+        public List<TraceEvent> Output() => _out.OrderBy(x => x.Time).ThenBy(x => x.Seq).Select(x => x.E).ToList();
+
+        public void Run()
+        {
+            var events = rec.Events;
+            foreach (var e in events)
+            {
+                if (e.Pid > 0)
+                {
+                    _tgid.TryAdd(e.Tid, e.Pid);
+                }
+                if (e.Kind == RecordedKind.Exit)
+                {
+                    _exitAt.TryAdd(e.Tid, e.TimeNs);
+                }
+                if (e.Kind == RecordedKind.Signal && e.Handled)
+                {
+                    _handled.Add((TgidOf(e.Tid), e.Signal));
+                }
+            }
+            var root = events.FirstOrDefault(e => e.Kind == RecordedKind.Exec)
+                ?? throw new TraceException(source, 0, "exec", "the recording has no successful execve: nothing ran");
+            _alive.Add(root.Tid);
+            _mm[root.Tid] = new Mm();
+            _processes = 1;
+            var started = false;
+            foreach (var e in events)
+            {
+                if (!started)
+                {
+                    if (e != root)
+                    {
+                        continue; // the tracer's own start-up before the command's exec
+                    }
+                    started = true;
+                }
+                if (e.Kind == RecordedKind.SwitchIn)
+                {
+                    SwitchIn(e);
+                    continue;
+                }
+                if (e.Kind == RecordedKind.Lost)
+                {
+                    _lost += e.Return;
+                    continue;
+                }
+                if (!_alive.Contains(e.Tid))
+                {
+                    continue;
+                }
+                switch (e.Kind)
+                {
+                    case RecordedKind.Syscall:
+                        Syscall(e);
+                        break;
+                    case RecordedKind.Fork:
+                        Fork(e);
+                        break;
+                    case RecordedKind.Exec:
+                        Exec(e);
+                        break;
+                    case RecordedKind.Exit:
+                        Emit(e.Tid, e.TimeNs, e.TimeNs, TraceEvent.Exit(Cpu(e), e.Tid), e);
+                        _alive.Remove(e.Tid);
+                        break;
+                    case RecordedKind.PageFault:
+                        PageFault(e);
+                        break;
+                    case RecordedKind.Signal:
+                        if (e.Handled && _mm[e.Tid].SignalsInstalled.Contains(e.Signal))
+                        {
+                            Emit(e.Tid, e.TimeNs, e.TimeNs, TraceEvent.SigDeliver(Cpu(e), e.Tid, e.Signal), e);
+                        }
+                        break;
+                    case RecordedKind.Mapping:
+                        Mapping(e);
+                        break;
+                }
+            }
+            if (_dropped > 0)
+            {
+                Notes.Add($"{_dropped} page fault(s) fell outside every mapping the recording shows (the vDSO, or a region moved by mremap) and were left out");
+            }
+            if (_lost > 0)
+            {
+                Notes.Add($"the tracer lost {_lost} record(s): the trace misses what they held");
+            }
+            if (rec.Truncated)
+            {
+                Notes.Add("the recording was cut short: tasks had not exited when it ended");
+            }
+        }
+
+        private int TgidOf(int tid) => _tgid.GetValueOrDefault(tid, tid);
+
+        private int Cpu(RecordedEvent e) => o.KeepCpus && e.Cpu >= 0 ? e.Cpu : TraceEvent.AnyCpu;
+
+        // ---- time on the CPU -----------------------------------------------------------------
+
+        private void SwitchIn(RecordedEvent e)
+        {
+            if (_onCpu.TryGetValue(e.Cpu, out var prev) && prev != e.Tid && _runningSince.Remove(prev, out var since))
+            {
+                _cpuNs[prev] = _cpuNs.GetValueOrDefault(prev) + (e.TimeNs - since);
+            }
+            _onCpu[e.Cpu] = e.Tid;
+            _runningSince.TryAdd(e.Tid, e.TimeNs);
+        }
+
+        /// <summary>How long the thread has run up to <paramref name="t"/> (with no switch records: wall time).</summary>
+        private long CpuAt(int tid, long t)
+        {
+            if (!_switches)
+            {
+                return t;
+            }
+            var ns = _cpuNs.GetValueOrDefault(tid);
+            if (_runningSince.TryGetValue(tid, out var since) && t > since)
+            {
+                ns += t - since;
+            }
+            else if (!_runningSince.ContainsKey(tid) && !_cpuNs.ContainsKey(tid))
+            {
+                // Never switched in yet (it was running when the recording began, or perf missed it): running now.
+                _runningSince[tid] = t;
+            }
+            return ns;
+        }
+
+        /// <summary>Adds an event of a thread, preceded by the user time since its previous one.</summary>
+        private void Emit(int tid, long start, long end, TraceEvent e, RecordedEvent from)
+        {
+            var now = CpuAt(tid, start);
+            if (_mark.TryGetValue(tid, out var mark) && now > mark)
+            {
+                var cycles = (long)Math.Round((now - mark) * o.HostMhz / 1000.0) + _carry.GetValueOrDefault(tid);
+                if (cycles >= MinComputeCycles)
+                {
+                    _out.Add((start, _seq++, TraceEvent.Compute(Cpu(from), tid, cycles)));
+                    _compute += cycles;
+                    cycles = 0;
+                }
+                _carry[tid] = cycles;
+            }
+            _out.Add((start, _seq++, e));
+            _mark[tid] = CpuAt(tid, end);
+        }
+
+        // ---- tasks ---------------------------------------------------------------------------
+
+        private void Fork(RecordedEvent e)
+        {
+            var child = e.Child;
+            var thread = e.Thread || TgidOf(child) == TgidOf(e.Tid);
+            var clone = rec.Events.FirstOrDefault(s => s.Kind == RecordedKind.Syscall && s.Tid == e.Tid && s.TimeNs <= e.TimeNs && s.ExitNs >= e.TimeNs
+                && s.Name is "clone" or "clone3" or "fork" or "vfork");
+            var vfork = e.VFork || clone?.Name == "vfork" || (clone?.Name == "clone" && clone.Args.Length > 0 && (clone.Args[0] & 0x4000) != 0);
+            if (!thread && !vfork && clone?.Name == "clone3")
+            {
+                // clone3's flags are in user memory, out of perf's reach: a child its parent waited for until it exec'd or
+                // exited (posix_spawn's CLONE_VM | CLONE_VFORK) was a vfork.
+                var released = rec.Events.FirstOrDefault(x => x.Tid == child && x.Kind is RecordedKind.Exec or RecordedKind.Exit);
+                vfork = released is not null && clone.ExitNs >= released.TimeNs;
+            }
+            var flags = thread ? ForkFlags.Thread : vfork ? ForkFlags.VFork : ForkFlags.None;
+            Emit(e.Tid, clone?.TimeNs ?? e.TimeNs, clone?.ExitNs ?? e.TimeNs, TraceEvent.Fork(Cpu(e), e.Tid, child, flags), e);
+            _alive.Add(child);
+            _parent[child] = e.Tid;
+            _mm[child] = thread || vfork ? _mm[e.Tid] : _mm[e.Tid].Copy();
+            _mark[child] = CpuAt(child, e.TimeNs);
+            if (thread)
+            {
+                _threads++;
+            }
+            else
+            {
+                _processes++;
+            }
+        }
+
+        private void Exec(RecordedEvent e)
+        {
+            var call = rec.Events.FirstOrDefault(s => s.Kind == RecordedKind.Syscall && s.Tid == e.Tid && s.Name is "execve" or "execveat" && s.TimeNs <= e.TimeNs && s.ExitNs >= e.TimeNs);
+            // The image's mappings are reported during the execve; when its entry was not recorded (the tracer started the
+            // command inside it), those since the thread's previous exec.
+            var from = call?.TimeNs ?? rec.Events.LastOrDefault(x => x.Tid == e.Tid && x.Kind == RecordedKind.Exec && x.TimeNs < e.TimeNs)?.TimeNs ?? long.MinValue;
+            var mappings = rec.Events.Where(m => m.Kind == RecordedKind.Mapping && m.Tid == e.Tid && m.TimeNs >= from && m.TimeNs <= e.TimeNs).ToList();
+            from = call?.TimeNs ?? e.TimeNs;
+            var mm = new Mm();
+            _mm[e.Tid] = mm;
+            long text, data, bss;
+            var interpreter = new List<RecordedEvent>();
+            if (mappings.Count > 0)
+            {
+                var files = mappings.Where(m => m.Path is { Length: > 0 } p && p[0] == '/').ToList();
+                var exe = files.Count > 0 ? files[0].Path : null;
+                var image = files.Where(m => m.Path == exe).OrderBy(m => m.Address).ToList();
+                var lo = image.Count > 0 ? image[0].Address : 0;
+                var firstWritable = image.FirstOrDefault(m => (m.Args[2] & 2) != 0);
+                var dataLo = firstWritable?.Address ?? (image.Count > 0 ? image.Max(m => m.Address + m.Args[0]) : 0);
+                var dataHi = image.Count > 0 ? image.Max(m => m.Address + m.Args[0]) : 0;
+                var bssMap = mappings.FirstOrDefault(m => m.Path == "//anon" && m.Address == dataHi);
+                var hi = bssMap is null ? dataHi : bssMap.Address + bssMap.Args[0];
+                text = (dataLo - lo) / Page;
+                data = (dataHi - dataLo) / Page;
+                bss = (hi - dataHi) / Page;
+                if (image.Count > 0)
+                {
+                    mm.ImageLo = lo;
+                    mm.ImageHi = hi;
+                    mm.Mapped.Add(lo / Page, (hi + Page - 1) / Page);
+                }
+                var stack = mappings.FirstOrDefault(m => m.Path == "[stack]");
+                if (stack is not null)
+                {
+                    mm.StackHi = stack.Address + stack.Args[0];
+                    mm.StackLo = mm.StackHi - (8L << 20); // RLIMIT_STACK's default 8 MB: the stack grows down into it
+                    mm.Mapped.Add(mm.StackLo / Page, mm.StackHi / Page);
+                }
+                interpreter.AddRange(mappings.Where(m => m != bssMap && m.Path != exe && m.Path != "[stack]"));
+            }
+            else
+            {
+                var elf = e.Path is { } p ? o.ReadImage?.Invoke(p) : null;
+                (text, data, bss) = elf ?? (16L, 2L, 2L);
+                if (elf is null)
+                {
+                    Notes.Add($"exec of {e.Path}: its image could not be read; 16 text, 2 data, 2 bss pages assumed");
+                }
+            }
+            Emit(e.Tid, from, call?.ExitNs ?? e.TimeNs, TraceEvent.Exec(Cpu(e), e.Tid, Math.Max(text, 1), data, bss, 1), e);
+            _execs++;
+            // What execve maps besides the image (the interpreter, the vDSO): as mmaps, the way ld.so's are generated.
+            foreach (var m in interpreter)
+            {
+                var pages = (m.Args[0] + Page - 1) / Page;
+                mm.Mapped.Add(m.Address / Page, m.Address / Page + pages);
+                Reserve(m.Address, m.Address + pages * Page);
+                Emit(e.Tid, e.TimeNs, e.TimeNs, TraceEvent.Mmap(Cpu(e), e.Tid, Reloc(mm, m.Address), pages * Page, Prot(m.Args[2]),
+                    m.Path is { Length: > 0 } p && p[0] == '/' ? MapFlags.File : MapFlags.Anonymous), m);
+            }
+        }
+
+        // ---- system calls --------------------------------------------------------------------
+
+        private void Syscall(RecordedEvent e)
+        {
+            if (e.Unfinished)
+            {
+                return; // it never returned: an exit, or the end of the recording
+            }
+            _syscalls++;
+            var mm = _mm[e.Tid];
+            var ok = e.Return >= 0 || e.Return < -4095;
+            long A(int i) => i < e.Args.Length ? e.Args[i] : 0;
+            switch (e.Name)
+            {
+                case "clone" or "clone3" or "fork" or "vfork" when ok:
+                case "execve" or "execveat" when ok:
+                case "exit" or "exit_group" or "rt_sigreturn":
+                    return; // the fork, the exec, the exit and the signal return are events of their own
+                case "mmap" when ok:
+                {
+                    var pages = (A(1) + Page - 1) / Page;
+                    mm.Mapped.Add(e.Return / Page, e.Return / Page + pages);
+                    Reserve(e.Return, e.Return + pages * Page);
+                    var flags = (A(3) & 0x20) != 0 ? MapFlags.Anonymous : MapFlags.File;
+                    if ((A(3) & 0x03) is 0x01 or 0x03)
+                    {
+                        flags |= MapFlags.Shared;
+                    }
+                    Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Mmap(Cpu(e), e.Tid, Reloc(mm, e.Return), pages * Page, Prot(A(2)), flags), e);
+                    return;
+                }
+                case "munmap" when ok:
+                {
+                    var pages = (A(1) + Page - 1) / Page;
+                    mm.Mapped.Remove(A(0) / Page, A(0) / Page + pages);
+                    Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Munmap(Cpu(e), e.Tid, Reloc(mm, A(0)), pages * Page), e);
+                    return;
+                }
+                case "mprotect" when ok && A(1) > 0:
+                {
+                    var pages = (A(1) + Page - 1) / Page;
+                    if (mm.Mapped.Covers(A(0) / Page, A(0) / Page + pages))
+                    {
+                        Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Mprotect(Cpu(e), e.Tid, Reloc(mm, A(0)), pages * Page, Prot(A(2))), e);
+                        return;
+                    }
+                    break; // a range the recording never saw mapped: charged as a plain call
+                }
+                case "brk" when ok:
+                {
+                    var newBrk = (e.Return + Page - 1) / Page * Page;
+                    if (mm.Brk < 0 || newBrk == mm.Brk)
+                    {
+                        mm.Brk = newBrk;
+                        break;
+                    }
+                    if (newBrk > mm.Brk)
+                    {
+                        mm.Mapped.Add(mm.Brk / Page, newBrk / Page);
+                        Reserve(mm.Brk, newBrk);
+                        Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Mmap(Cpu(e), e.Tid, Reloc(mm, mm.Brk), newBrk - mm.Brk, Protection.Read | Protection.Write, MapFlags.Anonymous), e);
+                    }
+                    else
+                    {
+                        mm.Mapped.Remove(newBrk / Page, mm.Brk / Page);
+                        Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Munmap(Cpu(e), e.Tid, Reloc(mm, newBrk), mm.Brk - newBrk), e);
+                    }
+                    mm.Brk = newBrk;
+                    return;
+                }
+                case "wait4" when e.Return > 0 && _parent.GetValueOrDefault((int)e.Return) == e.Tid && _exitAt.GetValueOrDefault((int)e.Return, long.MaxValue) <= e.ExitNs:
+                    // Reaped: the child's exit came first. A wait is placed at its return, after that exit.
+                    Emit(e.Tid, e.ExitNs, e.ExitNs, TraceEvent.Wait(Cpu(e), e.Tid, (int)e.Return), e);
+                    return;
+                case "rt_sigaction" when ok && A(1) != 0 && _handled.Contains((TgidOf(e.Tid), (int)A(0))):
+                    mm.SignalsInstalled.Add((int)A(0));
+                    Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.SigInstall(Cpu(e), e.Tid, (int)A(0)), e);
+                    return;
+            }
+            var (kind, size) = Classify(e.Name, e.Return);
+            Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Syscall(Cpu(e), e.Tid, kind, size), e);
+        }
+
+        private static (SyscallKind Kind, long Size) Classify(string name, long ret) => name switch
+        {
+            "read" or "pread64" or "readv" or "preadv" or "preadv2" => (SyscallKind.Read, Math.Max(ret, 0)),
+            "write" or "pwrite64" or "writev" or "pwritev" or "pwritev2" => (SyscallKind.Write, Math.Max(ret, 0)),
+            "stat" or "fstat" or "lstat" or "newfstatat" or "statx" => (SyscallKind.Stat, 0),
+            "open" or "openat" or "openat2" => (SyscallKind.Open, 0),
+            "creat" => (SyscallKind.Create, 0),
+            "close" => (SyscallKind.Close, 0),
+            "kill" or "tkill" or "tgkill" => (SyscallKind.Kill, 0),
+            "select" or "pselect6" or "poll" or "ppoll" => (SyscallKind.Select, 0),
+            "unlink" or "unlinkat" => (SyscallKind.Unlink, 0),
+            "msync" => (SyscallKind.Msync, 0),
+            "getpid" or "getppid" or "gettid" or "getuid" or "geteuid" or "getgid" or "getegid" or "getpgrp" => (SyscallKind.Null, 0),
+            _ => (SyscallKind.Other, 0),
+        };
+
+        private static Protection Prot(long bits) =>
+            ((bits & 1) != 0 ? Protection.Read : 0) | ((bits & 2) != 0 ? Protection.Write : 0) | ((bits & 4) != 0 ? Protection.Execute : 0);
+
+        // ---- memory --------------------------------------------------------------------------
+
+        private void PageFault(RecordedEvent e)
+        {
+            var mm = _mm[e.Tid];
+            if (!mm.Mapped.Contains(e.Address / Page))
+            {
+                _dropped++;
+                return;
+            }
+            _faults++;
+            var access = e.Fetch ? AccessKind.Execute : e.Write ? AccessKind.Write : AccessKind.Read;
+            Emit(e.Tid, e.TimeNs, e.TimeNs, TraceEvent.PageFault(Cpu(e), e.Tid, Reloc(mm, e.Address), access), e);
+        }
+
+        /// <summary>A mapping reported outside an exec (an mmap's own record, a break): the system calls already said it.</summary>
+        private static void Mapping(RecordedEvent e)
+        {
+        }
+
+        /// <summary>
+        /// A new mapping: the 256 MB chunks it spans get consecutive model chunks, so that it stays one range in the model
+        /// (the first chunk's neighbours when it already has a place, else the first free run).
+        /// </summary>
+        private void Reserve(long lo, long hi)
+        {
+            var first = lo >> (int)ChunkShift;
+            var last = (hi - 1) >> (int)ChunkShift;
+            if (last == first || (_chunks.ContainsKey(first) && _chunks.ContainsKey(last)))
+            {
+                return;
+            }
+            var n = last - first + 1;
+            var at = _chunks.TryGetValue(first, out var placed) ? placed : -1;
+            if (at < 0)
+            {
+                for (var m = FirstModelChunk; m + n - 1 <= LastModelChunk && at < 0; m++)
+                {
+                    var free = true;
+                    for (var k = 0; k < n && free; k++)
+                    {
+                        free = !_usedModelChunks.Contains(m + k);
+                    }
+                    at = free ? m : -1;
+                }
+            }
+            for (var k = 0; k < n && at >= 0; k++)
+            {
+                if (!_chunks.ContainsKey(first + k) && at + k <= LastModelChunk && _usedModelChunks.Add(at + k))
+                {
+                    _chunks[first + k] = at + k;
+                }
+            }
+        }
+
+        /// <summary>Where a real address lands in the model's 32-bit user space.</summary>
+        private long Reloc(Mm mm, long real)
+        {
+            if (mm.ImageLo >= 0 && real >= mm.ImageLo && real < mm.ImageHi)
+            {
+                return ModelImageBase + (real - mm.ImageLo);
+            }
+            if (mm.StackHi >= 0 && real >= mm.StackLo && real < mm.StackHi)
+            {
+                return ModelStackTop - (mm.StackHi - real);
+            }
+            var chunk = real >> (int)ChunkShift;
+            if (!_chunks.TryGetValue(chunk, out var model))
+            {
+                // Keep neighbours neighbours: the chunk after one already placed goes to the model chunk after it if free.
+                model = _chunks.TryGetValue(chunk - 1, out var before) && before < LastModelChunk && !_usedModelChunks.Contains(before + 1)
+                    ? before + 1
+                    : Enumerable.Range((int)FirstModelChunk, (int)(LastModelChunk - FirstModelChunk + 1)).Select(i => (long)i).FirstOrDefault(i => !_usedModelChunks.Contains(i), -1);
+                if (model < 0)
+                {
+                    throw new TraceException(source, 0, "address", $"the recording uses more than {LastModelChunk - FirstModelChunk + 1} separate 256 MB regions, more than an i386 process's 3 GB hold");
+                }
+                _chunks[chunk] = model;
+                _usedModelChunks.Add(model);
+            }
+            return (model << (int)ChunkShift) | (real & ((1L << (int)ChunkShift) - 1));
+        }
+    }
+}
+
+/// <summary>A set of page numbers kept as sorted, disjoint, half-open ranges.</summary>
+internal sealed class PageRanges
+{
+    private readonly List<(long Lo, long Hi)> _r = new();
+
+    public PageRanges Copy()
+    {
+        var c = new PageRanges();
+        c._r.AddRange(_r);
+        return c;
+    }
+
+    public void Add(long lo, long hi)
+    {
+        if (hi <= lo)
+        {
+            return;
+        }
+        Remove(lo, hi);
+        var i = _r.FindIndex(r => r.Lo > lo);
+        _r.Insert(i < 0 ? _r.Count : i, (lo, hi));
+        // merge touching neighbours
+        for (var k = _r.Count - 2; k >= 0; k--)
+        {
+            if (_r[k].Hi >= _r[k + 1].Lo)
+            {
+                _r[k] = (_r[k].Lo, Math.Max(_r[k].Hi, _r[k + 1].Hi));
+                _r.RemoveAt(k + 1);
+            }
+        }
+    }
+
+    public void Remove(long lo, long hi)
+    {
+        for (var k = _r.Count - 1; k >= 0; k--)
+        {
+            var (a, b) = _r[k];
+            if (b <= lo || a >= hi)
+            {
+                continue;
+            }
+            _r.RemoveAt(k);
+            if (b > hi)
+            {
+                _r.Insert(k, (hi, b));
+            }
+            if (a < lo)
+            {
+                _r.Insert(k, (a, lo));
+            }
+        }
+    }
+
+    public bool Contains(long page) => _r.Any(r => r.Lo <= page && page < r.Hi);
+
+    public bool Covers(long lo, long hi)
+    {
+        for (var p = lo; p < hi;)
+        {
+            var r = _r.FirstOrDefault(x => x.Lo <= p && p < x.Hi);
+            if (r.Hi <= p)
+            {
+                return false;
+            }
+            p = r.Hi;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+using PerfSim.Cli;
+using PerfSim.IO.Recording;
+
+namespace PerfSim.Tests.Recording;
+
+/// <summary>
+/// perfsim record on this machine: the recording's counts against the kernel's own (perf stat counting the same
+/// tracepoints and page faults for the same command). These need perf and the kernel's tracepoints; .ci/run installs
+/// perf and sets PERFSIM_REQUIRE_RECORDERS=1, so in CI a missing perf fails them. Without that variable and without
+/// perf they check nothing (a developer machine without perf).
+/// </summary>
+public sealed class RecordIntegrationTests : IDisposable
+{
+    private const string Command = "ls / > /dev/null; cat /dev/null | wc -c > /dev/null";
+    private readonly string _dir = Directory.CreateTempSubdirectory("perfsim-rec-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static bool PerfAvailable()
+    {
+        if (Recorder.Find("perf") is not null)
+        {
+            return true;
+        }
+        Assert.True(Environment.GetEnvironmentVariable("PERFSIM_REQUIRE_RECORDERS") != "1", "perf is required here (PERFSIM_REQUIRE_RECORDERS=1) but not installed: apt-get install linux-perf");
+        return false;
+    }
+
+    /// <summary>perf stat's counts of the given events for a command.</summary>
+    private static Dictionary<string, long> PerfStat(string events, params string[] command)
+    {
+        var psi = new ProcessStartInfo("perf") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "stat", "-x,", "-e", events, "--" }.Concat(command))
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return err.Split('\n').Select(l => l.Split(',')).Where(f => f.Length > 2 && long.TryParse(f[0], out _))
+            .ToDictionary(f => f[2], f => long.Parse(f[0], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void A_recorded_command_has_the_kernels_own_counts_of_forks_execs_and_page_faults()
+    {
+        if (!PerfAvailable())
+        {
+            return;
+        }
+        var reference = PerfStat("sched:sched_process_fork,sched:sched_process_exec,page-faults", "sh", "-c", Command);
+        var trace = Path.Combine(_dir, "cmd.trace");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(["record", "--out", trace, "--raw", Path.Combine(_dir, "cmd.raw"), "--", "sh", "-c", Command], stdout, stderr);
+        Assert.True(code == 0, stderr.ToString());
+        var parsed = PerfScriptParser.Parse(new StringReader(File.ReadAllText(Path.Combine(_dir, "cmd.raw"))), "cmd.raw");
+        var counts = RecordingConverter.Convert(parsed, new ConvertOptions(2000), "cmd.raw").Counts;
+        // Exactly the tasks and execs the kernel counted (sh forks ls, cat and wc; four execs with sh's own).
+        Assert.Equal(reference["sched:sched_process_fork"], counts.Processes - 1 + counts.Threads);
+        Assert.Equal(reference["sched:sched_process_exec"], counts.Execs);
+        // Page faults vary a little from run to run (address-space randomisation): within 10%.
+        var faults = counts.PageFaults + counts.FaultsDropped;
+        Assert.InRange(faults, reference["page-faults"] * 0.9, reference["page-faults"] * 1.1);
+        Assert.Contains("4 exec(s)", stdout.ToString());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void The_recording_of_a_pipeline_replays_through_every_design(int cpus)
+    {
+        if (!PerfAvailable())
+        {
+            return;
+        }
+        var trace = Path.Combine(_dir, "ls.trace");
+        Assert.Equal(0, CliApp.Run(["record", "--out", trace, "--", "sh", "-c", "ls | wc -l"], new StringWriter(), new StringWriter()));
+        var err = new StringWriter();
+        var code = CliApp.Run(["replay", trace, "--cpus", cpus.ToString(CultureInfo.InvariantCulture), "--out", Path.Combine(_dir, "out")], new StringWriter(), err);
+        Assert.True(code == 0, err.ToString());
+        Assert.Contains(File.ReadAllLines(Path.Combine(_dir, "out", "results.csv")), l => l.StartsWith("ls,xen-pv,", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_missing_tool_names_the_debian_package_and_a_bad_request_exits_with_code_2()
+    {
+        var ex = Assert.Throws<RecorderException>(() => Recorder.Require("perfsim-no-such-tool"));
+        Assert.Contains("perfsim-no-such-tool is not installed", ex.Message);
+        Assert.Equal("linux-perf", Recorder.PackageOf("perf"));
+        Assert.Equal("strace", Recorder.PackageOf("strace"));
+        Assert.Equal("valgrind", Recorder.PackageOf("valgrind"));
+        var err = new StringWriter();
+        Assert.Equal(2, CliApp.Run(["record", "--out", Path.Combine(_dir, "x.trace"), "--host-mhz", "-5", "--", "true"], new StringWriter(), err));
+        Assert.Contains("--host-mhz", err.ToString());
+        Assert.Equal(2, CliApp.Run(["record", "--", "true"], new StringWriter(), new StringWriter())); // --out is required
+    }
+}

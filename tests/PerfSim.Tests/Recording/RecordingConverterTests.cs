@@ -1,0 +1,104 @@
+using PerfSim.Core.Designs;
+using PerfSim.Core.Simulation;
+using PerfSim.Core.Trace;
+using PerfSim.IO.Config;
+using PerfSim.IO.Recording;
+
+namespace PerfSim.Tests.Recording;
+
+/// <summary>From what a tracer saw to a trace the i386 kernel model replays: layout, relocation, tasks, time, drops.</summary>
+public sealed class RecordingConverterTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    private static ConversionResult Convert(string text, bool keepCpus = false) =>
+        RecordingConverter.Convert(PerfScriptParser.Parse(new StringReader(text), "t.script"), new ConvertOptions(2000, keepCpus), "t.script");
+
+    [Fact]
+    public void The_image_lands_where_the_model_execs_it_and_the_stack_under_the_model_stack_top()
+    {
+        var r = Convert(PerfScriptParserTests.Sample);
+        var exec = r.Events[0];
+        Assert.Equal(TraceEventKind.Exec, exec.Kind);
+        Assert.Equal(100, exec.Pid);
+        // dash: r-- and r-x (0x17000 = 23 pages) then rw- (3 pages) then its bss (2 anonymous pages).
+        Assert.Equal((23L, 3L, 2L), (exec.Arg0, exec.Arg1, exec.Arg2));
+        var faults = r.Events.Where(e => e.Kind == TraceEventKind.PageFault).ToList();
+        Assert.Equal(0x0804_8000 + 0x4b70, faults[0].Arg0);
+        Assert.Equal((long)AccessKind.Execute, faults[0].Arg1);
+        Assert.Equal(0x0804_8000 + 0x17010, faults[1].Arg0);
+        Assert.Equal((long)AccessKind.Write, faults[1].Arg1);
+        Assert.Equal(0xC000_0000 - (0x7ffff4593000 - 0x7ffff4592ea9), faults[2].Arg0);
+        // The interpreter and the vDSO execve mapped become mmaps right after the exec, in the model's 32-bit space.
+        var mmaps = r.Events.Where(e => e.Kind == TraceEventKind.Mmap).ToList();
+        Assert.Equal(3, mmaps.Count);
+        Assert.All(mmaps, m => Assert.InRange(m.Arg0, 0x1000_0000, 0xAFFF_FFFF));
+        Assert.Equal(0x2000, mmaps[2].Arg1); // the program's own mmap of 8 KB
+    }
+
+    [Fact]
+    public void Tasks_become_fork_exit_and_a_wait_after_the_childs_exit_and_every_event_says_cpu_any()
+    {
+        var r = Convert(PerfScriptParserTests.Sample);
+        var kinds = r.Events.Where(e => e.Kind is TraceEventKind.Fork or TraceEventKind.Exit or TraceEventKind.Wait).Select(e => (e.Kind, e.Pid, e.Arg0)).ToList();
+        Assert.Equal([(TraceEventKind.Fork, 100, 101L), (TraceEventKind.Exit, 101, 0L), (TraceEventKind.Wait, 100, 101L), (TraceEventKind.Exit, 100, 0L)], kinds);
+        Assert.Equal(ForkFlags.None, (ForkFlags)r.Events.First(e => e.Kind == TraceEventKind.Fork).Arg1);
+        Assert.All(r.Events, e => Assert.Equal(TraceEvent.AnyCpu, e.Cpu));
+        Assert.Equal((2, 0, 1), (r.Counts.Processes, r.Counts.Threads, r.Counts.Execs));
+        Assert.Equal(3, r.Counts.PageFaults);
+        var kept = Convert(PerfScriptParserTests.Sample, keepCpus: true);
+        Assert.Contains(kept.Events, e => e.Cpu == 1);
+        Assert.DoesNotContain(kept.Events, e => e.Cpu == TraceEvent.AnyCpu);
+    }
+
+    [Fact]
+    public void User_time_is_what_the_thread_ran_between_its_kernel_events_at_the_recording_clock()
+    {
+        var r = Convert(PerfScriptParserTests.Sample);
+        // Between the fault at .904072000 and the mmap at .904080000 pid 100 ran 8 us: 16,000 cycles at 2,000 MHz.
+        var i = r.Events.ToList().FindLastIndex(e => e.Kind == TraceEventKind.Mmap && e.Arg1 == 0x2000);
+        Assert.Equal(TraceEventKind.Compute, r.Events[i - 1].Kind);
+        Assert.Equal(16_000, r.Events[i - 1].Arg0);
+        Assert.True(r.Counts.ComputeCycles > 0);
+    }
+
+    [Fact]
+    public void A_fault_outside_every_recorded_mapping_is_left_out_and_counted()
+    {
+        var text = PerfScriptParserTests.Sample.Replace("address=0x556e8697b010", "address=0x7fe19027a010", StringComparison.Ordinal); // the vDSO: mapped, kept
+        Assert.Equal(3, Convert(text).Counts.PageFaults);
+        text = PerfScriptParserTests.Sample.Replace("address=0x556e8697b010", "address=0x600000000010", StringComparison.Ordinal);
+        var r = Convert(text);
+        Assert.Equal(2, r.Counts.PageFaults);
+        Assert.Equal(1, r.Counts.FaultsDropped);
+        Assert.Contains(r.Notes, n => n.Contains("1 page fault(s) fell outside", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void The_converted_recording_replays_through_every_design(int cpus)
+    {
+        var events = Convert(PerfScriptParserTests.Sample).Events;
+        var machine = Catalog.LoadMachine("xeon-2400-2003");
+        var kernel = Catalog.LoadKernel(machine.DefaultKernel);
+        foreach (var name in Catalog.DesignNames)
+        {
+            var design = Catalog.LoadDesign(name);
+            if (ResolvedConfig.Problems(machine, design).Count > 0)
+            {
+                continue;
+            }
+            var m = new Simulator(new ResolvedConfig(machine, kernel, design, cpus, 1)).Run(new ListTraceSource("rec", events));
+            Assert.Equal(events.Count, m.Events);
+        }
+    }
+
+    [Fact]
+    public void A_recording_without_an_exec_is_refused()
+    {
+        var text = string.Join('\n', PerfScriptParserTests.Sample.Split('\n').Where(l => !l.Contains("sched_process_exec", StringComparison.Ordinal)));
+        var ex = Assert.Throws<TraceException>(() => Convert(text));
+        Assert.Equal("exec", ex.Field);
+    }
+}
