@@ -46,7 +46,7 @@ public sealed record RecordedEvent(RecordedKind Kind, long TimeNs, int Tid, long
     /// <summary>Syscall: its arguments as numbers (pointers as addresses; strings are left 0 and put in <see cref="Path"/>).</summary>
     public long[] Args { get; init; } = [];
 
-    /// <summary>Syscall: the return value (negative errno on failure). Lost: how many events were lost.</summary>
+    /// <summary>Syscall: the return value (negative errno on failure). Exit: the exit status (0 when killed by a signal). Lost: how many events were lost.</summary>
     public long Return { get; init; }
 
     /// <summary>Syscall: when it returned (nanoseconds); equal to <see cref="TimeNs"/> when only one time is known.</summary>
@@ -79,7 +79,7 @@ public sealed record RecordedEvent(RecordedKind Kind, long TimeNs, int Tid, long
     /// <summary>PageFault: the page was present (a protection fault, e.g. a write to a copy-on-write page).</summary>
     public bool Present { get; init; }
 
-    /// <summary>Signal: the signal number.</summary>
+    /// <summary>Signal: the signal number. Exit: the signal that killed the task (0 when it exited).</summary>
     public int Signal { get; init; }
 
     /// <summary>Signal: a user handler runs (not the default action, not ignored).</summary>
