@@ -16,7 +16,7 @@ internal static class RecordCommand
         tracer.AcceptOnlyFromAmong("perf", "strace");
         var keepCpus = new Option<bool>("--keep-cpus") { Description = "Keep the CPU each event ran on (perf); by default events say cpu=any and the simulated scheduler places them." };
         var hostMhz = new Option<double?>("--host-mhz") { Description = "This machine's clock, to turn user time into cycles (default: /proc/cpuinfo's cpu MHz)." };
-        var raw = new Option<string?>("--raw") { Description = "Also keep the tracer's own output (perf script's text) in this file." };
+        var raw = new Option<string?>("--raw") { Description = "Also keep the tracer's own output (perf script's or strace's text) in this file." };
         var command = new Argument<string[]>("command") { Description = "The program to record and its arguments (after --).", Arity = ArgumentArity.OneOrMore };
         var record = new Command("record", "Run a real program under a tracer and write a PerfSim trace of it.")
         {
@@ -28,10 +28,6 @@ internal static class RecordCommand
 
     private static int Record(string outFile, string tracer, bool keepCpus, double? hostMhz, string? raw, string[] command, TextWriter stdout, TextWriter stderr)
     {
-        if (tracer == "strace")
-        {
-            throw new UsageException("--tracer strace is not available yet: use perf (the default)");
-        }
         var mhz = hostMhz ?? Recorder.HostMhz() ?? 1000;
         if (mhz is <= 0 or > 100_000)
         {
@@ -43,7 +39,7 @@ internal static class RecordCommand
             (ParsedRecording Recording, int ExitCode) run;
             try
             {
-                run = Recorder.RecordWithPerf(command, scratch.FullName, stderr);
+                run = tracer == "strace" ? Recorder.RecordWithStrace(command, scratch.FullName) : Recorder.RecordWithPerf(command, scratch.FullName, stderr);
             }
             catch (RecorderException ex)
             {
@@ -51,13 +47,13 @@ internal static class RecordCommand
             }
             if (raw is not null)
             {
-                File.Copy(Path.Combine(scratch.FullName, "perf.script"), raw, overwrite: true);
+                File.Copy(Path.Combine(scratch.FullName, tracer == "strace" ? "strace.txt" : "perf.script"), raw, overwrite: true);
             }
             var result = RecordingConverter.Convert(run.Recording, new ConvertOptions(mhz, keepCpus), outFile);
             var text = outFile.EndsWith(".trace", StringComparison.Ordinal) || outFile.EndsWith(".txt", StringComparison.Ordinal);
             TraceFiles.Write(outFile, new ListTraceSource(Path.GetFileNameWithoutExtension(outFile), result.Events), text ? TraceFormat.Text : TraceFormat.Binary);
             var c = result.Counts;
-            stdout.WriteLine($"recorded '{string.Join(' ', command)}' (exit code {run.ExitCode}) with perf at {mhz.ToString("F0", CultureInfo.InvariantCulture)} MHz: " +
+            stdout.WriteLine($"recorded '{string.Join(' ', command)}' (exit code {run.ExitCode}) with {tracer} at {mhz.ToString("F0", CultureInfo.InvariantCulture)} MHz: " +
                 $"{c.Processes} process(es), {c.Threads} thread(s), {c.Execs} exec(s), {c.Syscalls} system calls, {c.PageFaults} page faults, " +
                 $"{c.ComputeCycles.ToString("N0", CultureInfo.InvariantCulture)} user cycles; {c.Events} events written to {outFile}");
             foreach (var w in run.Recording.Warnings.Take(10))

@@ -94,6 +94,23 @@ public static class Recorder
         return (PerfScriptParser.Parse(reader, script), code);
     }
 
+    /// <summary>Records <paramref name="command"/> under strace -f (system calls, task and signal lines; no faults or switches).</summary>
+    public static (ParsedRecording Recording, int ExitCode) RecordWithStrace(IReadOnlyList<string> command, string scratch)
+    {
+        var strace = Require("strace");
+        var output = Path.Combine(scratch, "strace.txt");
+        var args = new List<string> { "-f", "-ttt", "-T", "-X", "raw", "-s", "256", "-o", output, "--" };
+        args.AddRange(command);
+        var (code, _, err) = Run(strace, args, captureOut: false);
+        if (!File.Exists(output))
+        {
+            throw new RecorderException($"strace wrote nothing (exit code {code}): {err.Trim()}");
+        }
+        using var reader = new StreamReader(output);
+        var parsed = StraceParser.Parse(reader, output);
+        return (new ParsedRecording(parsed.Events, parsed.Warnings, parsed.Truncated), code);
+    }
+
     private static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, bool captureOut)
     {
         var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = captureOut };

@@ -18,14 +18,34 @@ public sealed class RecordIntegrationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static bool PerfAvailable()
+    private static bool PerfAvailable() => Available("perf");
+
+    private static bool Available(string tool)
     {
-        if (Recorder.Find("perf") is not null)
+        if (Recorder.Find(tool) is not null)
         {
             return true;
         }
-        Assert.True(Environment.GetEnvironmentVariable("PERFSIM_REQUIRE_RECORDERS") != "1", "perf is required here (PERFSIM_REQUIRE_RECORDERS=1) but not installed: apt-get install linux-perf");
+        Assert.True(Environment.GetEnvironmentVariable("PERFSIM_REQUIRE_RECORDERS") != "1", $"{tool} is required here (PERFSIM_REQUIRE_RECORDERS=1) but not installed: apt-get install {Recorder.PackageOf(tool)}");
         return false;
+    }
+
+    [Fact]
+    public void Strace_records_the_same_tasks_and_the_trace_replays()
+    {
+        if (!Available("strace"))
+        {
+            return;
+        }
+        var trace = Path.Combine(_dir, "st.trace");
+        var raw = Path.Combine(_dir, "st.raw");
+        var err = new StringWriter();
+        Assert.True(CliApp.Run(["record", "--tracer", "strace", "--out", trace, "--raw", raw, "--", "sh", "-c", Command], new StringWriter(), err) == 0, err.ToString());
+        var parsed = StraceParser.Parse(new StringReader(File.ReadAllText(raw)), raw);
+        var counts = RecordingConverter.Convert(new ParsedRecording(parsed.Events, parsed.Warnings, parsed.Truncated), new ConvertOptions(2000), raw).Counts;
+        Assert.Equal((4, 0, 4), (counts.Processes, counts.Threads, counts.Execs)); // sh, and the ls, cat and wc it forks; four execs
+        Assert.Equal(0, counts.PageFaults); // strace cannot see faults
+        Assert.Equal(0, CliApp.Run(["replay", trace, "--designs", "native,xen-pv", "--out", Path.Combine(_dir, "o")], new StringWriter(), new StringWriter()));
     }
 
     /// <summary>perf stat's counts of the given events for a command.</summary>
