@@ -71,7 +71,7 @@ public static class CliApp
         var outDir = new Option<string?>("--out") { Description = "Output folder (default results/<UTC timestamp>/)." };
         var sets = new Option<string[]>("--set") { Description = "Override a machine parameter or kernel path length: key=value (repeatable; see 'perfsim list params').", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
 
-        var run = new Command("run", "Run workloads × designs and write results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, latency.csv, results.md and resolved-config.json.")
+        var run = new Command("run", "Run workloads × designs and write results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, latency.csv, processes.csv, results.md and resolved-config.json.")
         {
             workloads, designs, machine, kernel, cpus, pcpus, timeslice, placement, seed, outDir, sets,
         };
@@ -169,7 +169,7 @@ public static class CliApp
             e.Export(dir, results, info);
         }
         stdout.Write(ConsoleTable.Format(results));
-        stdout.WriteLine($"Results written to {dir}/ (results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, latency.csv, results.md, resolved-config.json)");
+        stdout.WriteLine($"Results written to {dir}/ (results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, latency.csv, processes.csv, results.md, resolved-config.json)");
         return Ok;
     }
 

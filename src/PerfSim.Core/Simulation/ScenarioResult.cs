@@ -43,6 +43,9 @@ public sealed record ScenarioResult(
     /// <summary>Each measured TLB shootdown's latency in cycles (request to last acknowledgement), in completion order.</summary>
     public IReadOnlyList<long> ShootdownLatencies { get; init; } = [];
 
+    /// <summary>Each process of the main run after the measure mark (no baseline subtracted): events and cycles, by pid.</summary>
+    public IReadOnlyList<ProcessShare> Processes { get; init; } = [];
+
     /// <summary>Cycles per iteration: the elapsed time when measured, else the sum of the categories.</summary>
     public double CyclesPerIter => double.IsNaN(ElapsedCyclesPerIter) ? CyclesPerIterByCategory.Sum() : ElapsedCyclesPerIter;
 

@@ -69,6 +69,7 @@ public static class ScenarioRunner
             ElapsedCyclesPerIter = elapsed,
             PhysicalCpus = config.PhysicalCpus,
             ShootdownLatencies = main.ShootdownLatencies,
+            Processes = main.Processes,
             HookMechanisms = Enumerable.Range(0, Designs.Hooks.HookSites.Count)
                 .Select(i => config.Design.HookFor((Designs.Hooks.HookOp)i).ToString().ToLowerInvariant()).ToArray(),
         };

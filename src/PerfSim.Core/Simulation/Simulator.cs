@@ -139,6 +139,7 @@ public sealed partial class Simulator
         private bool _measuring;
         private long _iterations;
         private int _latencyFrom;
+        private Dictionary<int, (long Events, long Cycles)> _perPidAtStart = new();
 
         public void Mark(Simulator sim, MarkKind kind, long clock)
         {
@@ -146,6 +147,7 @@ public sealed partial class Simulator
             {
                 _start = sim.Stats.Snapshot();
                 _latencyFrom = sim.Kernel.ShootdownLatencies.Count;
+                _perPidAtStart = new Dictionary<int, (long Events, long Cycles)>(sim._perPid);
                 _startClock = clock;
                 _measuring = true;
                 _iterations = 0;
@@ -161,6 +163,10 @@ public sealed partial class Simulator
             {
                 ElapsedCycles = sim.Machine.Now - _startClock,
                 ShootdownLatencies = sim.Kernel.ShootdownLatencies.Skip(_latencyFrom).ToArray(),
+                Processes = sim._perPid.OrderBy(p => p.Key)
+                    .Select(p => (p.Key, p.Value, At: _perPidAtStart.GetValueOrDefault(p.Key)))
+                    .Where(p => p.Value.Events > p.At.Events)
+                    .Select(p => new ProcessShare(p.Key, p.Value.Events - p.At.Events, p.Value.Cycles - p.At.Cycles)).ToArray(),
             };
     }
 
@@ -184,6 +190,8 @@ public sealed partial class Simulator
 
     private void ApplyNamed(string name, in TraceEvent e)
     {
+        var onCpu = (uint)e.Cpu < (uint)Machine.Cpus.Length;
+        var before = onCpu ? Machine.Cpus[e.Cpu].Clock : 0;
         try
         {
             Kernel.Handle(e);
@@ -193,8 +201,16 @@ public sealed partial class Simulator
             throw new SimulationException($"{name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): {ex.Message}");
         }
         EventsApplied++;
+        if (onCpu)
+        {
+            ref var share = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_perPid, e.Pid, out _);
+            share = (share.Events + 1, share.Cycles + Machine.Cpus[e.Cpu].Clock - before);
+        }
         AfterEvent?.Invoke(e);
     }
+
+    /// <summary>Each process's events and the cycles they took on their CPU (its own work: no waits, no other CPU's IPIs).</summary>
+    private readonly Dictionary<int, (long Events, long Cycles)> _perPid = new();
 
     /// <summary>Called after each trace event is applied (for invariant checks in tests).</summary>
     public Action<TraceEvent>? AfterEvent { get; set; }
@@ -398,6 +414,12 @@ public sealed record Measurement(StatsSnapshot Measured, long Iterations, long E
     /// <summary>The latency of each TLB shootdown completed after the measure mark (request to last acknowledgement), in cycles.</summary>
     public IReadOnlyList<long> ShootdownLatencies { get; init; } = [];
 
+    /// <summary>Each process that ran after the measure mark: its events and the cycles they took, by pid.</summary>
+    public IReadOnlyList<ProcessShare> Processes { get; init; } = [];
+
     /// <summary>Cycles that passed from the measure mark to the end (on one CPU, the sum of the measured categories; with several, wall time: the latest CPU clock at the end less the measuring CPU's clock at the mark).</summary>
     public long ElapsedCycles { get; init; }
 }
+
+/// <summary>A process's part of a run: its events and the cycles they took on their CPU (from the measure mark).</summary>
+public sealed record ProcessShare(int Pid, long Events, long Cycles);

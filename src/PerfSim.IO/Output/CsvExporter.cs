@@ -2,7 +2,7 @@ using PerfSim.Core.Simulation;
 
 namespace PerfSim.IO.Output;
 
-/// <summary>Writes results.csv, breakdown.csv, counters.csv, hazards.csv and hooks.csv (see <see cref="ResultTables"/> for the columns).</summary>
+/// <summary>Writes results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, latency.csv and processes.csv (see <see cref="ResultTables"/> for the columns).</summary>
 public sealed class CsvExporter : IResultExporter
 {
     public const string ResultsFile = "results.csv";
@@ -11,6 +11,7 @@ public sealed class CsvExporter : IResultExporter
     public const string HazardsFile = "hazards.csv";
     public const string HooksFile = "hooks.csv";
     public const string LatencyFile = "latency.csv";
+    public const string ProcessesFile = "processes.csv";
 
     public string Name => "csv";
 
@@ -23,6 +24,7 @@ public sealed class CsvExporter : IResultExporter
         var hazards = CsvText.Write(ResultTables.Hazards(results));
         var hooks = CsvText.Write(ResultTables.Hooks(results));
         var latency = CsvText.Write(ResultTables.Latency(results));
+        var processes = CsvText.Write(ResultTables.Processes(results));
 
         Directory.CreateDirectory(outDir);
         AtomicFile.WriteAllText(Path.Combine(outDir, ResultsFile), resultsCsv);
@@ -31,5 +33,6 @@ public sealed class CsvExporter : IResultExporter
         AtomicFile.WriteAllText(Path.Combine(outDir, HazardsFile), hazards);
         AtomicFile.WriteAllText(Path.Combine(outDir, HooksFile), hooks);
         AtomicFile.WriteAllText(Path.Combine(outDir, LatencyFile), latency);
+        AtomicFile.WriteAllText(Path.Combine(outDir, ProcessesFile), processes);
     }
 }

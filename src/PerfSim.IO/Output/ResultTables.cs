@@ -131,6 +131,24 @@ public static class ResultTables
         return new ResultTable(LatencyColumns, rows);
     }
 
+    /// <summary>processes.csv: each process of each scenario after the measure mark, its events, the cycles they took on its CPU and its share of all processes' cycles.</summary>
+    public static ResultTable Processes(IReadOnlyList<ScenarioResult> results)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var r in results)
+        {
+            var total = r.Processes.Sum(p => p.Cycles);
+            foreach (var p in r.Processes)
+            {
+                rows.Add([r.Workload, r.Design, r.Machine, NumberText.Integer(r.Cpus), NumberText.Integer(p.Pid), NumberText.Integer(p.Events),
+                    NumberText.Integer(p.Cycles), NumberText.Fixed(total == 0 ? 0 : 100.0 * p.Cycles / total, 2)]);
+            }
+        }
+        return new ResultTable(ProcessColumns, rows);
+    }
+
+    public static readonly IReadOnlyList<string> ProcessColumns = ["workload", "design", "machine", "cpus", "pid", "events", "cycles", "share_pct"];
+
     public const string LatencyBeginMarker = "<!-- BEGIN GENERATED TABLES (ResultTables.Latency; do not edit by hand) -->";
 
     /// <summary>latency.csv's rows as a markdown table between generated-section markers (for the documentation).</summary>
