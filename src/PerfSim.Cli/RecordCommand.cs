@@ -26,6 +26,21 @@ internal static class RecordCommand
         return record;
     }
 
+    /// <summary>An executable's image sizes from its ELF file (a script's: its interpreter's); null when it cannot be read.</summary>
+    private static (long Text, long Data, long Bss)? ReadImage(string path)
+    {
+        try
+        {
+            var target = ElfReader.ReadShebang(path) is { } script ? script.Interpreter : path;
+            var image = ElfReader.Read(target);
+            return (image.TextPages, image.DataPages, image.BssPages);
+        }
+        catch (Exception ex) when (ex is ElfException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static int Record(string outFile, string tracer, bool keepCpus, double? hostMhz, string? raw, string[] command, TextWriter stdout, TextWriter stderr)
     {
         var mhz = hostMhz ?? Recorder.HostMhz() ?? 1000;
@@ -49,7 +64,7 @@ internal static class RecordCommand
             {
                 File.Copy(Path.Combine(scratch.FullName, tracer == "strace" ? "strace.txt" : "perf.script"), raw, overwrite: true);
             }
-            var result = RecordingConverter.Convert(run.Recording, new ConvertOptions(mhz, keepCpus), outFile);
+            var result = RecordingConverter.Convert(run.Recording, new ConvertOptions(mhz, keepCpus, ReadImage), outFile);
             var text = outFile.EndsWith(".trace", StringComparison.Ordinal) || outFile.EndsWith(".txt", StringComparison.Ordinal);
             TraceFiles.Write(outFile, new ListTraceSource(Path.GetFileNameWithoutExtension(outFile), result.Events), text ? TraceFormat.Text : TraceFormat.Binary);
             var c = result.Counts;
