@@ -160,7 +160,7 @@ public sealed class CliTests : IDisposable
         var o = Path.Combine(_dir, "golden");
         var (code, _, err) = Run("replay", trace, "--machine", "xeon-2400-2003", "--out", o);
         Assert.True(code == 0, err);
-        foreach (var f in new[] { "results.csv", "breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv" })
+        foreach (var f in new[] { "results.csv", "breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "processes.csv" })
         {
             GoldenFile.AssertMatches("tiny." + f, File.ReadAllText(Path.Combine(o, f)));
         }

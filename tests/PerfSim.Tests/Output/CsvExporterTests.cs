@@ -13,7 +13,7 @@ public sealed class CsvExporterTests
 
         new CsvExporter().Export(dir.Path, SampleResults.NativeAndXenPv(), SampleResults.Info);
 
-        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "latency.csv", "results.csv"], dir.FileNames());
+        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "latency.csv", "processes.csv", "results.csv"], dir.FileNames());
         GoldenFile.AssertMatches("native-and-xen-pv.results.csv", File.ReadAllText(dir.File("results.csv")));
         GoldenFile.AssertMatches("native-and-xen-pv.breakdown.csv", File.ReadAllText(dir.File("breakdown.csv")));
         GoldenFile.AssertMatches("native-and-xen-pv.counters.csv", File.ReadAllText(dir.File("counters.csv")));
@@ -78,7 +78,7 @@ public sealed class CsvExporterTests
         new CsvExporter().Export(outDir, SampleResults.NativeAndXenPv(), SampleResults.Info);
         new CsvExporter().Export(outDir, SampleResults.NativeAndXenPv(), SampleResults.Info);
 
-        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "latency.csv", "results.csv"],
+        Assert.Equal(["breakdown.csv", "counters.csv", "hazards.csv", "hooks.csv", "latency.csv", "processes.csv", "results.csv"],
             Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
@@ -88,6 +88,23 @@ public sealed class CsvExporterTests
         var table = new ResultTable(["a", "b"], [["x,y", "say \"hi\""]]);
 
         Assert.Equal("a,b\n\"x,y\",\"say \"\"hi\"\"\"\n", CsvText.Write(table));
+    }
+}
+
+public sealed class ProcessTableTests
+{
+    [Fact]
+    public void On_one_cpu_the_processes_cycles_add_up_to_the_run_and_each_share_to_100_percent()
+    {
+        var catalog = PerfSim.IO.Config.ConfigCatalog.Locate();
+        var machine = catalog.LoadMachine("xeon-2400-2003");
+        var config = new PerfSim.Core.Simulation.ResolvedConfig(machine, catalog.LoadKernel(machine.DefaultKernel), PerfSim.Core.Designs.DesignSpec.Native, 1, 1);
+        var r = PerfSim.Core.Simulation.ScenarioRunner.Run(config, PerfSim.Core.Workloads.Lmbench.Find("fork")! with { Baselines = null }, new PerfSim.Core.Workloads.WorkloadOptions());
+        Assert.Equal(r.Iterations + 1, r.Processes.Count); // the parent and each iteration's child
+        Assert.Equal(r.CyclesPerIter * r.Iterations, r.Processes.Sum(p => p.Cycles), 3);
+        var table = ResultTables.Processes([r]);
+        Assert.Equal(ResultTables.ProcessColumns, table.Columns);
+        Assert.InRange(table.Rows.Sum(row => double.Parse(row[7], System.Globalization.CultureInfo.InvariantCulture)), 99.9, 100.1); // each rounded to 0.01
     }
 }
 
