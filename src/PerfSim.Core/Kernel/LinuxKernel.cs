@@ -425,6 +425,19 @@ public sealed partial class LinuxKernel
         IrqSave(); // wake_up_forked_process: the runqueue lock
         _p.RestoreFlags();
         SyscallExit();
+        if ((flags & ForkFlags.VFork) != 0)
+        {
+            parent.SleepingOnVfork = childPid; // wait_for_vfork_done: until the child execs or exits
+        }
+    }
+
+    /// <summary>complete_vfork_done: a vfork child that execs or exits gives its parent the address space back and wakes it.</summary>
+    private void ReleaseVforkParent(Process child)
+    {
+        if (_procs.TryGetValue(child.ParentPid, out var parent) && parent.SleepingOnVfork == child.Pid)
+        {
+            Wake(parent);
+        }
     }
 
     private void CopyMm(AddressSpace src, AddressSpace dst)
@@ -553,6 +566,7 @@ public sealed partial class LinuxKernel
         }
         proc.Handlers = 0;
         proc.DebugRegisters = false; // flush_thread clears the debug registers and TIF_DEBUG
+        ReleaseVforkParent(proc);
         SyscallExit(forceIret: true); // TIF_IRET: the first return from exec uses iret
     }
 
@@ -635,6 +649,7 @@ public sealed partial class LinuxKernel
         IrqSave(); // exit_notify: SIGCHLD to the parent and its wake-up under the tasklist and siglock
         _p.RestoreFlags();
         proc.Exited = true;
+        ReleaseVforkParent(proc);
         if (_procs.TryGetValue(proc.ParentPid, out var notified))
         {
             ShareTask(notified, SharedStep.ExitNotify);

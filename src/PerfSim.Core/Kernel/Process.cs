@@ -38,6 +38,9 @@ public sealed class Process
     /// <summary>The child it sleeps on in wait (0 = not sleeping in wait).</summary>
     public int SleepingOnChild { get; set; }
 
+    /// <summary>The vfork child it waits for until that child execs or exits (0 = none): the child borrows its address space.</summary>
+    public int SleepingOnVfork { get; set; }
+
     /// <summary>With several CPUs, the earliest cycle its next event may start: when it was woken or forked, plus the reschedule IPI's latency when its CPU had to be interrupted.</summary>
     public long ReadyAt { get; set; }
 
@@ -57,7 +60,7 @@ public sealed class Process
     public bool SpunForAcks { get; set; }
 
     /// <summary>Asleep: its next event must wait for the wake-up.</summary>
-    public bool Sleeping => SleepingOnPipe != 0 || SleepingOnChild != 0 || PendingAcks > 0;
+    public bool Sleeping => SleepingOnPipe != 0 || SleepingOnChild != 0 || SleepingOnVfork != 0 || PendingAcks > 0;
 
     /// <summary>Top page of the user stack (where signal frames are written).</summary>
     public long StackTopVpn { get; set; } = 0xBFFFF;

@@ -30,7 +30,7 @@ public sealed record ConversionResult(IReadOnlyList<TraceEvent> Events, Recordin
 /// model. Each thread is a PerfSim process (threads forked with <see cref="ForkFlags.Thread"/>). Addresses are moved into
 /// the 3 GB i386 user space: an executable's image to 0x08048000, where the model's exec lays out text, data and bss;
 /// the stack so that its top is the model's stack top (0xC0000000); everything else by 256 MB chunk, in the order the
-/// chunks are first used, into 0x10000000-0xAFFFFFFF, offsets within a chunk kept. Page faults are kept only inside
+/// chunks are first used in each address space, into 0x10000000-0xAFFFFFFF, offsets within a chunk kept. Page faults are kept only inside
 /// mappings the recording shows (the vDSO's and the like are the kernel's). User time between a thread's kernel events,
 /// while it ran on a CPU, becomes <see cref="TraceEventKind.Compute"/> cycles at the recording machine's clock.
 /// </summary>
@@ -60,10 +60,15 @@ public static class RecordingConverter
         public long Brk = -1;
         public HashSet<int> SignalsInstalled = new();
 
+        /// <summary>Where each real 256 MB chunk went in the model (per address space: a fork copies it, an exec starts afresh).</summary>
+        public Dictionary<long, long> Chunks = new();
+        public HashSet<long> UsedModelChunks = new();
+
         public Mm Copy() => new()
         {
             ImageLo = ImageLo, ImageHi = ImageHi, StackLo = StackLo, StackHi = StackHi, Mapped = Mapped.Copy(), Brk = Brk,
             SignalsInstalled = new HashSet<int>(SignalsInstalled),
+            Chunks = new Dictionary<long, long>(Chunks), UsedModelChunks = new HashSet<long>(UsedModelChunks),
         };
     }
 
@@ -75,8 +80,6 @@ public static class RecordingConverter
         private readonly HashSet<int> _alive = new();
         private readonly Dictionary<int, int> _parent = new();
         private readonly Dictionary<int, long> _exitAt = new();
-        private readonly Dictionary<long, long> _chunks = new();
-        private readonly HashSet<long> _usedModelChunks = new();
         private readonly Dictionary<int, long> _cpuNs = new();
         private readonly Dictionary<int, long> _runningSince = new();
         private readonly Dictionary<int, long> _mark = new();
@@ -333,7 +336,7 @@ public static class RecordingConverter
             {
                 var pages = (m.Args[0] + Page - 1) / Page;
                 mm.Mapped.Add(m.Address / Page, m.Address / Page + pages);
-                Reserve(m.Address, m.Address + pages * Page);
+                Reserve(mm, m.Address, m.Address + pages * Page);
                 Emit(e.Tid, e.TimeNs, e.TimeNs, TraceEvent.Mmap(Cpu(e), e.Tid, Reloc(mm, m.Address), pages * Page, Prot(m.Args[2]),
                     m.Path is { Length: > 0 } p && p[0] == '/' ? MapFlags.File : MapFlags.Anonymous), m);
             }
@@ -361,7 +364,7 @@ public static class RecordingConverter
                 {
                     var pages = (A(1) + Page - 1) / Page;
                     mm.Mapped.Add(e.Return / Page, e.Return / Page + pages);
-                    Reserve(e.Return, e.Return + pages * Page);
+                    Reserve(mm, e.Return, e.Return + pages * Page);
                     var flags = (A(3) & 0x20) != 0 ? MapFlags.Anonymous : MapFlags.File;
                     if ((A(3) & 0x03) is 0x01 or 0x03)
                     {
@@ -398,7 +401,7 @@ public static class RecordingConverter
                     if (newBrk > mm.Brk)
                     {
                         mm.Mapped.Add(mm.Brk / Page, newBrk / Page);
-                        Reserve(mm.Brk, newBrk);
+                        Reserve(mm, mm.Brk, newBrk);
                         Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Mmap(Cpu(e), e.Tid, Reloc(mm, mm.Brk), newBrk - mm.Brk, Protection.Read | Protection.Write, MapFlags.Anonymous), e);
                     }
                     else
@@ -465,16 +468,16 @@ public static class RecordingConverter
         /// A new mapping: the 256 MB chunks it spans get consecutive model chunks, so that it stays one range in the model
         /// (the first chunk's neighbours when it already has a place, else the first free run).
         /// </summary>
-        private void Reserve(long lo, long hi)
+        private void Reserve(Mm mm, long lo, long hi)
         {
             var first = lo >> (int)ChunkShift;
             var last = (hi - 1) >> (int)ChunkShift;
-            if (last == first || (_chunks.ContainsKey(first) && _chunks.ContainsKey(last)))
+            if (last == first || (mm.Chunks.ContainsKey(first) && mm.Chunks.ContainsKey(last)))
             {
                 return;
             }
             var n = last - first + 1;
-            var at = _chunks.TryGetValue(first, out var placed) ? placed : -1;
+            var at = mm.Chunks.TryGetValue(first, out var placed) ? placed : -1;
             if (at < 0)
             {
                 for (var m = FirstModelChunk; m + n - 1 <= LastModelChunk && at < 0; m++)
@@ -482,16 +485,16 @@ public static class RecordingConverter
                     var free = true;
                     for (var k = 0; k < n && free; k++)
                     {
-                        free = !_usedModelChunks.Contains(m + k);
+                        free = !mm.UsedModelChunks.Contains(m + k);
                     }
                     at = free ? m : -1;
                 }
             }
             for (var k = 0; k < n && at >= 0; k++)
             {
-                if (!_chunks.ContainsKey(first + k) && at + k <= LastModelChunk && _usedModelChunks.Add(at + k))
+                if (!mm.Chunks.ContainsKey(first + k) && at + k <= LastModelChunk && mm.UsedModelChunks.Add(at + k))
                 {
-                    _chunks[first + k] = at + k;
+                    mm.Chunks[first + k] = at + k;
                 }
             }
         }
@@ -508,18 +511,18 @@ public static class RecordingConverter
                 return ModelStackTop - (mm.StackHi - real);
             }
             var chunk = real >> (int)ChunkShift;
-            if (!_chunks.TryGetValue(chunk, out var model))
+            if (!mm.Chunks.TryGetValue(chunk, out var model))
             {
                 // Keep neighbours neighbours: the chunk after one already placed goes to the model chunk after it if free.
-                model = _chunks.TryGetValue(chunk - 1, out var before) && before < LastModelChunk && !_usedModelChunks.Contains(before + 1)
+                model = mm.Chunks.TryGetValue(chunk - 1, out var before) && before < LastModelChunk && !mm.UsedModelChunks.Contains(before + 1)
                     ? before + 1
-                    : Enumerable.Range((int)FirstModelChunk, (int)(LastModelChunk - FirstModelChunk + 1)).Select(i => (long)i).FirstOrDefault(i => !_usedModelChunks.Contains(i), -1);
+                    : Enumerable.Range((int)FirstModelChunk, (int)(LastModelChunk - FirstModelChunk + 1)).Select(i => (long)i).FirstOrDefault(i => !mm.UsedModelChunks.Contains(i), -1);
                 if (model < 0)
                 {
                     throw new TraceException(source, 0, "address", $"the recording uses more than {LastModelChunk - FirstModelChunk + 1} separate 256 MB regions, more than an i386 process's 3 GB hold");
                 }
-                _chunks[chunk] = model;
-                _usedModelChunks.Add(model);
+                mm.Chunks[chunk] = model;
+                mm.UsedModelChunks.Add(model);
             }
             return (model << (int)ChunkShift) | (real & ((1L << (int)ChunkShift) - 1));
         }

@@ -259,3 +259,41 @@ public sealed class SchedulerTests
         Assert.Contains("no scheduler settings", ex.Message);
     }
 }
+
+/// <summary>vfork: the parent lends its address space and sleeps until the child execs or exits.</summary>
+public sealed class VforkTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    private static Simulator Sim(int cpus)
+    {
+        var m = Catalog.LoadMachine("xeon-2400-2003");
+        return new Simulator(new ResolvedConfig(m, Catalog.LoadKernel(m.DefaultKernel), DesignSpec.Native, cpus, 1));
+    }
+
+    [Fact]
+    public void The_parent_of_a_vfork_runs_again_only_after_the_child_execs()
+    {
+        const int any = TraceEvent.AnyCpu;
+        var events = new List<TraceEvent>
+        {
+            TraceEvent.Fork(any, 1, 2, ForkFlags.VFork),
+            TraceEvent.Syscall(any, 1, SyscallKind.Null),   // the parent's next call: after the child's exec, whatever the trace order
+            TraceEvent.Compute(any, 2, 500_000),
+            TraceEvent.Exec(any, 2, 8, 2, 2, 1),
+            TraceEvent.Exit(any, 2),
+            TraceEvent.Wait(any, 1, 2),
+        };
+        var sim = Sim(2);
+        var order = new List<(int Pid, TraceEventKind Kind, long End)>();
+        sim.AfterEvent = e => order.Add((e.Pid, e.Kind, sim.Machine.Cpus[e.Cpu].Clock));
+        sim.Run(new ListTraceSource("v", events));
+        var exec = order.First(o => o.Kind == TraceEventKind.Exec);
+        var parentCall = order.First(o => o.Pid == 1 && o.Kind == TraceEventKind.Syscall);
+        Assert.True(order.IndexOf(parentCall) > order.IndexOf(exec), string.Join(", ", order));
+        // On one CPU the trace order is the schedule: the parent's call before the child's exec cannot run.
+        var one = Sim(1);
+        var ex = Assert.Throws<SimulationException>(() => one.Run(new ListTraceSource("v", events.Select(e => e with { Cpu = 0 }).ToList())));
+        Assert.Contains("vfork child 2", ex.Message);
+    }
+}
