@@ -11,7 +11,7 @@ internal static class RecordCommand
 {
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        var outFile = new Option<string>("--out") { Description = "Trace file to write (binary; text if it ends in .trace or .txt), atomically.", Required = true };
+        var outFile = new Option<string?>("--out") { Description = "Trace file to write (binary; text if it ends in .trace or .txt), atomically (default: PROGRAM.bin here, PROGRAM the command's file name)." };
         var tracer = new Option<string>("--tracer") { Description = "perf (system calls, page faults with addresses, switches and mappings from the kernel's tracepoints) or strace (system calls only).", DefaultValueFactory = _ => "perf" };
         tracer.AcceptOnlyFromAmong("perf", "strace");
         var keepCpus = new Option<bool>("--keep-cpus") { Description = "Keep the CPU each event ran on (perf); by default events say cpu=any and the simulated scheduler places them." };
@@ -22,7 +22,7 @@ internal static class RecordCommand
         {
             outFile, tracer, keepCpus, hostMhz, raw, command,
         };
-        record.SetAction(p => Record(p.GetValue(outFile)!, p.GetValue(tracer)!, p.GetValue(keepCpus), p.GetValue(hostMhz), p.GetValue(raw), p.GetValue(command)!, stdout, stderr));
+        record.SetAction(p => Record(p.GetValue(outFile) ?? Path.GetFileName(p.GetValue(command)![0]) + ".bin", p.GetValue(tracer)!, p.GetValue(keepCpus), p.GetValue(hostMhz), p.GetValue(raw), p.GetValue(command)!, stdout, stderr));
         return record;
     }
 
@@ -71,6 +71,7 @@ internal static class RecordCommand
             stdout.WriteLine($"recorded '{string.Join(' ', command)}' (exit code {run.ExitCode}) with {tracer} at {mhz.ToString("F0", CultureInfo.InvariantCulture)} MHz: " +
                 $"{c.Processes} process(es), {c.Threads} thread(s), {c.Execs} exec(s), {c.Syscalls} system calls, {c.PageFaults} page faults, " +
                 $"{c.ComputeCycles.ToString("N0", CultureInfo.InvariantCulture)} user cycles; {c.Events} events written to {outFile}");
+            stdout.WriteLine($"replay it with: perfsim replay {outFile}");
             foreach (var w in run.Recording.Warnings.Take(10))
             {
                 stderr.WriteLine($"warning: {w}");

@@ -95,6 +95,33 @@ public sealed class RecordingConverterTests
     }
 
     [Fact]
+    public void A_task_in_its_parents_thread_group_is_a_thread_sharing_the_address_space()
+    {
+        const string text = """
+                prog 200/200 [000] 1.000000000: PERF_RECORD_MMAP2 200/200: [0x7ffff4572000(0x21000) @ 0x7ffffffde000 00:00 0 0]: rw-p [stack]
+                prog 200/200 [000] 1.000000100: PERF_RECORD_MMAP2 200/200: [0x556e86964000(0x4000) @ 0 fe:00 1 0]: r-xp /usr/bin/prog
+                prog 200/200 [000] 1.000000200: sched:sched_process_exec: filename=/usr/bin/prog pid=200 old_pid=200
+                prog 200/200 [000] 1.000001000: raw_syscalls:sys_enter: NR 9 (0, 800000, 3, 22, ffffffff, 0)
+                prog 200/200 [000] 1.000002000: raw_syscalls:sys_exit: NR 9 = 140606762852352
+                prog 200/200 [000] 1.000003000: raw_syscalls:sys_enter: NR 435 (7ffff4590000, 58, 0, 0, 0, 0)
+                prog 200/200 [000] 1.000004000: sched:sched_process_fork: comm=prog pid=200 child_comm=prog child_pid=201
+                prog 200/201 [001] 1.000005000: exceptions:page_fault_user: address=0x7fe1902b0010 ip=0x556e86964100 error_code=0x6
+                prog 200/200 [000] 1.000006000: raw_syscalls:sys_exit: NR 435 = 201
+                prog 200/201 [001] 1.000007000: sched:sched_process_exit: comm=prog pid=201 prio=120
+                prog 200/200 [000] 1.000008000: sched:sched_process_exit: comm=prog pid=200 prio=120
+            """;
+        var r = Convert(text);
+        var fork = Assert.Single(r.Events, e => e.Kind == TraceEventKind.Fork);
+        Assert.Equal((200, 201L, (long)ForkFlags.Thread), (fork.Pid, fork.Arg0, fork.Arg1));
+        Assert.Equal((1, 1), (r.Counts.Processes, r.Counts.Threads));
+        // The thread's fault is in the parent's mmap (0x7fe190...): kept, at the same model address the mmap went to.
+        var fault = Assert.Single(r.Events, e => e.Kind == TraceEventKind.PageFault);
+        var mmap = Assert.Single(r.Events, e => e.Kind == TraceEventKind.Mmap);
+        Assert.Equal(201, fault.Pid);
+        Assert.Equal(mmap.Arg0 + (0x7fe1902b0010 - 0x7fe190272000), fault.Arg0);
+    }
+
+    [Fact]
     public void A_recording_without_an_exec_is_refused()
     {
         var text = string.Join('\n', PerfScriptParserTests.Sample.Split('\n').Where(l => !l.Contains("sched_process_exec", StringComparison.Ordinal)));
