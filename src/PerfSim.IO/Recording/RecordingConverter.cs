@@ -87,6 +87,7 @@ public static class RecordingConverter
         private readonly Dictionary<int, int> _onCpu = new();
         private readonly HashSet<(int Tgid, int Sig)> _handled = new();
         private readonly bool _switches = rec.Events.Any(e => e.Kind == RecordedKind.SwitchIn);
+        private readonly ILookup<int, RecordedEvent> _byTid = rec.Events.ToLookup(e => e.Tid);
         private long _seq;
         private int _processes, _threads, _execs;
         private long _faults, _dropped, _syscalls, _lost, _compute;
@@ -174,8 +175,7 @@ public static class RecordingConverter
                         }
                         break;
                     case RecordedKind.Mapping:
-                        Mapping(e);
-                        break;
+                        break; // outside an exec, an mmap's or a break's own record: its system call already said it
                 }
             }
             if (_dropped > 0)
@@ -253,14 +253,14 @@ public static class RecordingConverter
         {
             var child = e.Child;
             var thread = e.Thread || TgidOf(child) == TgidOf(e.Tid);
-            var clone = rec.Events.FirstOrDefault(s => s.Kind == RecordedKind.Syscall && s.Tid == e.Tid && s.TimeNs <= e.TimeNs && s.ExitNs >= e.TimeNs
+            var clone = _byTid[e.Tid].FirstOrDefault(s => s.Kind == RecordedKind.Syscall && s.TimeNs <= e.TimeNs && s.ExitNs >= e.TimeNs
                 && s.Name is "clone" or "clone3" or "fork" or "vfork");
             var vfork = e.VFork || clone?.Name == "vfork" || (clone?.Name == "clone" && clone.Args.Length > 0 && (clone.Args[0] & 0x4000) != 0);
             if (!thread && !vfork && clone?.Name == "clone3")
             {
                 // clone3's flags are in user memory, out of perf's reach: a child its parent waited for until it exec'd or
                 // exited (posix_spawn's CLONE_VM | CLONE_VFORK) was a vfork.
-                var released = rec.Events.FirstOrDefault(x => x.Tid == child && x.Kind is RecordedKind.Exec or RecordedKind.Exit);
+                var released = _byTid[child].FirstOrDefault(x => x.Kind is RecordedKind.Exec or RecordedKind.Exit);
                 vfork = released is not null && clone.ExitNs >= released.TimeNs;
             }
             var flags = thread ? ForkFlags.Thread : vfork ? ForkFlags.VFork : ForkFlags.None;
@@ -281,11 +281,12 @@ public static class RecordingConverter
 
         private void Exec(RecordedEvent e)
         {
-            var call = rec.Events.FirstOrDefault(s => s.Kind == RecordedKind.Syscall && s.Tid == e.Tid && s.Name is "execve" or "execveat" && s.TimeNs <= e.TimeNs && s.ExitNs >= e.TimeNs);
+            var mine = _byTid[e.Tid];
+            var call = mine.FirstOrDefault(s => s.Kind == RecordedKind.Syscall && s.Name is "execve" or "execveat" && s.TimeNs <= e.TimeNs && s.ExitNs >= e.TimeNs);
             // The image's mappings are reported during the execve; when its entry was not recorded (the tracer started the
             // command inside it), those since the thread's previous exec.
-            var from = call?.TimeNs ?? rec.Events.LastOrDefault(x => x.Tid == e.Tid && x.Kind == RecordedKind.Exec && x.TimeNs < e.TimeNs)?.TimeNs ?? long.MinValue;
-            var mappings = rec.Events.Where(m => m.Kind == RecordedKind.Mapping && m.Tid == e.Tid && m.TimeNs >= from && m.TimeNs <= e.TimeNs).ToList();
+            var from = call?.TimeNs ?? mine.LastOrDefault(x => x.Kind == RecordedKind.Exec && x.TimeNs < e.TimeNs)?.TimeNs ?? long.MinValue;
+            var mappings = mine.Where(m => m.Kind == RecordedKind.Mapping && m.TimeNs >= from && m.TimeNs <= e.TimeNs).ToList();
             from = call?.TimeNs ?? e.TimeNs;
             var mm = new Mm();
             _mm[e.Tid] = mm;
@@ -457,11 +458,6 @@ public static class RecordingConverter
             _faults++;
             var access = e.Fetch ? AccessKind.Execute : e.Write ? AccessKind.Write : AccessKind.Read;
             Emit(e.Tid, e.TimeNs, e.TimeNs, TraceEvent.PageFault(Cpu(e), e.Tid, Reloc(mm, e.Address), access), e);
-        }
-
-        /// <summary>A mapping reported outside an exec (an mmap's own record, a break): the system calls already said it.</summary>
-        private static void Mapping(RecordedEvent e)
-        {
         }
 
         /// <summary>
