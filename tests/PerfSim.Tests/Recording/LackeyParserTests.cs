@@ -1,0 +1,104 @@
+using PerfSim.Core.Trace;
+using PerfSim.IO.Recording;
+
+namespace PerfSim.Tests.Recording;
+
+/// <summary>valgrind lackey's reference log compressed to page touches per stream, with sampling and errors.</summary>
+public sealed class LackeyParserTests
+{
+    private const string Log = """
+        ==300== Lackey, an example Valgrind tool
+        ==300== Command: sh -c ls\ |\ wc\ -l
+        ==300== Parent PID: 299
+        --300-- Reading syms from /usr/bin/dash
+        SYSCALL[300,1](12) sys_brk ( 0x0 ) --> [pre-success] Success(0x4035000)
+        I  0401ab70,3
+        I  0401ab73,5
+         S 1fff000628,8
+        I  0401b770,1
+         S 1fff000620,8
+         L 1fff000620,8
+        I  0401c000,2
+         L 04835000,8
+         M 04835008,8
+         L 1fff000600,8
+        """;
+
+    private static LackeyStream Parse(string text, int sample = 1) => LackeyParser.Parse(new StringReader(text), "lk.300.1", sample);
+
+    [Fact]
+    public void Each_stream_touches_a_page_when_it_moves_to_another_and_a_store_makes_the_data_touch_a_write()
+    {
+        var s = Parse(Log);
+        Assert.Equal((300, "sh -c ls | wc -l"), (s.Pid, s.Command));
+        Assert.Equal(4, s.Instructions);
+        Assert.Equal(10, s.References);
+        Assert.Equal(
+            [
+                new PageTouch(0x401a, AccessKind.Execute, 0),
+                new PageTouch(0x1fff000, AccessKind.Write, 2),
+                new PageTouch(0x401b, AccessKind.Execute, 2),
+                new PageTouch(0x401c, AccessKind.Execute, 3),
+                new PageTouch(0x4835, AccessKind.Write, 4),   // a load, then a modify on the same page while the stream held it
+            ],
+            s.Touches); // the last load returns to a page among the data stream's last four: no new touch
+    }
+
+    [Fact]
+    public void A_page_that_fell_out_of_the_streams_last_four_is_touched_again()
+    {
+        var lines = string.Join('\n', new[] { 0x1000L, 0x2000, 0x3000, 0x4000, 0x5000, 0x1000, 0x5000 }.Select(a => $" L {a:x},8"));
+        var s = Parse("==1== Command: x\n" + lines);
+        Assert.Equal([0x1L, 0x2, 0x3, 0x4, 0x5, 0x1], s.Touches.Select(t => t.Page));
+    }
+
+    [Fact]
+    public void Sampling_keeps_every_nth_touch()
+    {
+        var all = Parse(Log).Touches;
+        var half = Parse(Log, sample: 2).Touches;
+        Assert.Equal(all.Where((_, i) => i % 2 == 0), half);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Parse(Log, sample: 0));
+    }
+
+    [Fact]
+    public void A_malformed_reference_names_the_line()
+    {
+        var ex = Assert.Throws<TraceException>(() => Parse("==1== Command: x\n L zz,8\n"));
+        Assert.Equal((2L, "address"), (ex.Line, ex.Field));
+    }
+
+    [Fact]
+    public void A_real_lackey_log_compresses_by_orders_of_magnitude_when_valgrind_is_here()
+    {
+        if (Recorder.Find("valgrind") is null)
+        {
+            return; // the parser's rules are covered above; this only measures the compression on a real log
+        }
+        var dir = Directory.CreateTempSubdirectory("lackey-").FullName;
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("valgrind") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "--tool=lackey", "--trace-mem=yes", $"--log-file={dir}/lk.%p", "/bin/true" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+            using (var p = System.Diagnostics.Process.Start(psi)!)
+            {
+                p.StandardOutput.ReadToEnd();
+                p.StandardError.ReadToEnd();
+                p.WaitForExit();
+            }
+            var file = Directory.GetFiles(dir).Single();
+            using var reader = new StreamReader(file);
+            var s = LackeyParser.Parse(reader, file);
+            Assert.True(s.Instructions > 10_000, $"{s.Instructions} instructions");
+            Assert.True(s.Touches.Count * 20 < s.References, $"{s.Touches.Count} touches for {s.References} references");
+            Assert.Contains(s.Touches, t => t.Access == AccessKind.Write);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
