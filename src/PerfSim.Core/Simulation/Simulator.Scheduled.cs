@@ -45,14 +45,15 @@ public sealed partial class Simulator
         var childFirst = _config.Kernel.ForkChildRunsFirst;
 
         // Each process's events in trace order; a mark goes with the process of the event before it (or, at the start, after it).
-        var events = new Dictionary<int, Queue<TraceEvent>>();
+        var events = new Dictionary<int, Queue<(TraceEvent E, long Seq)>>();
         var roots = new List<int>();
         var forked = new HashSet<int>();
         var leading = new List<TraceEvent>();
         var lastPid = int.MinValue;
         var remaining = 0L; // events not yet applied: a CPU goes idle only while the trace still has work for some task
-        foreach (var e in trace)
+        for (var seq = 0; seq < trace.Count; seq++)
         {
+            var e = trace[seq];
             if (e.Kind == TraceEventKind.Mark)
             {
                 if (lastPid == int.MinValue)
@@ -61,24 +62,24 @@ public sealed partial class Simulator
                 }
                 else
                 {
-                    events[lastPid].Enqueue(e);
+                    events[lastPid].Enqueue((e, seq));
                 }
                 continue;
             }
             if (!events.TryGetValue(e.Pid, out var q))
             {
-                events[e.Pid] = q = new Queue<TraceEvent>();
+                events[e.Pid] = q = new Queue<(TraceEvent, long)>();
                 if (!forked.Contains(e.Pid))
                 {
                     roots.Add(e.Pid);
                 }
                 foreach (var m in leading)
                 {
-                    q.Enqueue(m);
+                    q.Enqueue((m, -1));
                 }
                 leading.Clear();
             }
-            q.Enqueue(e);
+            q.Enqueue((e, seq));
             remaining++;
             lastPid = e.Pid;
             if (e.Kind == TraceEventKind.Fork)
@@ -102,6 +103,8 @@ public sealed partial class Simulator
             queues[k] = new List<int>();
         }
         var lastEnd = new Dictionary<int, long>();
+        var order = new SharedMmOrder(Kernel, trace);
+        var orderAt = new long[n];
         var enqueuedAt = new Dictionary<int, long>();
         var execBalanced = new HashSet<int>();
         var balancePeriod = sched.IdleBalanceUs * _config.Machine.FrequencyMhz;
@@ -190,6 +193,7 @@ public sealed partial class Simulator
         {
             head = default;
             pull = (-1, -1, 0);
+            var yields = 0;
             while (true)
             {
                 if (cur[k] < 0)
@@ -218,7 +222,19 @@ public sealed partial class Simulator
                     cur[k] = -1; // exited, or done and another task wants the CPU
                     continue;
                 }
-                var h = q.Peek();
+                var (h, seq) = q.Peek();
+                if (h.Kind != TraceEventKind.Mark && !order.CanRun(h, seq, out orderAt[k]))
+                {
+                    // Another task of its address space has an earlier layout change or access to make first: let a
+                    // task waiting here run meanwhile, or wait on the CPU.
+                    if (queues[k].Count == 0 || yields++ > queues[k].Count)
+                    {
+                        return Next.Nothing; // (every task here waits on another CPU's: wait for it)
+                    }
+                    Enqueue(k, pid, Machine.Cpus[k].Clock);
+                    cur[k] = -1;
+                    continue;
+                }
                 if (!Kernel.CanRun(h))
                 {
                     if (Kernel.IsSpinning(pid))
@@ -282,7 +298,7 @@ public sealed partial class Simulator
                     case Next.Event:
                         var pid = cur[k];
                         readyAt[k] = Math.Max(Machine.Cpus[k].Clock, head.Kind == TraceEventKind.Mark ? lastEnd.GetValueOrDefault(pid)
-                            : Math.Max(Kernel.ReadyAt(pid), lastEnd.GetValueOrDefault(pid)));
+                            : Math.Max(Math.Max(Kernel.ReadyAt(pid), lastEnd.GetValueOrDefault(pid)), orderAt[k]));
                         startAt[k] = head.Kind == TraceEventKind.Mark ? readyAt[k] : deliver(k, readyAt[k]);
                         break;
                     case Next.Pull:
@@ -315,7 +331,7 @@ public sealed partial class Simulator
                     break;
                 }
                 throw new SimulationException($"{name}: no process can go on: " + string.Join("; ", stuck.Select(p =>
-                    $"pid {p} waits at its event {events[p].Peek().Kind} ({Kernel.WhyWaiting(p)})")) + ".");
+                    $"pid {p} waits at its event {events[p].Peek().E.Kind} ({Kernel.WhyWaiting(p)})")) + ".");
             }
             if (cur[best] < 0 || Done(cur[best]))
             {
@@ -333,7 +349,8 @@ public sealed partial class Simulator
             }
             idle[best] = false;
             var pidBest = cur[best];
-            var e = events[pidBest].Dequeue() with { Cpu = best };
+            var (dequeued, seqBest) = events[pidBest].Dequeue();
+            var e = dequeued with { Cpu = best };
             var spun = e.Kind != TraceEventKind.Mark && Kernel.TakeSpinWait(e.Pid);
             ChargeWaits(best, readyAt[best], startAt[best], spun);
             if (e.Kind == TraceEventKind.Mark)
@@ -342,6 +359,7 @@ public sealed partial class Simulator
                 continue;
             }
             ApplyNamed(name, e);
+            order.Applied(e, seqBest, Machine.Cpus[best].Clock);
             remaining--;
             execBalanced.Remove(e.Pid);
             lastEnd[e.Pid] = Machine.Cpus[best].Clock;

@@ -240,13 +240,20 @@ public sealed partial class Simulator
         var applied = new Dictionary<int, int>(); // events of each process applied so far
         var lastEnd = new Dictionary<int, long>(); // when each process's last event ended
         var forked = new List<int>();
-        foreach (var e in events)
+        var seqs = new List<long>[n];
+        for (var k = 0; k < n; k++)
         {
+            seqs[k] = new List<long>();
+        }
+        for (var seq = 0; seq < events.Count; seq++)
+        {
+            var e = events[seq];
             if ((uint)e.Cpu >= (uint)n)
             {
                 throw new SimulationException($"{name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): event on cpu {e.Cpu}, but the run has {n} CPU(s) (use --cpus).");
             }
             streams[e.Cpu].Add(e);
+            seqs[e.Cpu].Add(seq);
             if (e.Kind != TraceEventKind.Mark)
             {
                 firstCpu.TryAdd(e.Pid, e.Cpu);
@@ -275,6 +282,7 @@ public sealed partial class Simulator
         var idle = new bool[n];
         var readyAt = new long[n];
         var (schedule, deliver) = WireCrossCpu(idle);
+        var order = new SharedMmOrder(Kernel, events);
         var startAt = new long[n];
         var window = new MeasureWindow();
         while (true)
@@ -288,19 +296,22 @@ public sealed partial class Simulator
                 }
                 var head = streams[k][next[k]];
                 var inOrder = head.Kind == TraceEventKind.Mark || ordinals[k][next[k]] == applied.GetValueOrDefault(head.Pid);
-                if (inOrder && Kernel.CanRun(head))
+                var layoutOrder = true;
+                var notBefore = 0L;
+                if (inOrder && Kernel.CanRun(head) && (layoutOrder = order.CanRun(head, seqs[k][next[k]], out notBefore)))
                 {
-                    // A task woken from another CPU starts no earlier than its wake-up (or the IPI's arrival), and a task
-                    // that moved here no earlier than its last event ended on the other CPU.
+                    // A task woken from another CPU starts no earlier than its wake-up (or the IPI's arrival), a task that
+                    // moved here no earlier than its last event ended on the other CPU, and a thread's access or layout
+                    // change no earlier than the other threads' earlier ones (SharedMmOrder).
                     readyAt[k] = Math.Max(Machine.Cpus[k].Clock, head.Kind == TraceEventKind.Mark ? 0
-                        : Math.Max(Kernel.ReadyAt(head.Pid), lastEnd.GetValueOrDefault(head.Pid)));
+                        : Math.Max(Math.Max(Kernel.ReadyAt(head.Pid), lastEnd.GetValueOrDefault(head.Pid)), notBefore));
                     startAt[k] = head.Kind == TraceEventKind.Mark ? readyAt[k] : deliver(k, readyAt[k]); // and only while its vCPU runs
                     if (best < 0 || startAt[k] < startAt[best])
                     {
                         best = k;
                     }
                 }
-                else if (!idle[k] && !Kernel.IsSpinning(head.Pid) && (inOrder || head.Kind == TraceEventKind.Mark))
+                else if (!idle[k] && layoutOrder && !Kernel.IsSpinning(head.Pid) && (inOrder || head.Kind == TraceEventKind.Mark))
                 {
                     idle[k] = true;
                     Kernel.GoIdle(k);
@@ -325,6 +336,7 @@ public sealed partial class Simulator
                         : Kernel.WhyWaiting(streams[k][next[k]].Pid))})")) + ".");
             }
             idle[best] = false;
+            var seqBest = seqs[best][next[best]];
             var e = streams[best][next[best]++];
             var spun = e.Kind != TraceEventKind.Mark && Kernel.TakeSpinWait(e.Pid);
             ChargeWaits(best, readyAt[best], startAt[best], spun);
@@ -334,6 +346,7 @@ public sealed partial class Simulator
                 continue;
             }
             ApplyNamed(name, e);
+            order.Applied(e, seqBest, Machine.Cpus[best].Clock);
             applied[e.Pid] = applied.GetValueOrDefault(e.Pid) + 1;
             lastEnd[e.Pid] = Machine.Cpus[best].Clock;
         }

@@ -297,3 +297,46 @@ public sealed class VforkTests
         Assert.Contains("vfork child 2", ex.Message);
     }
 }
+
+/// <summary>Threads sharing an address space see its layout change in trace order, on several CPUs (SharedMmOrder).</summary>
+public sealed class SharedMmOrderTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    private static List<TraceEvent> Trace(int a, int b)
+    {
+        const long region = 0x4000_0000;
+        return
+        [
+            TraceEvent.Fork(a, 1, 2, ForkFlags.Thread),
+            TraceEvent.Compute(b, 2, 10_000),                                   // the thread starts late...
+            TraceEvent.Mmap(a, 1, region, 4096, Protection.Read | Protection.Write, MapFlags.Anonymous),
+            TraceEvent.PageFault(b, 2, region, AccessKind.Write),               // ...faults on the new mapping...
+            TraceEvent.Munmap(a, 1, region, 4096),                             // ...before the main thread unmaps it
+            TraceEvent.Syscall(a, 1, SyscallKind.Null),
+            TraceEvent.Exit(b, 2),
+        ];
+    }
+
+    [Theory]
+    [InlineData(Placement.Trace)]
+    [InlineData(Placement.Scheduler)]
+    public void A_threads_fault_waits_for_the_earlier_mmap_and_the_munmap_waits_for_the_fault(Placement placement)
+    {
+        var m = Catalog.LoadMachine("xeon-2400-2003");
+        var sim = new Simulator(new ResolvedConfig(m, Catalog.LoadKernel(m.DefaultKernel), DesignSpec.Native, 2, 1) { Placement = placement });
+        var order = new List<TraceEventKind>();
+        var ends = new Dictionary<TraceEventKind, long>();
+        sim.AfterEvent = e =>
+        {
+            order.Add(e.Kind);
+            ends[e.Kind] = sim.Machine.Cpus[e.Cpu].Clock;
+        };
+        var events = placement == Placement.Trace ? Trace(0, 1) : Trace(TraceEvent.AnyCpu, TraceEvent.AnyCpu);
+        sim.Run(new ListTraceSource("t", events)); // without the ordering the munmap overtakes the fault: a SIGSEGV error
+        Assert.True(order.IndexOf(TraceEventKind.Mmap) < order.IndexOf(TraceEventKind.PageFault));
+        Assert.True(order.IndexOf(TraceEventKind.PageFault) < order.IndexOf(TraceEventKind.Munmap));
+        Assert.Equal(1, sim.Stats.Counts[(int)Counter.PageFaults]);
+        Assert.True(ends[TraceEventKind.Munmap] > ends[TraceEventKind.PageFault]); // and in time, not only in order
+    }
+}
