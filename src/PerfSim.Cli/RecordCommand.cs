@@ -64,7 +64,8 @@ internal static class RecordCommand
             {
                 File.Copy(Path.Combine(scratch.FullName, tracer == "strace" ? "strace.txt" : "perf.script"), raw, overwrite: true);
             }
-            var result = RecordingConverter.Convert(run.Recording, new ConvertOptions(mhz, keepCpus, ReadImage), outFile);
+            var result = RecordingConverter.Convert(run.Recording,
+                new ConvertOptions(mhz, keepCpus, ReadImage, tracer == "perf" ? Recorder.PerfWrapperExecs : 0), outFile);
             var text = outFile.EndsWith(".trace", StringComparison.Ordinal) || outFile.EndsWith(".txt", StringComparison.Ordinal);
             TraceFiles.Write(outFile, new ListTraceSource(Path.GetFileNameWithoutExtension(outFile), result.Events), text ? TraceFormat.Text : TraceFormat.Binary);
             var c = result.Counts;

@@ -67,12 +67,19 @@ public static class Recorder
         return null;
     }
 
+    /// <summary>Execs of the recorded command's first task that belong to the recorder, not the command (env, under perf).</summary>
+    public const int PerfWrapperExecs = 1;
+
     /// <summary>Records <paramref name="command"/> under perf; its output goes to this process's. Returns the parsed recording and the command's exit code.</summary>
     public static (ParsedRecording Recording, int ExitCode) RecordWithPerf(IReadOnlyList<string> command, string scratch, TextWriter log)
     {
         var perf = Require("perf");
         var data = Path.Combine(scratch, "perf.data");
-        var record = new List<string> { "record", "-q", "-o", data, "-d", "-e", string.Join(',', PerfEvents), "--" };
+        // perf puts its own directories in front of PATH for the command it runs (Debian's: /usr/lib/perf-core:/usr/bin),
+        // which can change which programs the command finds: env restores the caller's PATH first. Its exec is the
+        // recording's first; the converter skips it (PerfWrapperExecs).
+        var record = new List<string> { "record", "-q", "-o", data, "-d", "-e", string.Join(',', PerfEvents), "--", Require("env"),
+            "PATH=" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin") };
         record.AddRange(command);
         var (code, _, err) = Run(perf, record, captureOut: false);
         if (!File.Exists(data))

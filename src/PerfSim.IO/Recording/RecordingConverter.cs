@@ -6,7 +6,8 @@ namespace PerfSim.IO.Recording;
 /// <param name="HostMhz">The recording machine's clock: user time between kernel events becomes compute cycles at this rate.</param>
 /// <param name="KeepCpus">Keep the CPU each event ran on (perf only); otherwise every event says <c>cpu=any</c> and the simulated scheduler places it.</param>
 /// <param name="ReadImage">Reads an executable's text, data and bss pages when the tracer did not report its mappings (strace); null, or null for a file: a default image.</param>
-public sealed record ConvertOptions(double HostMhz, bool KeepCpus = false, Func<string, (long Text, long Data, long Bss)?>? ReadImage = null);
+/// <param name="WrapperExecs">Execs of the first task that belong to the recorder (a wrapper that restores the environment): the trace starts at the exec after them.</param>
+public sealed record ConvertOptions(double HostMhz, bool KeepCpus = false, Func<string, (long Text, long Data, long Bss)?>? ReadImage = null, int WrapperExecs = 0);
 
 /// <summary>What the recording held, as the converter counted it (checked against the kernel's own counts in tests).</summary>
 public sealed record RecordingCounts
@@ -120,8 +121,10 @@ public static class RecordingConverter
                     _handled.Add((TgidOf(e.Tid), e.Signal));
                 }
             }
-            var root = events.FirstOrDefault(e => e.Kind == RecordedKind.Exec)
+            var first = events.FirstOrDefault(e => e.Kind == RecordedKind.Exec)
                 ?? throw new TraceException(source, 0, "exec", "the recording has no successful execve: nothing ran");
+            var root = events.Where(e => e.Kind == RecordedKind.Exec && e.Tid == first.Tid).Skip(o.WrapperExecs).FirstOrDefault()
+                ?? throw new TraceException(source, 0, "exec", $"the recording's first task never exec'd the command (after {o.WrapperExecs} exec(s) of the recorder's own)");
             _alive.Add(root.Tid);
             _mm[root.Tid] = new Mm();
             _processes = 1;

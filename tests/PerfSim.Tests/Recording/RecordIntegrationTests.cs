@@ -77,7 +77,7 @@ public sealed class RecordIntegrationTests : IDisposable
         var code = CliApp.Run(["record", "--out", trace, "--raw", Path.Combine(_dir, "cmd.raw"), "--", "sh", "-c", Command], stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         var parsed = PerfScriptParser.Parse(new StringReader(File.ReadAllText(Path.Combine(_dir, "cmd.raw"))), "cmd.raw");
-        var counts = RecordingConverter.Convert(parsed, new ConvertOptions(2000), "cmd.raw").Counts;
+        var counts = RecordingConverter.Convert(parsed, new ConvertOptions(2000, WrapperExecs: Recorder.PerfWrapperExecs), "cmd.raw").Counts;
         // Exactly the tasks and execs the kernel counted (sh forks ls, cat and wc; four execs with sh's own).
         Assert.Equal(reference["sched:sched_process_fork"], counts.Processes - 1 + counts.Threads);
         Assert.Equal(reference["sched:sched_process_exec"], counts.Execs);
