@@ -147,6 +147,7 @@ public sealed partial class LinuxKernel
         _unborn.ContainsKey(pid) ? $"pid {pid} is never forked"
         : _procs.TryGetValue(pid, out var p) && p.SleepingOnPipe != 0 ? $"pid {pid} sleeps in a read of pipe {p.SleepingOnPipe} that no later write wakes"
         : _procs.TryGetValue(pid, out p) && p.SleepingOnChild != 0 ? $"pid {pid} waits for child {p.SleepingOnChild}, which never exits"
+        : _procs.TryGetValue(pid, out p) && p.PendingAcks > 0 ? $"pid {pid} spins for {p.PendingAcks} TLB shootdown acknowledgement(s) that never come"
         : _procs.TryGetValue(pid, out p) && p.SleepingOnVfork != 0 ? $"pid {pid} lent its address space to vfork child {p.SleepingOnVfork}, which never execs or exits"
         : $"pid {pid} can run";
 

@@ -331,7 +331,8 @@ public sealed partial class Simulator
                     break;
                 }
                 throw new SimulationException($"{name}: no process can go on: " + string.Join("; ", stuck.Select(p =>
-                    $"pid {p} waits at its event {events[p].Peek().E.Kind} ({Kernel.WhyWaiting(p)})")) + ".");
+                    $"pid {p} waits at its event {events[p].Peek().E.Kind} ({Kernel.WhyWaiting(p)})")) + "; " +
+                    string.Join("; ", Enumerable.Range(0, n).Select(k => $"cpu {k} has {(cur[k] < 0 ? "no task" : $"pid {cur[k]}")}, queue [{string.Join(", ", queues[k])}]")) + ".");
             }
             if (cur[best] < 0 || Done(cur[best]))
             {

@@ -29,20 +29,23 @@ public sealed record ConversionResult(IReadOnlyList<TraceEvent> Events, Recordin
 /// <summary>
 /// Turns what a tracer saw (x86_64 Linux: system call names, 47-bit addresses) into a PerfSim trace for the i386 kernel
 /// model. Each thread is a PerfSim process (threads forked with <see cref="ForkFlags.Thread"/>). Addresses are moved into
-/// the 3 GB i386 user space: an executable's image to 0x08048000, where the model's exec lays out text, data and bss;
-/// the stack so that its top is the model's stack top (0xC0000000); everything else by 256 MB chunk, in the order the
-/// chunks are first used in each address space, into 0x10000000-0xAFFFFFFF, offsets within a chunk kept. Page faults are kept only inside
+/// the 3 GB i386 user space region by region, each linearly (<see cref="Converter"/>'s Reloc): an executable's image to
+/// 0x08048000, where the model's exec lays out text, data and bss; the heap to 0x0A000000; the mmap area below
+/// 0xBF000000; the stack so that its top is the model's stack top (0xC0000000). Page faults are kept only inside
 /// mappings the recording shows (the vDSO's and the like are the kernel's). User time between a thread's kernel events,
 /// while it ran on a CPU, becomes <see cref="TraceEventKind.Compute"/> cycles at the recording machine's clock.
 /// </summary>
 public static class RecordingConverter
 {
     private const long Page = 4096;
-    private const long ChunkShift = 28;
     private const long ModelImageBase = 0x0804_8000;
     private const long ModelStackTop = 0xC000_0000;
-    private const long FirstModelChunk = 1;
-    private const long LastModelChunk = 0xA;
+    private const long ModelHeapBase = 0x0A00_0000;
+    private const long ModelHeapLimit = 0x1000_0000;
+    private const long ModelMmapTop = 0xBF00_0000;
+    private const long ModelMmapBottom = ModelHeapLimit;
+    /// <summary>Room above the first mmap of a recording that did not report execve's own mappings (strace): where ld.so and the like sit.</summary>
+    private const long MmapHeadroom = 64L << 20;
     private const long MinComputeCycles = 200;
 
     public static ConversionResult Convert(ParsedRecording recording, ConvertOptions options, string source)
@@ -61,15 +64,13 @@ public static class RecordingConverter
         public long Brk = -1;
         public HashSet<int> SignalsInstalled = new();
 
-        /// <summary>Where each real 256 MB chunk went in the model (per address space: a fork copies it, an exec starts afresh).</summary>
-        public Dictionary<long, long> Chunks = new();
-        public HashSet<long> UsedModelChunks = new();
+        /// <summary>The break's first address (the heap's anchor) and the top of the mmap area (its anchor), or -1 before they are known.</summary>
+        public long HeapReal = -1, MmapTopReal = -1;
 
         public Mm Copy() => new()
         {
             ImageLo = ImageLo, ImageHi = ImageHi, StackLo = StackLo, StackHi = StackHi, Mapped = Mapped.Copy(), Brk = Brk,
-            SignalsInstalled = new HashSet<int>(SignalsInstalled),
-            Chunks = new Dictionary<long, long>(Chunks), UsedModelChunks = new HashSet<long>(UsedModelChunks),
+            SignalsInstalled = new HashSet<int>(SignalsInstalled), HeapReal = HeapReal, MmapTopReal = MmapTopReal,
         };
     }
 
@@ -91,7 +92,7 @@ public static class RecordingConverter
         private readonly ILookup<int, RecordedEvent> _byTid = rec.Events.ToLookup(e => e.Tid);
         private long _seq;
         private int _processes, _threads, _execs;
-        private long _faults, _dropped, _syscalls, _lost, _compute;
+        private long _faults, _dropped, _syscalls, _lost, _compute, _unplaced;
 
         public List<string> Notes { get; } = new();
 
@@ -184,6 +185,11 @@ public static class RecordingConverter
             if (_dropped > 0)
             {
                 Notes.Add($"{_dropped} page fault(s) fell outside every mapping the recording shows (the vDSO, or a region moved by mremap) and were left out");
+            }
+            if (_unplaced > 0)
+            {
+                Notes.Add($"{_unplaced} memory event(s) at addresses outside the room an i386 process has (its image, " +
+                    $"{(ModelHeapLimit - ModelHeapBase) >> 20} MB of heap, {(ModelMmapTop - ModelMmapBottom) >> 20} MB of mmap area under its top, its stack) were left out");
             }
             if (_lost > 0)
             {
@@ -323,6 +329,10 @@ public static class RecordingConverter
                     mm.Mapped.Add(mm.StackLo / Page, mm.StackHi / Page);
                 }
                 interpreter.AddRange(mappings.Where(m => m != bssMap && m.Path != exe && m.Path != "[stack]"));
+                if (interpreter.Count > 0)
+                {
+                    mm.MmapTopReal = interpreter.Max(m => m.Address + m.Args[0]); // the mmap area grows down from here
+                }
             }
             else
             {
@@ -340,9 +350,9 @@ public static class RecordingConverter
             {
                 var pages = (m.Args[0] + Page - 1) / Page;
                 mm.Mapped.Add(m.Address / Page, m.Address / Page + pages);
-                Reserve(mm, m.Address, m.Address + pages * Page);
-                Emit(e.Tid, e.TimeNs, e.TimeNs, TraceEvent.Mmap(Cpu(e), e.Tid, Reloc(mm, m.Address), pages * Page, Prot(m.Args[2]),
-                    m.Path is { Length: > 0 } p && p[0] == '/' ? MapFlags.File : MapFlags.Anonymous), m);
+                var fileBacked = m.Path is { Length: > 0 } p && p[0] == '/';
+                EmitAt(mm, m.Address, e.Tid, e.TimeNs, e.TimeNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, pages * Page, Prot(m.Args[2]),
+                    fileBacked ? MapFlags.File : MapFlags.Anonymous), m);
             }
         }
 
@@ -368,20 +378,46 @@ public static class RecordingConverter
                 {
                     var pages = (A(1) + Page - 1) / Page;
                     mm.Mapped.Add(e.Return / Page, e.Return / Page + pages);
-                    Reserve(mm, e.Return, e.Return + pages * Page);
+                    if (mm.MmapTopReal < 0)
+                    {
+                        mm.MmapTopReal = e.Return + pages * Page + MmapHeadroom; // no execve mappings recorded (strace): the first mmap is near the top
+                    }
                     var flags = (A(3) & 0x20) != 0 ? MapFlags.Anonymous : MapFlags.File;
                     if ((A(3) & 0x03) is 0x01 or 0x03)
                     {
                         flags |= MapFlags.Shared;
                     }
-                    Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Mmap(Cpu(e), e.Tid, Reloc(mm, e.Return), pages * Page, Prot(A(2)), flags), e);
+                    EmitAt(mm, e.Return, e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, pages * Page, Prot(A(2)), flags), e);
                     return;
                 }
                 case "munmap" when ok:
                 {
                     var pages = (A(1) + Page - 1) / Page;
                     mm.Mapped.Remove(A(0) / Page, A(0) / Page + pages);
-                    Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Munmap(Cpu(e), e.Tid, Reloc(mm, A(0)), pages * Page), e);
+                    EmitAt(mm, A(0), e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Munmap(Cpu(e), e.Tid, a, pages * Page), e);
+                    return;
+                }
+                case "mremap" when ok:
+                {
+                    // Moved or resized (realloc of a large block): the new range is mapped and what is left of the old one
+                    // unmapped; the pages keep their frames in reality, so this charges a little more than the kernel pays.
+                    var oldLo = A(0) / Page;
+                    var oldPages = (A(1) + Page - 1) / Page;
+                    var newPages = (A(2) + Page - 1) / Page;
+                    var newLo = e.Return / Page;
+                    var wasMapped = mm.Mapped.Covers(oldLo, oldLo + oldPages);
+                    mm.Mapped.Remove(oldLo, oldLo + oldPages);
+                    mm.Mapped.Add(newLo, newLo + newPages);
+                    EmitAt(mm, e.Return, e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, newPages * Page, Protection.Read | Protection.Write, MapFlags.Anonymous), e);
+                    if (wasMapped && (oldLo + oldPages <= newLo || newLo + newPages <= oldLo))
+                    {
+                        EmitAt(mm, A(0), e.Tid, e.ExitNs, e.ExitNs, a => TraceEvent.Munmap(Cpu(e), e.Tid, a, oldPages * Page), e);
+                    }
+                    else if (wasMapped && oldLo + oldPages > newLo + newPages)
+                    {
+                        var tail = (newLo + newPages) * Page;
+                        EmitAt(mm, tail, e.Tid, e.ExitNs, e.ExitNs, a => TraceEvent.Munmap(Cpu(e), e.Tid, a, (oldLo + oldPages - newLo - newPages) * Page), e);
+                    }
                     return;
                 }
                 case "mprotect" when ok && A(1) > 0:
@@ -389,7 +425,7 @@ public static class RecordingConverter
                     var pages = (A(1) + Page - 1) / Page;
                     if (mm.Mapped.Covers(A(0) / Page, A(0) / Page + pages))
                     {
-                        Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Mprotect(Cpu(e), e.Tid, Reloc(mm, A(0)), pages * Page, Prot(A(2))), e);
+                        EmitAt(mm, A(0), e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mprotect(Cpu(e), e.Tid, a, pages * Page, Prot(A(2))), e);
                         return;
                     }
                     break; // a range the recording never saw mapped: charged as a plain call
@@ -397,6 +433,10 @@ public static class RecordingConverter
                 case "brk" when ok:
                 {
                     var newBrk = (e.Return + Page - 1) / Page * Page;
+                    if (mm.HeapReal < 0)
+                    {
+                        mm.HeapReal = newBrk;
+                    }
                     if (mm.Brk < 0 || newBrk == mm.Brk)
                     {
                         mm.Brk = newBrk;
@@ -405,13 +445,14 @@ public static class RecordingConverter
                     if (newBrk > mm.Brk)
                     {
                         mm.Mapped.Add(mm.Brk / Page, newBrk / Page);
-                        Reserve(mm, mm.Brk, newBrk);
-                        Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Mmap(Cpu(e), e.Tid, Reloc(mm, mm.Brk), newBrk - mm.Brk, Protection.Read | Protection.Write, MapFlags.Anonymous), e);
+                        var grow = newBrk - mm.Brk;
+                        EmitAt(mm, mm.Brk, e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, grow, Protection.Read | Protection.Write, MapFlags.Anonymous), e);
                     }
                     else
                     {
                         mm.Mapped.Remove(newBrk / Page, mm.Brk / Page);
-                        Emit(e.Tid, e.TimeNs, e.ExitNs, TraceEvent.Munmap(Cpu(e), e.Tid, Reloc(mm, newBrk), mm.Brk - newBrk), e);
+                        var shrink = mm.Brk - newBrk;
+                        EmitAt(mm, newBrk, e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Munmap(Cpu(e), e.Tid, a, shrink), e);
                     }
                     mm.Brk = newBrk;
                     return;
@@ -460,45 +501,14 @@ public static class RecordingConverter
             }
             _faults++;
             var access = e.Fetch ? AccessKind.Execute : e.Write ? AccessKind.Write : AccessKind.Read;
-            Emit(e.Tid, e.TimeNs, e.TimeNs, TraceEvent.PageFault(Cpu(e), e.Tid, Reloc(mm, e.Address), access), e);
+            EmitAt(mm, e.Address, e.Tid, e.TimeNs, e.TimeNs, a => TraceEvent.PageFault(Cpu(e), e.Tid, a, access), e);
         }
 
         /// <summary>
-        /// A new mapping: the 256 MB chunks it spans get consecutive model chunks, so that it stays one range in the model
-        /// (the first chunk's neighbours when it already has a place, else the first free run).
+        /// Where a real address lands in the model's 32-bit user space: the image at 0x08048000, the stack under
+        /// 0xC0000000, the heap (from the break's first address) at 0x0A000000, and the mmap area, which the kernel fills
+        /// downward from its top, linearly under 0xBF000000, so that mappings stay next to each other as they were.
         /// </summary>
-        private void Reserve(Mm mm, long lo, long hi)
-        {
-            var first = lo >> (int)ChunkShift;
-            var last = (hi - 1) >> (int)ChunkShift;
-            if (last == first || (mm.Chunks.ContainsKey(first) && mm.Chunks.ContainsKey(last)))
-            {
-                return;
-            }
-            var n = last - first + 1;
-            var at = mm.Chunks.TryGetValue(first, out var placed) ? placed : -1;
-            if (at < 0)
-            {
-                for (var m = FirstModelChunk; m + n - 1 <= LastModelChunk && at < 0; m++)
-                {
-                    var free = true;
-                    for (var k = 0; k < n && free; k++)
-                    {
-                        free = !mm.UsedModelChunks.Contains(m + k);
-                    }
-                    at = free ? m : -1;
-                }
-            }
-            for (var k = 0; k < n && at >= 0; k++)
-            {
-                if (!mm.Chunks.ContainsKey(first + k) && at + k <= LastModelChunk && mm.UsedModelChunks.Add(at + k))
-                {
-                    mm.Chunks[first + k] = at + k;
-                }
-            }
-        }
-
-        /// <summary>Where a real address lands in the model's 32-bit user space.</summary>
         private long Reloc(Mm mm, long real)
         {
             if (mm.ImageLo >= 0 && real >= mm.ImageLo && real < mm.ImageHi)
@@ -509,21 +519,27 @@ public static class RecordingConverter
             {
                 return ModelStackTop - (mm.StackHi - real);
             }
-            var chunk = real >> (int)ChunkShift;
-            if (!mm.Chunks.TryGetValue(chunk, out var model))
+            if (mm.MmapTopReal >= 0 && real < mm.MmapTopReal && mm.MmapTopReal - real <= ModelMmapTop - ModelMmapBottom)
             {
-                // Keep neighbours neighbours: the chunk after one already placed goes to the model chunk after it if free.
-                model = mm.Chunks.TryGetValue(chunk - 1, out var before) && before < LastModelChunk && !mm.UsedModelChunks.Contains(before + 1)
-                    ? before + 1
-                    : Enumerable.Range((int)FirstModelChunk, (int)(LastModelChunk - FirstModelChunk + 1)).Select(i => (long)i).FirstOrDefault(i => !mm.UsedModelChunks.Contains(i), -1);
-                if (model < 0)
-                {
-                    throw new TraceException(source, 0, "address", $"the recording uses more than {LastModelChunk - FirstModelChunk + 1} separate 256 MB regions, more than an i386 process's 3 GB hold");
-                }
-                mm.Chunks[chunk] = model;
-                mm.UsedModelChunks.Add(model);
+                return ModelMmapTop - (mm.MmapTopReal - real);
             }
-            return (model << (int)ChunkShift) | (real & ((1L << (int)ChunkShift) - 1));
+            if (mm.HeapReal >= 0 && real >= mm.HeapReal && real - mm.HeapReal < ModelHeapLimit - ModelHeapBase)
+            {
+                return ModelHeapBase + (real - mm.HeapReal);
+            }
+            return -1; // in none of the regions a 32-bit process has room for
+        }
+
+        /// <summary>Emits an event about a real address, or counts it as unplaced when the address has no place in the model.</summary>
+        private void EmitAt(Mm mm, long real, int tid, long start, long end, Func<long, TraceEvent> make, RecordedEvent from)
+        {
+            var model = Reloc(mm, real);
+            if (model < 0)
+            {
+                _unplaced++;
+                return;
+            }
+            Emit(tid, start, end, make(model), from);
         }
     }
 }
