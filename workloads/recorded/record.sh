@@ -15,4 +15,5 @@ cd "$scratch"
 "${perfsim[@]}" record --out "$here/gcc-hello.bin" -- gcc -O1 -o hello src/hello.c
 "${perfsim[@]}" record --out "$here/make-j2.bin" -- make -s -j2 -C src/proj
 "${perfsim[@]}" record --out "$here/tar-gzip.bin" -- tar -czf src.tgz src
+"${perfsim[@]}" record --out "$here/python-threads.bin" -- python3 src/threads.py
 ls -l "$here"/*.bin

@@ -108,8 +108,11 @@ public sealed partial class Simulator
         var enqueuedAt = new Dictionary<int, long>();
         var execBalanced = new HashSet<int>();
         var balancePeriod = sched.IdleBalanceUs * _config.Machine.FrequencyMhz;
+        var settling = -1; // the CPU being settled in this pass (-1 between passes)
+        var settledCpuGotTask = false;
         void Enqueue(int k, int pid, long at, int index = -1)
         {
+            settledCpuGotTask |= k < settling; // a CPU already settled in this pass has a new task to consider
             queues[k].Insert(index < 0 ? queues[k].Count : index, pid);
             enqueuedAt[pid] = at;
         }
@@ -291,9 +294,13 @@ public sealed partial class Simulator
         while (true)
         {
             var best = -1;
+            settledCpuGotTask = false;
             for (var k = 0; k < n; k++)
             {
-                switch (Settle(k, out var head, out pulls[k]))
+                settling = k;
+                var next = Settle(k, out var head, out pulls[k]);
+                settling = -1;
+                switch (next)
                 {
                     case Next.Event:
                         var pid = cur[k];
@@ -322,6 +329,10 @@ public sealed partial class Simulator
                 _queue.TryPop(out var cycle, out var te);
                 Fire(cycle, te, schedule is null || idle[te.Cpu] ? CostCategory.Idle : CostCategory.Descheduled);
                 continue;
+            }
+            if (best < 0 && settledCpuGotTask)
+            {
+                continue; // settling a later CPU gave a task to one settled earlier in the pass (exec balancing): look again
             }
             if (best < 0)
             {

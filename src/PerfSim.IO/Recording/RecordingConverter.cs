@@ -184,7 +184,7 @@ public static class RecordingConverter
             }
             if (_dropped > 0)
             {
-                Notes.Add($"{_dropped} page fault(s) fell outside every mapping the recording shows (the vDSO, or a region moved by mremap) and were left out");
+                Notes.Add($"{_dropped} page fault(s) fell outside every mapping the recording shows and were left out");
             }
             if (_unplaced > 0)
             {
