@@ -131,3 +131,23 @@ public sealed class RecordingConverterTests
         Assert.Equal("exec", ex.Field);
     }
 }
+
+/// <summary>Recordings that once stopped a multi-CPU replay, replayed again (regression fixtures).</summary>
+public sealed class RecordedReplayRegressionTests
+{
+    private static readonly ConfigCatalog Catalog = ConfigCatalog.Locate();
+
+    [Fact]
+    public void A_task_exec_balanced_onto_a_cpu_settled_earlier_in_the_pass_still_runs()
+    {
+        // python-threads recorded with perf: under fullvirt-bt on two CPUs, exec balancing once moved a vfork child to
+        // CPU 0 while CPU 1 was being settled; CPU 0 had been settled already (its thread waiting on SharedMmOrder), so
+        // the pass found nothing to run and the run stopped with "no process can go on".
+        var path = Path.Combine(Catalog.WorkloadsDirectory, "..", "tests", "PerfSim.Tests", "Recording", "Fixtures", "python-threads-2cpu-stall.bin");
+        var machine = Catalog.LoadMachine("p4-672-2006");
+        var config = new ResolvedConfig(machine, Catalog.LoadKernel(machine.DefaultKernel), Catalog.LoadDesign("fullvirt-bt"), 2, 1);
+        using var trace = PerfSim.IO.Trace.TraceFiles.Open(path);
+        var m = new Simulator(config).Run(trace);
+        Assert.Equal(31222, m.Events);
+    }
+}
