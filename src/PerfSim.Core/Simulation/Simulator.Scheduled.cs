@@ -363,18 +363,11 @@ public sealed partial class Simulator
             var pidBest = cur[best];
             var (dequeued, seqBest) = events[pidBest].Dequeue();
             var e = dequeued with { Cpu = best };
-            var spun = e.Kind != TraceEventKind.Mark && Kernel.TakeSpinWait(e.Pid);
-            ChargeWaits(best, readyAt[best], startAt[best], spun);
-            if (e.Kind == TraceEventKind.Mark)
+            if (ApplyOn(best, name, e, seqBest, readyAt[best], startAt[best], window, order, lastEnd))
             {
-                ApplyMark(e, window, Machine.Cpus[best].Clock);
-                continue;
+                remaining--;
+                execBalanced.Remove(e.Pid);
             }
-            ApplyNamed(name, e);
-            order.Applied(e, seqBest, Machine.Cpus[best].Clock);
-            remaining--;
-            execBalanced.Remove(e.Pid);
-            lastEnd[e.Pid] = Machine.Cpus[best].Clock;
         }
         return window.Finish(this);
     }

@@ -338,19 +338,32 @@ public sealed partial class Simulator
             idle[best] = false;
             var seqBest = seqs[best][next[best]];
             var e = streams[best][next[best]++];
-            var spun = e.Kind != TraceEventKind.Mark && Kernel.TakeSpinWait(e.Pid);
-            ChargeWaits(best, readyAt[best], startAt[best], spun);
-            if (e.Kind == TraceEventKind.Mark)
+            if (ApplyOn(best, name, e, seqBest, readyAt[best], startAt[best], window, order, lastEnd))
             {
-                ApplyMark(e, window, Machine.Cpus[best].Clock);
-                continue;
+                applied[e.Pid] = applied.GetValueOrDefault(e.Pid) + 1;
             }
-            ApplyNamed(name, e);
-            order.Applied(e, seqBest, Machine.Cpus[best].Clock);
-            applied[e.Pid] = applied.GetValueOrDefault(e.Pid) + 1;
-            lastEnd[e.Pid] = Machine.Cpus[best].Clock;
         }
         return window.Finish(this);
+    }
+
+    /// <summary>
+    /// Several CPUs: applies the event chosen to run next on <paramref name="cpu"/> after the waits before it; a mark
+    /// updates the measure window. Returns whether it was a trace event (not a mark).
+    /// </summary>
+    private bool ApplyOn(int cpu, string name, in TraceEvent e, long seq, long readyAt, long startAt, MeasureWindow window,
+        SharedMmOrder order, Dictionary<int, long> lastEnd)
+    {
+        var spun = e.Kind != TraceEventKind.Mark && Kernel.TakeSpinWait(e.Pid);
+        ChargeWaits(cpu, readyAt, startAt, spun);
+        if (e.Kind == TraceEventKind.Mark)
+        {
+            ApplyMark(e, window, Machine.Cpus[cpu].Clock);
+            return false;
+        }
+        ApplyNamed(name, e);
+        order.Applied(e, seq, Machine.Cpus[cpu].Clock);
+        lastEnd[e.Pid] = Machine.Cpus[cpu].Clock;
+        return true;
     }
 
     /// <summary>
