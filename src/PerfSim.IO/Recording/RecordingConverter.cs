@@ -90,6 +90,7 @@ public static class RecordingConverter
         private readonly HashSet<(int Tgid, int Sig)> _handled = new();
         private readonly bool _switches = rec.Events.Any(e => e.Kind == RecordedKind.SwitchIn);
         private readonly ILookup<int, RecordedEvent> _byTid = rec.Events.ToLookup(e => e.Tid);
+        private readonly HashSet<RecordedEvent> _execFaults = new(ReferenceEqualityComparer.Instance);
         private long _seq;
         private int _processes, _threads, _execs;
         private long _faults, _dropped, _syscalls, _lost, _compute, _unplaced;
@@ -128,6 +129,16 @@ public static class RecordingConverter
                 ?? throw new TraceException(source, 0, "exec", $"the recording's first task never exec'd the command (after {o.WrapperExecs} exec(s) of the recorder's own)");
             _alive.Add(root.Tid);
             _mm[root.Tid] = new Mm();
+            // Faults the kernel takes inside an execve (loading the image, clearing its bss tail, copying the arguments
+            // onto the new stack) are on the new image: they follow the exec, not precede it.
+            foreach (var x in events.Where(x => x.Kind == RecordedKind.Exec))
+            {
+                var call = _byTid[x.Tid].FirstOrDefault(s => s.Kind == RecordedKind.Syscall && s.Name is "execve" or "execveat" && s.TimeNs <= x.TimeNs && s.ExitNs >= x.TimeNs);
+                if (call is not null)
+                {
+                    _execFaults.UnionWith(_byTid[x.Tid].Where(f => f.Kind == RecordedKind.PageFault && f.TimeNs >= call.TimeNs && f.TimeNs <= x.TimeNs));
+                }
+            }
             _processes = 1;
             var started = false;
             foreach (var e in events)
@@ -169,7 +180,7 @@ public static class RecordingConverter
                         Emit(e.Tid, e.TimeNs, e.TimeNs, TraceEvent.Exit(Cpu(e), e.Tid), e);
                         _alive.Remove(e.Tid);
                         break;
-                    case RecordedKind.PageFault:
+                    case RecordedKind.PageFault when !_execFaults.Contains(e):
                         PageFault(e);
                         break;
                     case RecordedKind.Signal:
@@ -353,6 +364,10 @@ public static class RecordingConverter
                 var fileBacked = m.Path is { Length: > 0 } p && p[0] == '/';
                 EmitAt(mm, m.Address, e.Tid, e.TimeNs, e.TimeNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, pages * Page, Prot(m.Args[2]),
                     fileBacked ? MapFlags.File : MapFlags.Anonymous), m);
+            }
+            foreach (var f in mine.Where(f => _execFaults.Contains(f) && f.TimeNs <= e.TimeNs && f.TimeNs >= from))
+            {
+                PageFault(f with { TimeNs = e.TimeNs });
             }
         }
 

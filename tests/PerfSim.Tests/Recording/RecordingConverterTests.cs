@@ -124,6 +124,36 @@ public sealed class RecordingConverterTests
     }
 
     [Fact]
+    public void Faults_the_kernel_takes_inside_an_execve_follow_the_exec_on_the_new_image()
+    {
+        const string text = """
+                sh 100/100 [000] 1.000000000: PERF_RECORD_MMAP2 100/100: [0x7ffff4572000(0x21000) @ 0x7ffffffde000 00:00 0 0]: rw-p [stack]
+                sh 100/100 [000] 1.000000100: PERF_RECORD_MMAP2 100/100: [0x556e86964000(0x4000) @ 0 fe:00 1 0]: r-xp /usr/bin/sh
+                sh 100/100 [000] 1.000000200: sched:sched_process_exec: filename=/usr/bin/sh pid=100 old_pid=100
+                sh 100/100 [000] 1.000001000: raw_syscalls:sys_enter: NR 59 (0, 0, 0, 0, 0, 0)
+                ls 100/100 [000] 1.000002000: PERF_RECORD_MMAP2 100/100: [0x7fff9e69c000(0x21000) @ 0x7ffffffde000 00:00 0 0]: rw-p [stack]
+                ls 100/100 [000] 1.000002100: PERF_RECORD_MMAP2 100/100: [0x564eb3567000(0x2000) @ 0 fe:00 2 0]: r-xp /usr/bin/ls
+                ls 100/100 [000] 1.000002200: PERF_RECORD_MMAP2 100/100: [0x564eb3569000(0x1000) @ 0x2000 fe:00 2 0]: rw-p /usr/bin/ls
+                ls 100/100 [000] 1.000002300: exceptions:page_fault_kernel: address=0x564eb35695c0 ip=elf_load error_code=0x2
+                ls 100/100 [000] 1.000002400: exceptions:page_fault_kernel: address=0x7fff9e6bb349 ip=_copy_to_user error_code=0x2
+                ls 100/100 [000] 1.000003000: sched:sched_process_exec: filename=/usr/bin/ls pid=100 old_pid=100
+                ls 100/100 [000] 1.000003100: raw_syscalls:sys_exit: NR 59 = 0
+                ls 100/100 [000] 1.000004000: sched:sched_process_exit: comm=ls pid=100 prio=120
+            """;
+        var r = Convert(text);
+        Assert.Equal(0, r.Counts.FaultsDropped);
+        var kinds = r.Events.Where(e => e.Kind is TraceEventKind.Exec or TraceEventKind.PageFault).Select(e => (e.Kind, e.Arg0)).ToList();
+        Assert.Equal(
+            [
+                (TraceEventKind.Exec, 4L),                                             // sh: its image
+                (TraceEventKind.Exec, 2L),                                             // ls: 2 text pages, then...
+                (TraceEventKind.PageFault, 0x0804_8000 + 0x25c0),                      // ...its data page, cleared by elf_load
+                (TraceEventKind.PageFault, 0xC000_0000 - (0x7fff9e6bd000 - 0x7fff9e6bb349)), // and the arguments on its stack
+            ],
+            kinds);
+    }
+
+    [Fact]
     public void A_recording_without_an_exec_is_refused()
     {
         var text = string.Join('\n', PerfScriptParserTests.Sample.Split('\n').Where(l => !l.Contains("sched_process_exec", StringComparison.Ordinal)));
