@@ -4,7 +4,11 @@ using PerfSim.Core.Trace;
 namespace PerfSim.IO.Recording;
 
 /// <summary>A page the program touched, in valgrind's address space: the page, how, and how many instructions had run before.</summary>
-public readonly record struct PageTouch(long Page, AccessKind Access, long InstructionsBefore);
+public readonly record struct PageTouch(long Page, AccessKind Access, long InstructionsBefore)
+{
+    /// <summary>What the page is (image, interpreter, heap, stack, a file's offset, an anonymous mapping), from the log's system calls.</summary>
+    public Place Place { get; init; }
+}
 
 /// <summary>One process image's memory references from valgrind lackey, compressed to page touches.</summary>
 /// <param name="Pid">The process (the log's ==PID== prefix).</param>
@@ -38,6 +42,7 @@ public static class LackeyParser
         var data = new Recent();
         var pid = 0;
         var command = "";
+        var layout = new ValgrindLayout();
         long lineNo = 0;
         string? line;
         int Add(PageTouch t)
@@ -46,7 +51,7 @@ public static class LackeyParser
             {
                 return -1;
             }
-            touches.Add(t);
+            touches.Add(t with { Place = layout.PlaceOf(t.Page << PageShift) });
             return touches.Count - 1;
         }
         while ((line = reader.ReadLine()) is not null)
@@ -70,10 +75,14 @@ public static class LackeyParser
                 }
                 continue;
             }
+            if ((line[0] == 'S' || line.StartsWith(" --> ", StringComparison.Ordinal)) && layout.Read(line))
+            {
+                continue; // valgrind's system call trace: the address space's layout
+            }
             var kind = line[0] == 'I' ? 'I' : line[0] == ' ' ? line[1] : '\0';
             if (kind is not ('I' or 'L' or 'S' or 'M'))
             {
-                continue; // valgrind's own messages (--pid--, SYSCALL[...]) and anything else
+                continue; // valgrind's own messages (--pid--) and anything else
             }
             var text = line.AsSpan(kind == 'I' ? 1 : 2).Trim();
             var comma = text.IndexOf(',');
@@ -107,6 +116,10 @@ public static class LackeyParser
                 }
                 data.MarkWritten(slot);
             }
+        }
+        for (var i = 0; i < touches.Count; i++)
+        {
+            touches[i] = touches[i] with { Place = layout.Finish(touches[i].Place) };
         }
         return new LackeyStream(pid, command, touches, instructions, references);
     }

@@ -41,7 +41,14 @@ public sealed class LackeyParserTests
                 new PageTouch(0x401c, AccessKind.Execute, 3),
                 new PageTouch(0x4835, AccessKind.Write, 4),   // a load, then a modify on the same page while the stream held it
             ],
-            s.Touches); // the last load returns to a page among the data stream's last four: no new touch
+            s.Touches.Select(t => t with { Place = default })); // the last load returns to a page among the data stream's last four: no new touch
+        // Where they are: the interpreter (valgrind loads it at 0x4000000, the break after it), the stack (from its
+        // highest page); 0x4835000 is past the break (which never grew) and no mmap: nothing the log says.
+        Assert.Equal(
+            [PlaceKind.Interpreter, PlaceKind.Stack, PlaceKind.Interpreter, PlaceKind.Interpreter, PlaceKind.Unknown],
+            s.Touches.Select(t => t.Place.Kind));
+        Assert.Equal(0x1a000, s.Touches[0].Place.Offset);
+        Assert.Equal(0, s.Touches[1].Place.Offset); // the highest stack page touched
     }
 
     [Fact]
@@ -50,6 +57,45 @@ public sealed class LackeyParserTests
         var lines = string.Join('\n', new[] { 0x1000L, 0x2000, 0x3000, 0x4000, 0x5000, 0x1000, 0x5000 }.Select(a => $" L {a:x},8"));
         var s = Parse("==1== Command: x\n" + lines);
         Assert.Equal([0x1L, 0x2, 0x3, 0x4, 0x5, 0x1], s.Touches.Select(t => t.Page));
+    }
+
+    [Fact]
+    public void The_system_call_trace_says_which_file_offset_or_anonymous_mapping_a_page_is()
+    {
+        const string log = """
+            ==7== Command: /usr/bin/ls
+            SYSCALL[7,1](12) sys_brk ( 0x0 ) --> [pre-success] Success(0x4035000)
+            SYSCALL[7,1](39) sys_getpid ( )[sync] --> Success(0x7)
+            SYSCALL[7,1](257) sys_openat ( 4294967196, 0x4835540(/lib/x86_64-linux-gnu/libc.so.6), 524288 ) --> [async] ...
+            SYSCALL[7,1](257) ... [async] --> Success(0x3)
+            SYSCALL[7,1](9) sys_mmap ( 0x0, 1974096, 1, 2050, 3, 0 ) --> [pre-success] Success(0x4845000)
+            SYSCALL[7,1](9) sys_mmap ( 0x486b000, 1400832, 5, 2066, 3, 155648 )--7-- Reading syms from /lib/x86_64-linux-gnu/libc.so.6
+             --> [pre-success] Success(0x486b000)
+            SYSCALL[7,1](3) sys_close ( 3 )[sync] --> Success(0x0)
+            SYSCALL[7,1](9) sys_mmap ( 0x0, 8192, 3, 34, 4294967295, 0 ) --> [pre-success] Success(0x4a27000)
+            SYSCALL[7,1](9) sys_mmap ( 0x0, 8192, 3, 34, 4294967295, 0 ) --> [pre-success] Success(0x4a29000)
+            I  0486c010,4
+             L 04846010,8
+             S 04a2a008,8
+             L 00109040,8
+             L 00108000,8
+            SYSCALL[7,1](12) sys_brk ( 0x4056000 ) --> [pre-success] Success(0x4056000)
+             L 04040010,8
+            SYSCALL[7,1](11) sys_munmap ( 0x4a29000, 8192 )[sync] --> Success(0x0)
+             L 04a29010,8
+            """;
+        var s = LackeyParser.Parse(new StringReader(log), "lk");
+        Assert.Equal(
+            [
+                new Place(PlaceKind.File, 155648 + 0x1000, "/lib/x86_64-linux-gnu/libc.so.6"), // the text segment's second page
+                new Place(PlaceKind.File, 0x1000, "/lib/x86_64-linux-gnu/libc.so.6"),
+                new Place(PlaceKind.Anonymous, 0x1000, null, 1),                             // the second anonymous mmap
+                new Place(PlaceKind.Image, 0x1000),                                          // from the lowest image page touched
+                new Place(PlaceKind.Image, 0),
+                new Place(PlaceKind.Heap, 0xb000),                                           // the break grew from 0x4035000
+                new Place(PlaceKind.Unknown, 0x4a29000),                                     // unmapped: no longer the mmap
+            ],
+            s.Touches.Select(t => t.Place));
     }
 
     [Fact]
