@@ -154,6 +154,21 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Several_cpus_with_the_scheduler_and_overcommitted_vcpus_give_byte_identical_csv_for_the_same_inputs()
+    {
+        var a = Path.Combine(_dir, "a");
+        var b = Path.Combine(_dir, "b");
+        string[] args = ["run", "--machine", "p4-672-2006", "--cpus", "4", "--pcpus", "2", "--timeslice-us", "1000", "--placement", "scheduler",
+            "--workloads", "mt-munmap,ctx-2p-0k", "--designs", "xen-pv,hvm-shadow"];
+        Assert.Equal(0, Run([.. args, "--out", a]).Code);
+        Assert.Equal(0, Run([.. args, "--out", b]).Code);
+        foreach (var f in new[] { "results.csv", "breakdown.csv", "counters.csv", "latency.csv", "processes.csv" })
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, f)), File.ReadAllBytes(Path.Combine(b, f)));
+        }
+    }
+
+    [Fact]
     public void Golden_end_to_end_replay_of_a_tiny_trace()
     {
         var trace = Path.Combine(GoldenFile.Directory, "tiny.trace");
