@@ -68,18 +68,28 @@ internal sealed class SharedMmOrder
         {
             return true;
         }
-        foreach (var (pid, pending) in c == Class.Layout ? _access.Concat(_layout) : _layout)
+        if (EarlierElsewhere(_layout, e.Pid, seq, p.Mm) || (c == Class.Layout && EarlierElsewhere(_access, e.Pid, seq, p.Mm)))
         {
-            if (pid != e.Pid && pending.Count > 0 && pending.Peek() < seq && _kernel.Find(pid) is { Exited: false } q && q.Mm == p.Mm)
-            {
-                return false;
-            }
+            return false;
         }
         if (_lastEnd.TryGetValue(p.Mm, out var last))
         {
             notBefore = c == Class.Layout ? last.Any : last.Layout;
         }
         return true;
+    }
+
+    /// <summary>Whether another live task of <paramref name="mm"/> has a pending event of this class earlier in the trace than <paramref name="seq"/>.</summary>
+    private bool EarlierElsewhere(Dictionary<int, Queue<long>> pendingByPid, int pid, long seq, AddressSpace mm)
+    {
+        foreach (var (other, pending) in pendingByPid)
+        {
+            if (other != pid && pending.Count > 0 && pending.Peek() < seq && _kernel.Find(other) is { Exited: false } q && q.Mm == mm)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Event <paramref name="seq"/> was applied and ended at <paramref name="end"/>.</summary>

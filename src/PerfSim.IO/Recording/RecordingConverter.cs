@@ -612,19 +612,42 @@ internal sealed class PageRanges
         }
     }
 
-    public bool Contains(long page) => _r.Any(r => r.Lo <= page && page < r.Hi);
+    public bool Contains(long page) => IndexOf(page) >= 0;
 
     public bool Covers(long lo, long hi)
     {
         for (var p = lo; p < hi;)
         {
-            var r = _r.FirstOrDefault(x => x.Lo <= p && p < x.Hi);
-            if (r.Hi <= p)
+            var i = IndexOf(p);
+            if (i < 0)
             {
                 return false;
             }
-            p = r.Hi;
+            p = _r[i].Hi;
         }
         return true;
+    }
+
+    /// <summary>The range holding a page, or -1 (the ranges are sorted and disjoint: a binary search).</summary>
+    private int IndexOf(long page)
+    {
+        int lo = 0, hi = _r.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (page < _r[mid].Lo)
+            {
+                hi = mid - 1;
+            }
+            else if (page >= _r[mid].Hi)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                return mid;
+            }
+        }
+        return -1;
     }
 }
