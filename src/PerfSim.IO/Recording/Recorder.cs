@@ -101,6 +101,67 @@ public static class Recorder
         return (PerfScriptParser.Parse(reader, script), code);
     }
 
+    /// <summary>
+    /// Runs <paramref name="command"/> a second time, under <c>valgrind --tool=lackey --trace-mem=yes</c> following every
+    /// child, and reads its memory references (one log per process image in <paramref name="scratch"/>; they can be large:
+    /// about 14 bytes per reference, so a few hundred MB for a compiler run). The command goes through env with the
+    /// caller's PATH, as under perf, so the two runs' trees start alike; the tree returned starts after env's exec.
+    /// The command's own output is discarded (it already went out under perf).
+    /// </summary>
+    /// <remarks>
+    /// valgrind names a log <c>lk.PID.N</c> with N counting the logs of one valgrind instance, so the image an exec starts
+    /// (a new instance, N from 1 again) would truncate its predecessor's log. A watcher renames each log as soon as it
+    /// appears, with a sequence number in front: no log is lost (a new instance takes far longer to start than the
+    /// watcher's 2 ms poll), and the names sort in the order the images started.
+    /// </remarks>
+    public static LackeyTree RecordWithValgrind(IReadOnlyList<string> command, string scratch, int sample)
+    {
+        var valgrind = Require("valgrind");
+        var dir = Path.Combine(scratch, "lackey");
+        Directory.CreateDirectory(dir);
+        var env = Require("env");
+        var run = new List<string> { env, "PATH=" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin") };
+        run.AddRange(command);
+        var args = new List<string> { "--tool=lackey", "--trace-mem=yes", "--trace-children=yes", "--trace-syscalls=yes",
+            "--log-file=" + Path.Combine(dir, "lk.%p.%n"), "--" };
+        args.AddRange(run);
+        var seq = 0;
+        void Sweep()
+        {
+            foreach (var f in Directory.GetFiles(dir, "lk.*").Order(StringComparer.Ordinal))
+            {
+                File.Move(f, Path.Combine(dir, $"{seq++:D6}-{Path.GetFileName(f)}.log"));
+            }
+        }
+        using var stop = new CancellationTokenSource();
+        var watcher = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Sweep();
+                Thread.Sleep(2);
+            }
+        });
+        int code;
+        string err;
+        try
+        {
+            (code, _, err) = Run(valgrind, args, captureOut: false, discardOut: true);
+        }
+        finally
+        {
+            stop.Cancel();
+            watcher.Wait();
+        }
+        Sweep();
+        var logs = Directory.GetFiles(dir, "*.log");
+        if (logs.Length == 0)
+        {
+            throw new RecorderException($"valgrind wrote no log (exit code {code}): {err.Trim()}");
+        }
+        return LackeyLogs.Read(logs, string.Join(' ', run), sample, PerfWrapperExecs);
+    }
+
     /// <summary>Records <paramref name="command"/> under strace -f (system calls, task and signal lines; no faults or switches).</summary>
     public static (ParsedRecording Recording, int ExitCode) RecordWithStrace(IReadOnlyList<string> command, string scratch)
     {
@@ -118,15 +179,19 @@ public static class Recorder
         return (new ParsedRecording(parsed.Events, parsed.Warnings, parsed.Truncated), code);
     }
 
-    private static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, bool captureOut)
+    private static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, bool captureOut, bool discardOut = false)
     {
-        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = captureOut };
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = captureOut || discardOut };
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
         }
         using var p = Process.Start(psi) ?? throw new RecorderException($"could not start {file}");
         var err = p.StandardError.ReadToEndAsync();
+        if (discardOut)
+        {
+            p.StandardOutput.BaseStream.CopyTo(Stream.Null);
+        }
         var output = captureOut ? p.StandardOutput.ReadToEnd() : "";
         p.WaitForExit();
         return (p.ExitCode, output, err.Result);

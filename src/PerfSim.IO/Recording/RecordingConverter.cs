@@ -7,7 +7,13 @@ namespace PerfSim.IO.Recording;
 /// <param name="KeepCpus">Keep the CPU each event ran on (perf only); otherwise every event says <c>cpu=any</c> and the simulated scheduler places it.</param>
 /// <param name="ReadImage">Reads an executable's text, data and bss pages when the tracer did not report its mappings (strace); null, or null for a file: a default image.</param>
 /// <param name="WrapperExecs">Execs of the first task that belong to the recorder (a wrapper that restores the environment): the trace starts at the exec after them.</param>
-public sealed record ConvertOptions(double HostMhz, bool KeepCpus = false, Func<string, (long Text, long Data, long Bss)?>? ReadImage = null, int WrapperExecs = 0);
+/// <param name="Memory">
+/// The same command's memory references from valgrind lackey (<see cref="LackeyLogs"/>), its root the image the trace
+/// starts with: each image's page touches are spread over that image's user time by instruction count and replace its
+/// recorded page faults (the model takes the faults the touches cause). Null: no touches, the recorded faults.
+/// </param>
+public sealed record ConvertOptions(double HostMhz, bool KeepCpus = false, Func<string, (long Text, long Data, long Bss)?>? ReadImage = null,
+    int WrapperExecs = 0, LackeyImage? Memory = null);
 
 /// <summary>What the recording held, as the converter counted it (checked against the kernel's own counts in tests).</summary>
 public sealed record RecordingCounts
@@ -21,6 +27,18 @@ public sealed record RecordingCounts
     public long Lost { get; init; }
     public long ComputeCycles { get; init; }
     public long Events { get; init; }
+
+    /// <summary>With memory references: process images that had a valgrind stream, and all process images.</summary>
+    public int ImagesWithMemory { get; init; }
+    public int Images { get; init; }
+
+    /// <summary>With memory references: page touches written, those with no place in the perf run's address space, and writes to pages not writable there (kept as reads).</summary>
+    public long Touches { get; init; }
+    public long TouchesDropped { get; init; }
+    public long WritesDowngraded { get; init; }
+
+    /// <summary>With memory references: recorded page faults left out because the touches stand for them.</summary>
+    public long FaultsReplaced { get; init; }
 }
 
 /// <summary>The trace, what was counted, and notes on what could not be carried over.</summary>
@@ -50,9 +68,116 @@ public static class RecordingConverter
 
     public static ConversionResult Convert(ParsedRecording recording, ConvertOptions options, string source)
     {
-        var c = new Converter(recording, options, source);
+        var c = new Converter(recording, options, source, null);
         c.Run();
+        if (options.Memory is not null)
+        {
+            // Touches are spread over each image's user time, which is known only at the end: a first pass measures it.
+            c = new Converter(recording, options, source, c.Plans());
+            c.Run();
+        }
         return new ConversionResult(c.Output(), c.Counts(), c.Notes);
+    }
+
+    /// <summary>One process image of the perf run (from an exec, or a process fork) and the valgrind stream matched to it.</summary>
+    private sealed class Image(int id, LackeyImage? lackey)
+    {
+        public readonly int Id = id;
+        public readonly LackeyImage? Lackey = lackey;
+        public int Forks;
+        public long Compute;
+        public int Next;
+
+        /// <summary>The image's system calls in order (with mmap's, munmap's and mprotect's length, else -1) and its user cycles before each (the first pass's).</summary>
+        public readonly List<(string Name, long Length, long Cycles)> Calls = new();
+    }
+
+    /// <summary>
+    /// Where an image's touches go: matched points (instructions in valgrind's run, user cycles in perf's), from (0, 0) to
+    /// (all instructions, all cycles), both rising; between two points a touch's place is interpolated.
+    /// </summary>
+    internal sealed record TouchPlan(long[] Instructions, long[] Cycles)
+    {
+        /// <summary>The user cycle of the image at which the touch made after <paramref name="instructions"/> instructions goes.</summary>
+        public long CycleOf(long instructions)
+        {
+            var k = Array.BinarySearch(Instructions, instructions);
+            if (k < 0)
+            {
+                k = ~k - 1;
+            }
+            else
+            {
+                while (k + 1 < Instructions.Length && Instructions[k + 1] == instructions)
+                {
+                    k++; // the last point at this count: after the calls made there
+                }
+            }
+            if (k < 0)
+            {
+                return 0;
+            }
+            if (k >= Instructions.Length - 1)
+            {
+                return Cycles[^1];
+            }
+            return Cycles[k] + (long)((Int128)(instructions - Instructions[k]) * (Cycles[k + 1] - Cycles[k]) / (Instructions[k + 1] - Instructions[k]));
+        }
+
+        /// <summary>Lookahead when the two runs' call sequences differ (valgrind's loader maps its preload library, a retried call).</summary>
+        private const int Lookahead = 32;
+
+        /// <summary>
+        /// Lines up the valgrind run's calls with the perf run's by name (and length, for mappings): equal ones are matched in order; where they
+        /// differ, the nearest match within <see cref="Lookahead"/> calls on either side is taken and what it skips is left
+        /// unmatched. Points that would run backwards in either run are left out.
+        /// </summary>
+        public static TouchPlan Align(IReadOnlyList<LackeyCall> valgrind, IReadOnlyList<(string Name, long Length, long Cycles)> perf, long instructions, long cycles)
+        {
+            bool Same(int i, int j) => valgrind[i].Name == perf[j].Name && (valgrind[i].Length < 0 || perf[j].Length < 0 || valgrind[i].Length == perf[j].Length);
+            var ins = new List<long> { 0 };
+            var cyc = new List<long> { 0 };
+            void Point(long i, long c)
+            {
+                if (i >= ins[^1] && c >= cyc[^1] && i <= instructions && c <= cycles)
+                {
+                    ins.Add(i);
+                    cyc.Add(c);
+                }
+            }
+            int a = 0, b = 0;
+            while (a < valgrind.Count && b < perf.Count)
+            {
+                if (Same(a, b))
+                {
+                    Point(valgrind[a].Instructions, perf[b].Cycles);
+                    a++;
+                    b++;
+                    continue;
+                }
+                // The nearest match: skip d calls in one run and e in the other, d + e smallest.
+                var found = false;
+                for (var d = 1; d <= 2 * Lookahead && !found; d++)
+                {
+                    for (var x = 0; x <= d; x++)
+                    {
+                        var (i, j) = (a + x, b + d - x);
+                        if (x <= Lookahead && d - x <= Lookahead && i < valgrind.Count && j < perf.Count && Same(i, j))
+                        {
+                            (a, b, found) = (i, j, true);
+                            break;
+                        }
+                    }
+                }
+                if (!found)
+                {
+                    a++;
+                    b++;
+                }
+            }
+            Point(instructions, cycles);
+            return new TouchPlan(ins.ToArray(), cyc.ToArray());
+        }
     }
 
     /// <summary>One address space: its image and stack placement, its mappings (real addresses, pages), its break.</summary>
@@ -67,14 +192,44 @@ public static class RecordingConverter
         /// <summary>The break's first address (the heap's anchor) and the top of the mmap area (its anchor), or -1 before they are known.</summary>
         public long HeapReal = -1, MmapTopReal = -1;
 
+        /// <summary>Where exec put the interpreter (its lowest mapping), or -1.</summary>
+        public long InterpLo = -1;
+
+        /// <summary>File mappings (from the kernel's mapping records) and anonymous mmaps in the order they were made: where valgrind's places are.</summary>
+        public List<(long Start, long End, string Path, long Offset)> Files = new();
+        public List<(long Start, long End)> Anon = new();
+
         public Mm Copy() => new()
         {
             ImageLo = ImageLo, ImageHi = ImageHi, StackLo = StackLo, StackHi = StackHi, Mapped = Mapped.Copy(), Brk = Brk,
             SignalsInstalled = new HashSet<int>(SignalsInstalled), HeapReal = HeapReal, MmapTopReal = MmapTopReal,
+            InterpLo = InterpLo, Files = new(Files), Anon = new(Anon),
         };
+
+        /// <summary>Forgets the file mappings in [lo, hi) (bytes), keeping what is left of each on either side.</summary>
+        public void UnmapFiles(long lo, long hi)
+        {
+            for (var i = Files.Count - 1; i >= 0; i--)
+            {
+                var f = Files[i];
+                if (f.End <= lo || f.Start >= hi)
+                {
+                    continue;
+                }
+                Files.RemoveAt(i);
+                if (f.Start < lo)
+                {
+                    Files.Add((f.Start, lo, f.Path, f.Offset));
+                }
+                if (f.End > hi)
+                {
+                    Files.Add((hi, f.End, f.Path, f.Offset + (hi - f.Start)));
+                }
+            }
+        }
     }
 
-    private sealed class Converter(ParsedRecording rec, ConvertOptions o, string source)
+    private sealed class Converter(ParsedRecording rec, ConvertOptions o, string source, TouchPlan?[]? plans)
     {
         private readonly List<(long Time, long Seq, TraceEvent E)> _out = new();
         private readonly Dictionary<int, Mm> _mm = new();
@@ -87,10 +242,18 @@ public static class RecordingConverter
         private readonly Dictionary<int, long> _mark = new();
         private readonly Dictionary<int, long> _carry = new();
         private readonly Dictionary<int, int> _onCpu = new();
+        private readonly Dictionary<int, int> _runningOn = new();
         private readonly HashSet<(int Tgid, int Sig)> _handled = new();
         private readonly bool _switches = rec.Events.Any(e => e.Kind == RecordedKind.SwitchIn);
         private readonly ILookup<int, RecordedEvent> _byTid = rec.Events.ToLookup(e => e.Tid);
         private readonly HashSet<RecordedEvent> _execFaults = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<(int Tid, long Address), List<RecordedEvent>> _mappingAt = rec.Events
+            .Where(e => e.Kind == RecordedKind.Mapping).GroupBy(e => (e.Tid, e.Address)).ToDictionary(g => g.Key, g => g.ToList());
+        private readonly Dictionary<int, Image> _image = new();
+        private readonly List<Image> _images = new();
+        private long _touches, _touchesDropped, _touchesLate, _downgraded, _replaced;
+        private readonly long[] _droppedByKind = new long[Enum.GetValues<PlaceKind>().Length];
+        private int _execMismatch;
         private long _seq;
         private int _processes, _threads, _execs;
         private long _faults, _dropped, _syscalls, _lost, _compute, _unplaced;
@@ -101,7 +264,23 @@ public static class RecordingConverter
         {
             Processes = _processes, Threads = _threads, Execs = _execs, PageFaults = _faults, FaultsDropped = _dropped,
             Syscalls = _syscalls, Lost = _lost, ComputeCycles = _compute, Events = _out.Count,
+            Images = _images.Count, ImagesWithMemory = _images.Count(i => i.Lackey is not null),
+            Touches = _touches, TouchesDropped = _touchesDropped + _touchesLate, WritesDowngraded = _downgraded, FaultsReplaced = _replaced,
         };
+
+        /// <summary>Each image's touch plan (from the first pass's calls and cycles, for the second to place the touches by).</summary>
+        public TouchPlan?[] Plans() => _images.Select(i => i.Lackey is { Stream: { Instructions: > 0 } s }
+            ? TouchPlan.Align(s.Calls, i.Calls, s.Instructions, i.Compute) : null).ToArray();
+
+        private Image NewImage(LackeyImage? lackey)
+        {
+            var image = new Image(_images.Count, lackey);
+            _images.Add(image);
+            return image;
+        }
+
+        /// <summary>Whether the thread's image has memory references: its recorded faults are left to them.</summary>
+        private bool HasMemory(int tid) => _image.TryGetValue(tid, out var i) && i.Lackey is not null;
 
         public List<TraceEvent> Output() => _out.OrderBy(x => x.Time).ThenBy(x => x.Seq).Select(x => x.E).ToList();
 
@@ -165,6 +344,7 @@ public static class RecordingConverter
                 {
                     continue;
                 }
+                Running(e);
                 switch (e.Kind)
                 {
                     case RecordedKind.Syscall:
@@ -181,6 +361,11 @@ public static class RecordingConverter
                         _alive.Remove(e.Tid);
                         break;
                     case RecordedKind.PageFault when !_execFaults.Contains(e):
+                        if (HasMemory(e.Tid))
+                        {
+                            _replaced++;
+                            break;
+                        }
                         PageFault(e);
                         break;
                     case RecordedKind.Signal:
@@ -210,6 +395,27 @@ public static class RecordingConverter
             {
                 Notes.Add("the recording was cut short: tasks had not exited when it ended");
             }
+            if (o.Memory is not null && plans is not null)
+            {
+                foreach (var image in _images.Where(i => plans[i.Id] is not null))
+                {
+                    _touchesLate += image.Lackey!.Stream.Touches.Count - image.Next;
+                }
+                var with = _images.Count(i => i.Lackey is not null);
+                Notes.Add($"memory references: {with} of {_images.Count} process images matched a valgrind log; {_touches:N0} page touches written, " +
+                    $"{_replaced:N0} recorded page faults left to them");
+                if (_touchesDropped > 0 || _downgraded > 0 || _touchesLate > 0)
+                {
+                    var kinds = string.Join(", ", Enum.GetValues<PlaceKind>().Where(k => _droppedByKind[(int)k] > 0).Select(k => $"{k.ToString().ToLowerInvariant()} {_droppedByKind[(int)k]:N0}"));
+                    Notes.Add($"{_touchesDropped:N0} page touch(es) had no place in the perf run's address space (or an i386 process's) ({kinds}) and " +
+                        $"{_touchesLate:N0} came after the image's last user time (valgrind's own work around an exec) and were left out; " +
+                        $"{_downgraded:N0} write(s) to pages not writable there were kept as reads");
+                }
+                if (_execMismatch > 0)
+                {
+                    Notes.Add($"{_execMismatch} exec(s) ran a different file under valgrind than under perf: those images have no memory references");
+                }
+            }
         }
 
         private int TgidOf(int tid) => _tgid.GetValueOrDefault(tid, tid);
@@ -220,12 +426,44 @@ public static class RecordingConverter
 
         private void SwitchIn(RecordedEvent e)
         {
-            if (_onCpu.TryGetValue(e.Cpu, out var prev) && prev != e.Tid && _runningSince.Remove(prev, out var since))
+            // The task that ran here stops, unless it has been switched in elsewhere since (a migration whose switch-out
+            // on this CPU comes later in the recording).
+            if (_onCpu.TryGetValue(e.Cpu, out var prev) && prev != e.Tid && _runningOn.GetValueOrDefault(prev, e.Cpu) == e.Cpu)
             {
-                _cpuNs[prev] = _cpuNs.GetValueOrDefault(prev) + (e.TimeNs - since);
+                Stop(prev, e.TimeNs);
+            }
+            if (_runningOn.TryGetValue(e.Tid, out var was) && was != e.Cpu)
+            {
+                Stop(e.Tid, e.TimeNs); // moved here: its time on the other CPU ends now
             }
             _onCpu[e.Cpu] = e.Tid;
+            _runningOn[e.Tid] = e.Cpu;
             _runningSince.TryAdd(e.Tid, e.TimeNs);
+        }
+
+        /// <summary>
+        /// The task did something on a CPU, so it runs there. perf records only while the recorded tasks run: a switch
+        /// from one of them to another task (a kernel thread) is in the recording, the switch back is not. A task
+        /// switched out that way runs again from its next event.
+        /// </summary>
+        private void Running(RecordedEvent e)
+        {
+            if (!_switches || e.Cpu < 0 || _runningSince.ContainsKey(e.Tid) || !_cpuNs.ContainsKey(e.Tid))
+            {
+                return; // running, or never switched out (CpuAt's first-event rule)
+            }
+            _runningSince[e.Tid] = e.TimeNs;
+            _runningOn[e.Tid] = e.Cpu;
+            _onCpu[e.Cpu] = e.Tid;
+        }
+
+        private void Stop(int tid, long t)
+        {
+            if (_runningSince.Remove(tid, out var since))
+            {
+                _cpuNs[tid] = _cpuNs.GetValueOrDefault(tid) + (t - since);
+            }
+            _runningOn.Remove(tid);
         }
 
         /// <summary>How long the thread has run up to <paramref name="t"/> (with no switch records: wall time).</summary>
@@ -257,7 +495,7 @@ public static class RecordingConverter
                 var cycles = (long)Math.Round((now - mark) * o.HostMhz / 1000.0) + _carry.GetValueOrDefault(tid);
                 if (cycles >= MinComputeCycles)
                 {
-                    _out.Add((start, _seq++, TraceEvent.Compute(Cpu(from), tid, cycles)));
+                    Compute(tid, start, cycles, Cpu(from));
                     _compute += cycles;
                     cycles = 0;
                 }
@@ -266,6 +504,107 @@ public static class RecordingConverter
             _out.Add((start, _seq++, e));
             _mark[tid] = CpuAt(tid, end);
         }
+
+        /// <summary>
+        /// User time of a thread; in the second pass, with the image's page touches that fall in it. A touch made between
+        /// two of the image's system calls in valgrind's run lands between the same two calls of the perf run, at the same
+        /// fraction of the user cycles between them as of the instructions (<see cref="TouchPlan"/>): the mappings it
+        /// touches are there, as they were. An image's cycles are all its threads' in trace order (valgrind runs one
+        /// thread at a time and its log does not say which).
+        /// </summary>
+        private void Compute(int tid, long time, long cycles, int cpu)
+        {
+            var image = _image.GetValueOrDefault(tid);
+            if (image is null)
+            {
+                _out.Add((time, _seq++, TraceEvent.Compute(cpu, tid, cycles)));
+                return;
+            }
+            var at = image.Compute;
+            var end = at + cycles;
+            image.Compute = end;
+            if (plans?[image.Id] is not { } plan)
+            {
+                _out.Add((time, _seq++, TraceEvent.Compute(cpu, tid, cycles)));
+                return;
+            }
+            var stream = image.Lackey!.Stream;
+            var mm = _mm[tid];
+            while (image.Next < stream.Touches.Count)
+            {
+                var t = stream.Touches[image.Next];
+                var pos = plan.CycleOf(t.InstructionsBefore);
+                if (pos >= end)
+                {
+                    break;
+                }
+                if (pos > at)
+                {
+                    _out.Add((time, _seq++, TraceEvent.Compute(cpu, tid, pos - at)));
+                    at = pos;
+                }
+                image.Next++;
+                Touch(mm, tid, time, cpu, t);
+            }
+            if (end > at)
+            {
+                _out.Add((time, _seq++, TraceEvent.Compute(cpu, tid, end - at)));
+            }
+        }
+
+        /// <summary>A page touch from valgrind's run, at the same place in the perf run's address space and then the model's.</summary>
+        private void Touch(Mm mm, int tid, long time, int cpu, PageTouch t)
+        {
+            var off = t.Place.Offset;
+            var real = t.Place.Kind switch
+            {
+                PlaceKind.Image when mm.ImageLo >= 0 && mm.ImageLo + off < mm.ImageHi => mm.ImageLo + off,
+                PlaceKind.Interpreter when mm.InterpLo >= 0 => mm.InterpLo + off,
+                PlaceKind.Heap when mm.HeapReal >= 0 && mm.HeapReal + off < mm.Brk => mm.HeapReal + off,
+                PlaceKind.Stack when mm.StackHi >= 0 => mm.StackHi - Page - off,
+                PlaceKind.File => FileAt(mm, t.Place.Path, off),
+                PlaceKind.Anonymous when t.Place.Index < mm.Anon.Count && mm.Anon[t.Place.Index] is var (s, e) && s + off < e => s + off,
+                _ => -1,
+            };
+            var prot = real < 0 ? -1 : mm.Mapped.ProtAt(real / Page);
+            var model = prot is > 0 and < PageRanges.Unplaced ? Reloc(mm, real / Page * Page) : -1; // mapped, accessible, and in the trace
+            if (model < 0)
+            {
+                _touchesDropped++;
+                _droppedByKind[(int)t.Place.Kind]++;
+                return;
+            }
+            var access = t.Access;
+            if (access == AccessKind.Write && (prot & 2) == 0)
+            {
+                access = AccessKind.Read; // valgrind's run wrote a page this run had not made writable at this point
+                _downgraded++;
+            }
+            _out.Add((time, _seq++, TraceEvent.Touch(cpu, tid, model, 1, access)));
+            _touches++;
+        }
+
+        /// <summary>
+        /// Where a file's offset is mapped: by path, or else by file name (valgrind logs the path a program opened,
+        /// /lib/x86_64-linux-gnu/libc.so.6; the kernel's records the one it resolved, /usr/lib/x86_64-linux-gnu/libc.so.6).
+        /// </summary>
+        private static long FileAt(Mm mm, string? path, long offset)
+        {
+            for (var byName = 0; byName < 2; byName++)
+            {
+                foreach (var f in mm.Files)
+                {
+                    if ((byName == 0 ? f.Path == path : LackeyLogs.SameFile(f.Path, path)) && offset >= f.Offset && offset < f.Offset + (f.End - f.Start))
+                    {
+                        return f.Start + (offset - f.Offset);
+                    }
+                }
+            }
+            return -1;
+        }
+
+        /// <summary>A mapping record's path that names a file (not [stack], [vdso] or //anon).</summary>
+        private static bool IsFile(string? path) => path is { Length: > 1 } p && p[0] == '/' && p[1] != '/';
 
         // ---- tasks ---------------------------------------------------------------------------
 
@@ -289,6 +628,18 @@ public static class RecordingConverter
             _parent[child] = e.Tid;
             _mm[child] = thread || vfork ? _mm[e.Tid] : _mm[e.Tid].Copy();
             _mark[child] = CpuAt(child, e.TimeNs);
+            if (_image.TryGetValue(e.Tid, out var parentImage))
+            {
+                if (thread)
+                {
+                    _image[child] = parentImage;
+                }
+                else
+                {
+                    var k = parentImage.Forks++;
+                    _image[child] = NewImage(parentImage.Lackey is { } l && k < l.Forks.Count ? l.Forks[k] : null);
+                }
+            }
             if (thread)
             {
                 _threads++;
@@ -310,6 +661,20 @@ public static class RecordingConverter
             from = call?.TimeNs ?? e.TimeNs;
             var mm = new Mm();
             _mm[e.Tid] = mm;
+            if (o.Memory is not null)
+            {
+                LackeyImage? lackey = null;
+                if (!_image.TryGetValue(e.Tid, out var before))
+                {
+                    lackey = o.Memory; // the first image of the trace
+                }
+                else if (before.Lackey is { } l)
+                {
+                    lackey = l.Exec is { } next && LackeyLogs.SameFile(l.Stream.ExecPath, e.Path) ? next : null;
+                    _execMismatch += lackey is null ? 1 : 0;
+                }
+                _image[e.Tid] = NewImage(lackey);
+            }
             long text, data, bss;
             var interpreter = new List<RecordedEvent>();
             if (mappings.Count > 0)
@@ -330,19 +695,26 @@ public static class RecordingConverter
                 {
                     mm.ImageLo = lo;
                     mm.ImageHi = hi;
-                    mm.Mapped.Add(lo / Page, (hi + Page - 1) / Page);
+                    // As the model's exec lays it out: text read/execute, data and bss read/write.
+                    mm.Mapped.Add(lo / Page, dataLo / Page, 5);
+                    mm.Mapped.Add(dataLo / Page, (hi + Page - 1) / Page, 3);
                 }
                 var stack = mappings.FirstOrDefault(m => m.Path == "[stack]");
                 if (stack is not null)
                 {
                     mm.StackHi = stack.Address + stack.Args[0];
                     mm.StackLo = mm.StackHi - (8L << 20); // RLIMIT_STACK's default 8 MB: the stack grows down into it
-                    mm.Mapped.Add(mm.StackLo / Page, mm.StackHi / Page);
+                    mm.Mapped.Add(mm.StackLo / Page, mm.StackHi / Page, 3);
                 }
                 interpreter.AddRange(mappings.Where(m => m != bssMap && m.Path != exe && m.Path != "[stack]"));
                 if (interpreter.Count > 0)
                 {
                     mm.MmapTopReal = interpreter.Max(m => m.Address + m.Args[0]); // the mmap area grows down from here
+                }
+                var interp = interpreter.FirstOrDefault(m => IsFile(m.Path))?.Path;
+                if (interp is not null)
+                {
+                    mm.InterpLo = interpreter.Where(m => m.Path == interp).Min(m => m.Address);
                 }
             }
             else
@@ -360,13 +732,18 @@ public static class RecordingConverter
             foreach (var m in interpreter)
             {
                 var pages = (m.Args[0] + Page - 1) / Page;
-                mm.Mapped.Add(m.Address / Page, m.Address / Page + pages);
-                var fileBacked = m.Path is { Length: > 0 } p && p[0] == '/';
-                EmitAt(mm, m.Address, e.Tid, e.TimeNs, e.TimeNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, pages * Page, Prot(m.Args[2]),
+                var fileBacked = IsFile(m.Path);
+                var placed = EmitAt(mm, m.Address, e.Tid, e.TimeNs, e.TimeNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, pages * Page, Prot(m.Args[2]),
                     fileBacked ? MapFlags.File : MapFlags.Anonymous), m);
+                mm.Mapped.Add(m.Address / Page, m.Address / Page + pages, (int)m.Args[2] | (placed ? 0 : PageRanges.Unplaced));
             }
             foreach (var f in mine.Where(f => _execFaults.Contains(f) && f.TimeNs <= e.TimeNs && f.TimeNs >= from))
             {
+                if (HasMemory(e.Tid))
+                {
+                    _replaced++;
+                    continue;
+                }
                 PageFault(f with { TimeNs = e.TimeNs });
             }
         }
@@ -374,6 +751,30 @@ public static class RecordingConverter
         // ---- system calls --------------------------------------------------------------------
 
         private void Syscall(RecordedEvent e)
+        {
+            if (_image.TryGetValue(e.Tid, out var image) && image.Lackey is not null)
+            {
+                // The user time before the call: what is written now, and what its event (or the fork, exec or exit it
+                // makes, written at its start) writes first.
+                var length = e.Name is "mmap" or "munmap" or "mprotect" && e.Args.Length > 1 ? e.Args[1] : -1;
+                image.Calls.Add((e.Name, length, image.Compute + Pending(e.Tid, e.TimeNs)));
+            }
+            SyscallEvent(e);
+        }
+
+        /// <summary>The user cycles an event of the thread starting at <paramref name="t"/> would write before itself (as <see cref="Emit"/> counts them).</summary>
+        private long Pending(int tid, long t)
+        {
+            var now = CpuAt(tid, t);
+            if (!_mark.TryGetValue(tid, out var mark) || now <= mark)
+            {
+                return 0;
+            }
+            var cycles = (long)Math.Round((now - mark) * o.HostMhz / 1000.0) + _carry.GetValueOrDefault(tid);
+            return cycles >= MinComputeCycles ? cycles : 0;
+        }
+
+        private void SyscallEvent(RecordedEvent e)
         {
             if (e.Unfinished)
             {
@@ -392,7 +793,6 @@ public static class RecordingConverter
                 case "mmap" when ok:
                 {
                     var pages = (A(1) + Page - 1) / Page;
-                    mm.Mapped.Add(e.Return / Page, e.Return / Page + pages);
                     if (mm.MmapTopReal < 0)
                     {
                         mm.MmapTopReal = e.Return + pages * Page + MmapHeadroom; // no execve mappings recorded (strace): the first mmap is near the top
@@ -402,13 +802,25 @@ public static class RecordingConverter
                     {
                         flags |= MapFlags.Shared;
                     }
-                    EmitAt(mm, e.Return, e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, pages * Page, Prot(A(2)), flags), e);
+                    mm.UnmapFiles(e.Return, e.Return + pages * Page);
+                    var placed = EmitAt(mm, e.Return, e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, pages * Page, Prot(A(2)), flags), e);
+                    mm.Mapped.Add(e.Return / Page, e.Return / Page + pages, (int)A(2) | (placed ? 0 : PageRanges.Unplaced));
+                    if ((A(3) & 0x20) != 0)
+                    {
+                        mm.Anon.Add((e.Return, e.Return + pages * Page));
+                    }
+                    else if (_mappingAt.TryGetValue((e.Tid, e.Return), out var records)
+                        && records.FirstOrDefault(m => m.TimeNs >= e.TimeNs && m.TimeNs <= e.ExitNs) is { Path: { } path } && IsFile(path))
+                    {
+                        mm.Files.Add((e.Return, e.Return + pages * Page, path, A(5))); // the kernel's record names the file
+                    }
                     return;
                 }
                 case "munmap" when ok:
                 {
                     var pages = (A(1) + Page - 1) / Page;
                     mm.Mapped.Remove(A(0) / Page, A(0) / Page + pages);
+                    mm.UnmapFiles(A(0), A(0) + pages * Page);
                     EmitAt(mm, A(0), e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Munmap(Cpu(e), e.Tid, a, pages * Page), e);
                     return;
                 }
@@ -422,8 +834,13 @@ public static class RecordingConverter
                     var newLo = e.Return / Page;
                     var wasMapped = mm.Mapped.Covers(oldLo, oldLo + oldPages);
                     mm.Mapped.Remove(oldLo, oldLo + oldPages);
-                    mm.Mapped.Add(newLo, newLo + newPages);
-                    EmitAt(mm, e.Return, e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, newPages * Page, Protection.Read | Protection.Write, MapFlags.Anonymous), e);
+                    var placed = EmitAt(mm, e.Return, e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, newPages * Page, Protection.Read | Protection.Write, MapFlags.Anonymous), e);
+                    mm.Mapped.Add(newLo, newLo + newPages, 3 | (placed ? 0 : PageRanges.Unplaced));
+                    var anon = mm.Anon.FindIndex(r => r.Start == A(0));
+                    if (anon >= 0)
+                    {
+                        mm.Anon[anon] = (e.Return, e.Return + newPages * Page); // valgrind's k-th anonymous mapping moves with it
+                    }
                     if (wasMapped && (oldLo + oldPages <= newLo || newLo + newPages <= oldLo))
                     {
                         EmitAt(mm, A(0), e.Tid, e.ExitNs, e.ExitNs, a => TraceEvent.Munmap(Cpu(e), e.Tid, a, oldPages * Page), e);
@@ -441,6 +858,7 @@ public static class RecordingConverter
                     if (mm.Mapped.Covers(A(0) / Page, A(0) / Page + pages))
                     {
                         EmitAt(mm, A(0), e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mprotect(Cpu(e), e.Tid, a, pages * Page, Prot(A(2))), e);
+                        mm.Mapped.Protect(A(0) / Page, A(0) / Page + pages, (int)A(2));
                         return;
                     }
                     break; // a range the recording never saw mapped: charged as a plain call
@@ -459,9 +877,9 @@ public static class RecordingConverter
                     }
                     if (newBrk > mm.Brk)
                     {
-                        mm.Mapped.Add(mm.Brk / Page, newBrk / Page);
                         var grow = newBrk - mm.Brk;
-                        EmitAt(mm, mm.Brk, e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, grow, Protection.Read | Protection.Write, MapFlags.Anonymous), e);
+                        var placed = EmitAt(mm, mm.Brk, e.Tid, e.TimeNs, e.ExitNs, a => TraceEvent.Mmap(Cpu(e), e.Tid, a, grow, Protection.Read | Protection.Write, MapFlags.Anonymous), e);
+                        mm.Mapped.Add(mm.Brk / Page, newBrk / Page, 3 | (placed ? 0 : PageRanges.Unplaced));
                     }
                     else
                     {
@@ -545,109 +963,17 @@ public static class RecordingConverter
             return -1; // in none of the regions a 32-bit process has room for
         }
 
-        /// <summary>Emits an event about a real address, or counts it as unplaced when the address has no place in the model.</summary>
-        private void EmitAt(Mm mm, long real, int tid, long start, long end, Func<long, TraceEvent> make, RecordedEvent from)
+        /// <summary>Emits an event about a real address, or counts it as unplaced when the address has no place in the model (false).</summary>
+        private bool EmitAt(Mm mm, long real, int tid, long start, long end, Func<long, TraceEvent> make, RecordedEvent from)
         {
             var model = Reloc(mm, real);
             if (model < 0)
             {
                 _unplaced++;
-                return;
-            }
-            Emit(tid, start, end, make(model), from);
-        }
-    }
-}
-
-/// <summary>A set of page numbers kept as sorted, disjoint, half-open ranges.</summary>
-internal sealed class PageRanges
-{
-    private readonly List<(long Lo, long Hi)> _r = new();
-
-    public PageRanges Copy()
-    {
-        var c = new PageRanges();
-        c._r.AddRange(_r);
-        return c;
-    }
-
-    public void Add(long lo, long hi)
-    {
-        if (hi <= lo)
-        {
-            return;
-        }
-        Remove(lo, hi);
-        var i = _r.FindIndex(r => r.Lo > lo);
-        _r.Insert(i < 0 ? _r.Count : i, (lo, hi));
-        // merge touching neighbours
-        for (var k = _r.Count - 2; k >= 0; k--)
-        {
-            if (_r[k].Hi >= _r[k + 1].Lo)
-            {
-                _r[k] = (_r[k].Lo, Math.Max(_r[k].Hi, _r[k + 1].Hi));
-                _r.RemoveAt(k + 1);
-            }
-        }
-    }
-
-    public void Remove(long lo, long hi)
-    {
-        for (var k = _r.Count - 1; k >= 0; k--)
-        {
-            var (a, b) = _r[k];
-            if (b <= lo || a >= hi)
-            {
-                continue;
-            }
-            _r.RemoveAt(k);
-            if (b > hi)
-            {
-                _r.Insert(k, (hi, b));
-            }
-            if (a < lo)
-            {
-                _r.Insert(k, (a, lo));
-            }
-        }
-    }
-
-    public bool Contains(long page) => IndexOf(page) >= 0;
-
-    public bool Covers(long lo, long hi)
-    {
-        for (var p = lo; p < hi;)
-        {
-            var i = IndexOf(p);
-            if (i < 0)
-            {
                 return false;
             }
-            p = _r[i].Hi;
+            Emit(tid, start, end, make(model), from);
+            return true;
         }
-        return true;
-    }
-
-    /// <summary>The range holding a page, or -1 (the ranges are sorted and disjoint: a binary search).</summary>
-    private int IndexOf(long page)
-    {
-        int lo = 0, hi = _r.Count - 1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >> 1;
-            if (page < _r[mid].Lo)
-            {
-                hi = mid - 1;
-            }
-            else if (page >= _r[mid].Hi)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                return mid;
-            }
-        }
-        return -1;
     }
 }

@@ -51,6 +51,21 @@ public sealed partial class ValgrindLayout
     private long _brkStart = -1, _brk = -1;
     private long _imageLow = long.MaxValue, _stackHigh = long.MinValue;
 
+    /// <summary>
+    /// A copy for a forked child's log, which starts with its parent's address space but says nothing about it: the
+    /// mappings, open files, break, anonymous mapping count and the extreme image and stack pages seen so far.
+    /// </summary>
+    public ValgrindLayout Clone()
+    {
+        var c = new ValgrindLayout { _anonymous = _anonymous, _brkStart = _brkStart, _brk = _brk, _imageLow = _imageLow, _stackHigh = _stackHigh };
+        c._regions.AddRange(_regions);
+        foreach (var (fd, path) in _fds)
+        {
+            c._fds[fd] = path;
+        }
+        return c;
+    }
+
     /// <summary>Reads one log line; returns false when it is not valgrind's syscall trace (so the caller handles it).</summary>
     public bool Read(string line)
     {

@@ -99,12 +99,70 @@ public sealed class LackeyParserTests
     }
 
     [Fact]
-    public void Sampling_keeps_every_nth_touch()
+    public void Sampling_keeps_every_nth_repeat_touch_but_every_pages_first_touch_and_first_write()
     {
-        var all = Parse(Log).Touches;
-        var half = Parse(Log, sample: 2).Touches;
-        Assert.Equal(all.Where((_, i) => i % 2 == 0), half);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Parse(Log, sample: 0));
+        // Five pages, visited round and round: a read pass, then a write pass, then reads again (each a new touch: the
+        // stream remembers only four pages).
+        var pages = new[] { 0x1000L, 0x2000, 0x3000, 0x4000, 0x5000 };
+        var lines = new List<string> { "==1== Command: x" };
+        foreach (var pass in new[] { 'L', 'S', 'L', 'L' })
+        {
+            lines.AddRange(pages.Select(a => $" {pass} {a:x},8"));
+        }
+        var text = string.Join('\n', lines);
+        var all = Parse(text).Touches;
+        Assert.Equal(20, all.Count);
+        var sampled = Parse(text, sample: 4).Touches;
+        // Kept: the first pass (first touches), the write pass (first writes), and of the remaining ten every fourth
+        // of all touches counted (the 12th and the 16th of the stream).
+        var expected = all.Where((t, i) => i < 10 || i % 4 == 0).ToList();
+        Assert.Equal(expected, sampled);
+        Assert.Equal(12, sampled.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Parse(text, sample: 0));
+    }
+
+    [Fact]
+    public void The_logs_system_calls_give_its_parent_forks_exec_and_the_instructions_before_each_call()
+    {
+        const string log = """
+            ==400== Command: sh -c ls
+            ==400== Parent PID: 399
+            I  0401ab70,3
+            SYSCALL[400,1](12) sys_brk ( 0x0 ) --> [pre-success] Success(0x4035000)
+            I  0401ab73,5
+            SYSCALL[400,1](56) sys_clone ( 1200011, 0x0, 0x0, 0x4a27a10, 0x0 )   clone(fork): process 400 created child 401
+            SYSCALL[400,1](257) sys_openat ( -100, 0x4a2b000(/etc/x), 0 ) --> [async] ...
+            I  0401ab78,2
+            SYSCALL[400,1](257) ... [async] --> Success(0x3)
+            SYSCALL[400,1](59) sys_execve ( 0x4035f18(/usr/bin/nothere), 0x4035d80, 0x4035d98 ) --> Failure(0x2)
+            SYSCALL[400,1](59) sys_execve ( 0x4035f18(/usr/bin/ls), 0x4035d80, 0x4035d98 )
+            I  0401ab7a,2
+            """;
+        var s = Parse(log);
+        Assert.Equal((400, 399), (s.Pid, s.ParentPid));
+        Assert.Equal([401], s.Forks.Select(f => f.Pid));
+        Assert.Equal("/usr/bin/ls", s.ExecPath); // the failed one is not it; valgrind's own work after the exec does not count
+        Assert.Equal(
+            [new LackeyCall("brk", 1), new LackeyCall("clone", 2), new LackeyCall("openat", 2), new LackeyCall("execve", 3), new LackeyCall("execve", 3)],
+            s.Calls); // the result line of the asynchronous openat is not a call of its own
+        // An exec followed by more calls failed after all: not the image's last.
+        Assert.Null(Parse(log + "\nSYSCALL[400,1](39) sys_getpid ()[sync] --> Success(0x190)").ExecPath);
+    }
+
+    [Fact]
+    public void A_forked_childs_log_starts_from_the_parents_address_space_at_the_fork()
+    {
+        const string parent = """
+            ==500== Command: p
+            SYSCALL[500,1](257) sys_openat ( -100, 0x1(/usr/lib/libx.so), 0 )[sync] --> Success(0x3)
+            SYSCALL[500,1](9) sys_mmap ( 0x0, 8192, 1, 2, 3, 0 ) --> [pre-success] Success(0x4a00000)
+            SYSCALL[500,1](56) sys_clone ( 1200011, 0x0, 0x0, 0x0, 0x0 )   clone(fork): process 500 created child 501
+            SYSCALL[500,1](9) sys_mmap ( 0x0, 4096, 3, 34, -1, 0 ) --> [pre-success] Success(0x4b00000)
+            """;
+        var p = Parse(parent);
+        var child = LackeyParser.Parse(new StringReader("==501== Command: p\n L 4a01000,8\n L 4b00000,8\n"), "lk.501.2", 1, p.Forks[0].Layout);
+        Assert.Equal(new Place(PlaceKind.File, 0x1000, "/usr/lib/libx.so"), child.Touches[0].Place); // inherited from the parent
+        Assert.NotEqual(PlaceKind.Anonymous, child.Touches[1].Place.Kind); // the parent mapped it after the fork
     }
 
     [Fact]

@@ -104,6 +104,47 @@ public sealed class RecordIntegrationTests : IDisposable
         Assert.Contains(File.ReadAllLines(Path.Combine(_dir, "out", "results.csv")), l => l.StartsWith("ls,xen-pv,", StringComparison.Ordinal));
     }
 
+    /// <summary>A counter of the native replay of a trace (counters.csv).</summary>
+    private double NativeCounter(string trace, string output, string counter)
+    {
+        var err = new StringWriter();
+        Assert.True(CliApp.Run(["replay", trace, "--designs", "native", "--out", output], new StringWriter(), err) == 0, err.ToString());
+        var row = File.ReadAllLines(Path.Combine(output, "counters.csv")).Select(l => l.Split(',')).Single(f => f[1] == "native" && f[4] == counter);
+        return double.Parse(row[5], CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void With_mem_every_image_gets_valgrinds_touches_and_they_cause_the_anonymous_faults_the_kernel_took()
+    {
+        if (!PerfAvailable() || !Available("valgrind"))
+        {
+            return;
+        }
+        var trace = Path.Combine(_dir, "mem.trace");
+        var raw = Path.Combine(_dir, "mem.raw");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.True(CliApp.Run(["record", "--mem", "--raw", raw, "--out", trace, "--", "sh", "-c", Command], stdout, stderr) == 0, stderr.ToString());
+        Assert.Contains("page touches", stdout.ToString());
+        // sh, its children before they exec, ls, cat, wc: every image of the perf run has the valgrind run's references.
+        var matched = System.Text.RegularExpressions.Regex.Match(stderr.ToString(), @"(\d+) of (\d+) process images matched");
+        Assert.True(matched.Success, stderr.ToString());
+        Assert.Equal(matched.Groups[2].Value, matched.Groups[1].Value);
+        Assert.Equal("7", matched.Groups[2].Value);
+        // The same perf recording without the touches: the faults the kernel took.
+        var parsed = PerfScriptParser.Parse(new StringReader(File.ReadAllText(raw)), raw);
+        var plain = RecordingConverter.Convert(parsed, new ConvertOptions(2000, WrapperExecs: Recorder.PerfWrapperExecs), raw);
+        var plainTrace = Path.Combine(_dir, "plain.trace");
+        PerfSim.IO.Trace.TraceFiles.Write(plainTrace, new PerfSim.Core.Trace.ListTraceSource("plain", plain.Events), PerfSim.IO.Trace.TraceFormat.Text);
+        var recorded = NativeCounter(plainTrace, Path.Combine(_dir, "o1"), "faults_anonymous");
+        var touched = NativeCounter(trace, Path.Combine(_dir, "o2"), "faults_anonymous");
+        // First touches of anonymous memory (heap, stack, bss, anonymous mmaps) are faults in both kernels: within 20%
+        // (measured: 71 against 74 and 77). File faults are not compared: this machine's kernel maps up to 16 pages of a
+        // file per fault (fault-around, Linux 3.15), the 2.6 model one.
+        Assert.InRange(touched, recorded * 0.8, recorded * 1.2);
+        Assert.True(NativeCounter(trace, Path.Combine(_dir, "o3"), "tlb_lookups") > 20 * NativeCounter(plainTrace, Path.Combine(_dir, "o4"), "tlb_lookups"));
+    }
+
     [Fact]
     public void A_missing_tool_names_the_debian_package_and_a_bad_request_exits_with_code_2()
     {
