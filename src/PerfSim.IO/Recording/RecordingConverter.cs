@@ -155,6 +155,22 @@ public static class RecordingConverter
                     b++;
                     continue;
                 }
+                if (valgrind[a].Name == perf[b].Name)
+                {
+                    // The same call with another length: the mapping a few calls on in valgrind's run (after its preload
+                    // library's), or else this one, sized differently in the two runs (a buffer sized from the memory
+                    // the program sees).
+                    var x = a + 1;
+                    while (x < valgrind.Count && x <= a + Lookahead && !Same(x, b))
+                    {
+                        x++;
+                    }
+                    a = x < valgrind.Count && x <= a + Lookahead ? x : a;
+                    Point(valgrind[a].Instructions, perf[b].Cycles);
+                    a++;
+                    b++;
+                    continue;
+                }
                 // The nearest match: skip d calls in one run and e in the other, d + e smallest.
                 var found = false;
                 for (var d = 1; d <= 2 * Lookahead && !found; d++)

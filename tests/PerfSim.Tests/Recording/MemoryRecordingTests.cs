@@ -69,6 +69,16 @@ public sealed class MemoryRecordingTests : IDisposable
     }
 
     [Fact]
+    public void A_mapping_sized_differently_in_the_two_runs_still_lines_up()
+    {
+        // sort's buffer: 0x822000 bytes under valgrind, 0x821000 under perf; the calls around it line up by name.
+        var valgrind = new[] { new LackeyCall("read", 10), new LackeyCall("mmap", 20, 0x822000), new LackeyCall("munmap", 90, 0x822000), new LackeyCall("exit_group", 100) };
+        var plan = RecordingConverter.TouchPlan.Align(valgrind, [("read", -1, 1_000), ("mmap", 0x821000, 2_000), ("munmap", 0x821000, 9_000), ("exit_group", -1, 10_000)], 100, 10_000);
+        Assert.Equal([0L, 10, 20, 90, 100, 100], plan.Instructions); // the end, after the last call made there
+        Assert.Equal([0L, 1_000, 2_000, 9_000, 10_000, 10_000], plan.Cycles);
+    }
+
+    [Fact]
     public void Points_that_would_run_backwards_are_left_out()
     {
         var valgrind = new[] { new LackeyCall("a", 10), new LackeyCall("b", 20) };
