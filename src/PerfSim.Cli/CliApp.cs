@@ -138,19 +138,21 @@ public static class CliApp
         var nativeConfig = new Option<string>("--native-config") { Description = "With --design: the table's native configuration the ratios are taken to.", DefaultValueFactory = _ => "L-UP" };
         var fitDesign = new Option<string?>("--design") { Description = "Fit machine cost parameters of this design to the --config column's ratios to native, instead of kernel path lengths." };
         var fitParams = new Option<string?>("--fit") { Description = "With --design: comma-separated machine parameters to fit (see 'perfsim list params')." };
+        var free = new Option<string?>("--free") { Description = "Without --design: the kernel path-length groups to fit, comma-separated (" + string.Join(", ", Enum.GetNames<KernelPathGroup>()) + "; default all)." };
         var calibrate = new Command("calibrate", "Fit kernel path-length groups to a published native table, or (--design, --fit) a design's machine cost parameters to a published column of ratios to native, by least squares; write the calibrated profile and calibration.csv.")
         {
-            machine, kernel, table, config, nativeConfig, fitDesign, fitParams, cpus, seed, outDir,
+            machine, kernel, table, config, nativeConfig, fitDesign, fitParams, free, cpus, seed, outDir,
         };
         calibrate.SetAction(p => p.GetValue(fitDesign) is { } design
             ? CalibrateDesign(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(nativeConfig)!, design,
                 p.GetValue(fitParams), p.GetValue(cpus), p.GetValue(seed), p.GetValue(outDir), stdout, stderr)
             : p.GetValue(fitParams) is not null
-                ? throw new UsageException("--fit names machine parameters of a design: give the design with --design")
+                ? throw new UsageException("--fit names machine parameters of a design: give the design with --design (or --free for kernel path groups)")
                 : p.GetValue(cpus) != 1
                 ? throw new UsageException("--cpus applies to a design fit (--design, --fit); kernel path lengths are fitted on one CPU")
-                : Calibrate(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(seed), p.GetValue(outDir), stdout, stderr));
+                : Calibrate(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, FreeGroups(p.GetValue(free)), p.GetValue(seed), p.GetValue(outDir), stdout, stderr));
         root.Subcommands.Add(calibrate);
+        root.Subcommands.Add(ValidateCommand.Build(stdout, stderr));
         root.Subcommands.Add(RecordCommand.Build(stdout, stderr));
         return root;
     }
@@ -173,12 +175,31 @@ public static class CliApp
         return Ok;
     }
 
-    private static int Calibrate(string? machineName, string? kernelName, string tablePath, string config, ulong seed, string? outDir, TextWriter stdout, TextWriter stderr)
+    /// <summary>--free's groups, or null for all; an unknown name is a usage error naming the valid ones.</summary>
+    private static IReadOnlyList<KernelPathGroup>? FreeGroups(string? list)
+    {
+        if (list is null)
+        {
+            return null;
+        }
+        var groups = new List<KernelPathGroup>();
+        foreach (var name in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Enum.TryParse<KernelPathGroup>(name, ignoreCase: true, out var g) || !Enum.IsDefined(g) || int.TryParse(name, out _))
+            {
+                throw new UsageException($"--free: '{name}' is not a kernel path group ({string.Join(", ", Enum.GetNames<KernelPathGroup>())})");
+            }
+            groups.Add(g);
+        }
+        return groups.Count > 0 ? groups : throw new UsageException("--free: name at least one group");
+    }
+
+    private static int Calibrate(string? machineName, string? kernelName, string tablePath, string config, IReadOnlyList<KernelPathGroup>? free, ulong seed, string? outDir, TextWriter stdout, TextWriter stderr)
     {
         var catalog = ConfigCatalog.Locate();
         var machine = catalog.LoadMachine(machineName ?? RunPlan.DefaultMachine);
         var kernel = catalog.LoadKernel(kernelName ?? machine.DefaultKernel);
-        var cells = PerfSim.IO.Calibration.PublishedTable.Load(tablePath).Where(c => c.Config == config).ToList();
+        var cells = PerfSim.IO.Calibration.PublishedTable.InMicroseconds(PerfSim.IO.Calibration.PublishedTable.Load(tablePath), machine.FrequencyMhz).Where(c => c.Config == config).ToList();
         if (cells.Count == 0)
         {
             throw new UsageException($"{tablePath}: no cells with config '{config}'");
@@ -188,8 +209,8 @@ public static class CliApp
         {
             throw new UsageException(string.Join(Environment.NewLine, unmapped.Select(c => $"{c.File}:{c.Line}: field 'benchmark': '{c.Benchmark}' maps to no PerfSim workload")));
         }
-        stderr.WriteLine($"perfsim {Version}: fitting {Enum.GetValues<KernelPathGroup>().Length} path groups of {kernel.Name} to {cells.Count} '{config}' cells on {machine.Name}");
-        var fit = PerfSim.IO.Calibration.KernelPathFit.Fit(machine, kernel, cells, seed);
+        stderr.WriteLine($"perfsim {Version}: fitting {free?.Count ?? Enum.GetValues<KernelPathGroup>().Length} path groups of {kernel.Name} to {cells.Count} '{config}' cells on {machine.Name}");
+        var fit = PerfSim.IO.Calibration.KernelPathFit.Fit(machine, kernel, cells, seed, free);
         var inv = CultureInfo.InvariantCulture;
         foreach (var (g, v) in fit.Scales)
         {
@@ -258,7 +279,7 @@ public static class CliApp
             }
             parameters.Add(p);
         }
-        var all = PerfSim.IO.Calibration.PublishedTable.Load(tablePath);
+        var all = PerfSim.IO.Calibration.PublishedTable.InMicroseconds(PerfSim.IO.Calibration.PublishedTable.Load(tablePath), machine.FrequencyMhz);
         var cells = all.Where(c => c.Config == config).ToList();
         var natives = all.Where(c => c.Config == nativeConfig).ToList();
         if (cells.Count == 0 || natives.Count == 0)

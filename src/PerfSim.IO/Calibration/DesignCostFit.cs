@@ -58,7 +58,7 @@ public static class DesignCostFit
                 ?? throw new ArgumentException($"{c.File}:{c.Line}: benchmark '{c.Benchmark}' maps to no PerfSim workload");
             var native = nativeCells.FirstOrDefault(n => n.Benchmark == c.Benchmark)
                 ?? throw new ArgumentException($"{c.File}:{c.Line}: benchmark '{c.Benchmark}' has no native cell to take the ratio to");
-            rows.Add((c, w, c.ValueUs / native.ValueUs));
+            rows.Add((c, w, c.Value / native.Value));
         }
         var options = new WorkloadOptions { Seed = seed };
         var distinct = rows.Select(r => r.Workload).Distinct().ToArray();

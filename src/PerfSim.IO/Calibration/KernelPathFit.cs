@@ -16,13 +16,19 @@ namespace PerfSim.IO.Calibration;
 /// </summary>
 public static class KernelPathFit
 {
-    public static PathFitResult Fit(MachineProfile machine, KernelProfile kernel, IReadOnlyList<PublishedCell> cells, ulong seed = 1)
+    /// <param name="free">The groups to fit (default: all of them); the others keep their path lengths.</param>
+    public static PathFitResult Fit(MachineProfile machine, KernelProfile kernel, IReadOnlyList<PublishedCell> cells, ulong seed = 1,
+        IReadOnlyCollection<KernelPathGroup>? free = null)
     {
         if (cells.Count == 0)
         {
             throw new ArgumentException("no cells to fit");
         }
-        var groups = Enum.GetValues<KernelPathGroup>();
+        var groups = Enum.GetValues<KernelPathGroup>().Where(g => free is null || free.Contains(g)).ToArray();
+        if (groups.Length == 0)
+        {
+            throw new ArgumentException("no path group to fit");
+        }
         var workloads = cells.Select(c => PublishedTable.WorkloadOf(c.Benchmark)
             ?? throw new ArgumentException($"{c.File}:{c.Line}: benchmark '{c.Benchmark}' maps to no PerfSim workload")).ToArray();
         var options = new WorkloadOptions { Seed = seed };
@@ -31,7 +37,7 @@ public static class KernelPathFit
 
         var distinct = workloads.Distinct().ToArray();
         var n = cells.Count;
-        var y = cells.Select(c => c.ValueUs * machine.FrequencyMhz).ToArray();
+        var y = cells.Select(c => c.Value * machine.FrequencyMhz).ToArray();
         var all = Enumerable.Range(0, n).ToArray();
 
         // The model is nearly linear in each group's scale (path cycles are; the code cache adds kinks where a

@@ -1,4 +1,4 @@
 namespace PerfSim.IO.Calibration;
 
-/// <summary>One published measurement: a benchmark under a configuration, in microseconds per operation.</summary>
-public sealed record PublishedCell(string Table, string Benchmark, string Config, double ValueUs, string File, int Line);
+/// <summary>One published measurement: a benchmark under a configuration, in <see cref="Unit"/> (us per operation, or cycles).</summary>
+public sealed record PublishedCell(string Table, string Benchmark, string Config, double Value, string File, int Line, string Unit = "us");

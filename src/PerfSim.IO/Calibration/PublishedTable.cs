@@ -5,10 +5,14 @@ using PerfSim.IO.Config;
 
 namespace PerfSim.IO.Calibration;
 
-/// <summary>Reads a published lmbench table: CSV with the columns <c>table,benchmark,config,value_us</c>.</summary>
+/// <summary>
+/// Reads a published table: CSV with a header naming <c>benchmark</c>, <c>config</c> and one value column,
+/// <c>value_us</c> (microseconds per operation) or <c>value_cycles</c> (CPU cycles), and optionally <c>table</c> (the
+/// paper's table number) and <c>note</c>, in any order. Every bad row is reported with its file and line.
+/// </summary>
 public static class PublishedTable
 {
-    private static readonly string[] Columns = ["table", "benchmark", "config", "value_us"];
+    private static readonly string[] Known = ["table", "benchmark", "config", "value_us", "value_cycles", "note"];
 
     public static IReadOnlyList<PublishedCell> Load(string path)
     {
@@ -20,30 +24,55 @@ public static class PublishedTable
         using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectColumnCountChanges = true });
         var cells = new List<PublishedCell>();
         var errors = new List<ConfigError>();
+        const string expected = "benchmark, config and value_us or value_cycles (table and note optional)";
         if (!csv.Read() || !csv.ReadHeader())
         {
-            throw new ConfigException(new ConfigError(path, 1, null, "empty file: expected the header " + string.Join(',', Columns)));
+            throw new ConfigException(new ConfigError(path, 1, null, "empty file: expected a header with " + expected));
         }
         var header = csv.HeaderRecord ?? [];
-        if (!header.SequenceEqual(Columns))
+        foreach (var h in header.Where(h => !Known.Contains(h)))
         {
-            throw new ConfigException(new ConfigError(path, 1, null, $"header is '{string.Join(',', header)}', expected '{string.Join(',', Columns)}'"));
+            errors.Add(new ConfigError(path, 1, h, $"unknown column '{h}': the header has {expected}"));
         }
+        var values = header.Where(h => h is "value_us" or "value_cycles").ToList();
+        if (values.Count != 1 || !header.Contains("benchmark") || !header.Contains("config") || header.Distinct().Count() != header.Length)
+        {
+            errors.Add(new ConfigError(path, 1, null, $"header is '{string.Join(',', header)}': expected {expected}, each once"));
+        }
+        if (errors.Count > 0)
+        {
+            throw new ConfigException(errors);
+        }
+        var unit = values[0] == "value_us" ? "us" : "cycles";
+        int Col(string name) => Array.IndexOf(header, name);
+        var (tableCol, benchCol, configCol, valueCol) = (Col("table"), Col("benchmark"), Col("config"), Col(values[0]));
         while (csv.Read())
         {
             var line = csv.Parser.RawRow;
-            if (csv.Parser.Count != Columns.Length)
+            if (csv.Parser.Count != header.Length)
             {
-                errors.Add(new ConfigError(path, line, null, $"expected {Columns.Length} fields, found {csv.Parser.Count}"));
+                errors.Add(new ConfigError(path, line, null, $"expected {header.Length} fields, found {csv.Parser.Count}"));
                 continue;
             }
-            var text = csv.GetField(3) ?? "";
+            var text = csv.GetField(valueCol) ?? "";
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v <= 0 || !double.IsFinite(v))
             {
-                errors.Add(new ConfigError(path, line, "value_us", $"'{text}' is not a positive number"));
+                errors.Add(new ConfigError(path, line, values[0], $"'{text}' is not a positive number"));
                 continue;
             }
-            cells.Add(new PublishedCell(csv.GetField(0)!, csv.GetField(1)!, csv.GetField(2)!, v, path, line));
+            var benchmark = csv.GetField(benchCol) ?? "";
+            var config = csv.GetField(configCol) ?? "";
+            if (benchmark.Length == 0 || config.Length == 0)
+            {
+                errors.Add(new ConfigError(path, line, benchmark.Length == 0 ? "benchmark" : "config", "empty"));
+                continue;
+            }
+            if (cells.Any(c => c.Benchmark == benchmark && c.Config == config))
+            {
+                errors.Add(new ConfigError(path, line, "config", $"a second value for {benchmark} under {config}"));
+                continue;
+            }
+            cells.Add(new PublishedCell(tableCol < 0 ? "" : csv.GetField(tableCol)!, benchmark, config, v, path, line, unit));
         }
         if (errors.Count > 0)
         {
@@ -51,6 +80,10 @@ public static class PublishedTable
         }
         return cells;
     }
+
+    /// <summary>The cells in microseconds: a table in cycles is converted at the machine's clock (the fits work in microseconds).</summary>
+    public static IReadOnlyList<PublishedCell> InMicroseconds(IReadOnlyList<PublishedCell> cells, long frequencyMhz) =>
+        cells.Select(c => c.Unit == "cycles" ? c with { Value = c.Value / frequencyMhz, Unit = "us" } : c).ToList();
 
     /// <summary>The lmbench summary column name → PerfSim workload.</summary>
     public static string? WorkloadOf(string benchmark) => benchmark switch

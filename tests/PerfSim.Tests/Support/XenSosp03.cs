@@ -15,5 +15,5 @@ internal static class XenSosp03
 
     /// <summary>A configuration's published time over L-UP's for one benchmark.</summary>
     public static double RatioToNative(string benchmark, string config) =>
-        Cells.Single(c => c.Benchmark == benchmark && c.Config == config).ValueUs / Cells.Single(c => c.Benchmark == benchmark && c.Config == "L-UP").ValueUs;
+        Cells.Single(c => c.Benchmark == benchmark && c.Config == config).Value / Cells.Single(c => c.Benchmark == benchmark && c.Config == "L-UP").Value;
 }

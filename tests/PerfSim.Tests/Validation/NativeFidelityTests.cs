@@ -26,7 +26,7 @@ public sealed class NativeFidelityTests
         var machine = Catalog.LoadMachine("xeon-2400-2003");
         var config = new ResolvedConfig(machine, Catalog.LoadKernel(machine.DefaultKernel), DesignSpec.Native, 1, 1);
         var r = ScenarioRunner.Run(config, Lmbench.Find(PublishedTable.WorkloadOf(benchmark)!)!, new WorkloadOptions());
-        var published = cell.ValueUs * machine.FrequencyMhz;
+        var published = cell.Value * machine.FrequencyMhz;
         var error = (r.CyclesPerIter - published) / published;
         Assert.True(Math.Abs(error) <= 0.30, $"{benchmark}: predicted {r.CyclesPerIter:F0} cycles, published {published:F0} ({100 * error:F1}%)");
     }
