@@ -34,6 +34,11 @@ public static class KernelPaths
         P(KernelPath.SysCreate, "sys_create", "creat() of a new empty file on ext2/ext3 plus the close that follows.");
         P(KernelPath.SysUnlink, "sys_unlink", "unlink() of a small file.");
         P(KernelPath.SysWritePerPage, "sys_write_per_page", "write(): per 4 KB page copied into the page cache.");
+        P(KernelPath.JournalTransaction, "journal_transaction", "ext3/jbd journal_start and journal_stop around one file-system operation: handle allocation, credits, the transaction's update count.");
+        P(KernelPath.JournalWriteAccess, "journal_write_access", "jbd journal_get_write_access on a buffer already in the running transaction (the usual case): journal head, buffer lock, revoke check.");
+        P(KernelPath.JournalDirtyMetadata, "journal_dirty_metadata", "jbd journal_dirty_metadata on a buffer already on the running transaction's metadata list.");
+        P(KernelPath.InodeUpdate, "inode_update", "ext3_mark_inode_dirty's own work besides its journal calls: ext3_get_inode_loc (a division, a buffer-cache hit) and filling the 128-byte on-disk inode.");
+        P(KernelPath.DirEntryScan, "dir_entry_scan", "Per existing entry of a linear ext2/ext3 directory scan (ext3_find_entry's and ext3_add_entry's comparison and record checks).");
         P(KernelPath.PipeRead, "pipe_read", "read() of a few bytes from a pipe that holds them.");
         P(KernelPath.PipeWrite, "pipe_write", "write() of a few bytes to a pipe, waking the reader.");
         P(KernelPath.SysMsync, "sys_msync", "msync() over a small mapping.");
@@ -81,7 +86,8 @@ public static class KernelPaths
     public static KernelPathGroup GroupOf(KernelPath p) => p switch
     {
         KernelPath.SysStat or KernelPath.SysOpen or KernelPath.SysClose or KernelPath.SysCreate or KernelPath.SysUnlink
-            or KernelPath.SysWritePerPage => KernelPathGroup.FileSystem,
+            or KernelPath.SysWritePerPage or KernelPath.JournalTransaction or KernelPath.JournalWriteAccess
+            or KernelPath.JournalDirtyMetadata or KernelPath.InodeUpdate or KernelPath.DirEntryScan => KernelPathGroup.FileSystem,
         KernelPath.Schedule or KernelPath.SwitchTo => KernelPathGroup.Scheduler,
         >= KernelPath.ForkBase and <= KernelPath.WaitBase => KernelPathGroup.Memory,
         KernelPath.IpiHandler or KernelPath.TlbShootdown => KernelPathGroup.Scheduler,

@@ -84,11 +84,24 @@ public sealed class KernelProfile
 
     private SchedulerParams? _scheduler;
 
+    /// <summary>The file system's journal work per metadata operation (ext3's jbd), or null for a file system without a journal.</summary>
+    public JournalCounts? Journal => _journal;
+
+    private JournalCounts? _journal;
+
     /// <summary>A copy with other scheduler settings (null: none); everything else is carried over.</summary>
     public KernelProfile WithScheduler(SchedulerParams? scheduler)
     {
         var copy = (KernelProfile)MemberwiseClone();
         copy._scheduler = scheduler;
+        return copy;
+    }
+
+    /// <summary>A copy with another journal (null: none); everything else is carried over.</summary>
+    public KernelProfile WithJournal(JournalCounts? journal)
+    {
+        var copy = (KernelProfile)MemberwiseClone();
+        copy._journal = journal;
         return copy;
     }
 
@@ -116,3 +129,9 @@ public sealed class KernelProfile
 /// reschedule IPI (2.4's reschedule_idle), else at the idle CPU's next rebalance tick, this many µs apart (2.6).
 /// </summary>
 public sealed record SchedulerParams(long TimesliceUs, bool ExecBalance, long IdleBalanceUs, string Source);
+
+/// <summary>What one file-system operation does in the journal: transactions opened, buffers given write access, buffers marked dirty metadata, on-disk inodes filled.</summary>
+public sealed record JournalOp(int Transactions, int WriteAccess, int DirtyMetadata, int InodeUpdates);
+
+/// <summary>A journaling file system's work per creat() and per unlink() of an empty file, with its source.</summary>
+public sealed record JournalCounts(JournalOp Create, JournalOp Unlink, string Source);

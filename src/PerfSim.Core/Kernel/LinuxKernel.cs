@@ -89,7 +89,7 @@ public sealed partial class LinuxKernel
             case TraceEventKind.Switch:
                 break;
             case TraceEventKind.Syscall:
-                Syscall(proc, (SyscallKind)e.Arg0, e.Arg1, e.Arg2);
+                Syscall(proc, (SyscallKind)e.Arg0, e.Arg1, e.Arg2, e.Arg3);
                 break;
             case TraceEventKind.Fork:
                 Fork(proc, checked((int)e.Arg0), (ForkFlags)e.Arg1);
@@ -257,6 +257,19 @@ public sealed partial class LinuxKernel
     /// <summary>The kernel's first data reference after an entry: the current task's kernel stack.</summary>
     private void TouchKernelStack(Process proc) => _p.KernelAccess(proc.Mm, KernelStackVpnBase + 2L * (proc.Pid & 0x7FFFF));
 
+    /// <summary>A metadata operation's journal work (ext3's jbd): its transactions, write accesses, dirty-metadata marks and inode fills.</summary>
+    private void Journal(JournalOp? op)
+    {
+        if (op is null)
+        {
+            return;
+        }
+        _p.KernelPath(KernelPath.JournalTransaction, op.Transactions);
+        _p.KernelPath(KernelPath.JournalWriteAccess, op.WriteAccess);
+        _p.KernelPath(KernelPath.JournalDirtyMetadata, op.DirtyMetadata);
+        _p.KernelPath(KernelPath.InodeUpdate, op.InodeUpdates);
+    }
+
     private void SyscallEnter()
     {
         if (_profile.SyscallEntry == SyscallEntry.Sysenter)
@@ -283,7 +296,7 @@ public sealed partial class LinuxKernel
         _p.Return(_profile.SyscallEntry == SyscallEntry.Sysenter && !forceIret ? ReturnKind.Sysexit : ReturnKind.Iret);
     }
 
-    private void Syscall(Process proc, SyscallKind kind, long size, long pipe = 0)
+    private void Syscall(Process proc, SyscallKind kind, long size, long pipe = 0, long dirEntries = 0)
     {
         SyscallEnter();
         switch (kind)
@@ -309,8 +322,17 @@ public sealed partial class LinuxKernel
                 _p.KernelPath(KernelPath.SysSelectBase);
                 _p.KernelPath(KernelPath.SysSelectPerFd, size);
                 break;
-            case SyscallKind.Create: _p.KernelPath(KernelPath.SysCreate); break;
-            case SyscallKind.Unlink: _p.KernelPath(KernelPath.SysUnlink); break;
+            case SyscallKind.Create:
+                // The lookup misses after scanning every entry, the insertion scans them again (no hashed directories in 2.4).
+                _p.KernelPath(KernelPath.SysCreate);
+                _p.KernelPath(KernelPath.DirEntryScan, 2 * dirEntries);
+                Journal(_profile.Journal?.Create);
+                break;
+            case SyscallKind.Unlink:
+                _p.KernelPath(KernelPath.SysUnlink);
+                _p.KernelPath(KernelPath.DirEntryScan, dirEntries);
+                Journal(_profile.Journal?.Unlink);
+                break;
             case SyscallKind.PipeRead:
                 _p.KernelPath(KernelPath.PipeRead);
                 if (pipe != 0)

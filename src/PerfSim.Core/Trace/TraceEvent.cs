@@ -17,8 +17,9 @@ public readonly record struct TraceEvent(
     /// <summary>The CPU of an event the trace does not place: the kernel's scheduler decides where it runs.</summary>
     public const int AnyCpu = -1;
 
-    public static TraceEvent Syscall(int cpu, int pid, SyscallKind kind, long size = 0, long pipe = 0) =>
-        new(TraceEventKind.Syscall, cpu, pid, (long)kind, size, pipe);
+    /// <param name="dirEntries">For create and unlink: entries already in the directory (a linear directory scans them).</param>
+    public static TraceEvent Syscall(int cpu, int pid, SyscallKind kind, long size = 0, long pipe = 0, long dirEntries = 0) =>
+        new(TraceEventKind.Syscall, cpu, pid, (long)kind, size, pipe, dirEntries);
 
     public static TraceEvent Fork(int cpu, int pid, int child, ForkFlags flags = ForkFlags.None) =>
         new(TraceEventKind.Fork, cpu, pid, child, (long)flags);

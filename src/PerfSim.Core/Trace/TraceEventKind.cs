@@ -3,7 +3,7 @@ namespace PerfSim.Core.Trace;
 /// <summary>What a trace event says happened. The numeric values are the binary trace encoding: never renumber.</summary>
 public enum TraceEventKind : byte
 {
-    /// <summary>A system call other than the process and memory calls below. Arg0 = <see cref="SyscallKind"/>, Arg1 = size argument (bytes, or descriptors for select).</summary>
+    /// <summary>A system call other than the process and memory calls below. Arg0 = <see cref="SyscallKind"/>, Arg1 = size argument (bytes, or descriptors for select), Arg2 = pipe, Arg3 = directory entries (create, unlink).</summary>
     Syscall = 1,
     /// <summary>fork/clone/vfork. Arg0 = child pid, Arg1 = <see cref="ForkFlags"/>.</summary>
     Fork = 2,

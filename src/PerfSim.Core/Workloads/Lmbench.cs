@@ -49,18 +49,20 @@ public static class Lmbench
         MmapLatency(),
         ProtFault(),
         PageFault(),
-        Loop("create-0k", "creat() and close() of a new empty file.", 300, (b, o) =>
-        {
-            b.Syscall(Pid, SyscallKind.Create);
-            b.Syscall(Pid, SyscallKind.Close);
-        }),
+        new Workload("create-0k", "creat() and close() of a new empty file, 100 files per directory (lat_fs): the directory holds 0 to 99 entries.",
+            o => Trace(o, 300, (b, i) =>
+            {
+                b.Syscall(Pid, SyscallKind.Create, dirEntries: i % FilesPerDirectory);
+                b.Syscall(Pid, SyscallKind.Close);
+            })),
         Loop("delete-0k", "unlink() of an empty file.", 300, (b, o) => b.Syscall(Pid, SyscallKind.Unlink)),
-        Loop("create-10k", "creat(), write 10 KB and close() a new file.", 300, (b, o) =>
-        {
-            b.Syscall(Pid, SyscallKind.Create);
-            b.Syscall(Pid, SyscallKind.Write, 10 * 1024);
-            b.Syscall(Pid, SyscallKind.Close);
-        }),
+        new Workload("create-10k", "creat(), write 10 KB and close() a new file, 100 files per directory (lat_fs).",
+            o => Trace(o, 300, (b, i) =>
+            {
+                b.Syscall(Pid, SyscallKind.Create, dirEntries: i % FilesPerDirectory);
+                b.Syscall(Pid, SyscallKind.Write, 10 * 1024);
+                b.Syscall(Pid, SyscallKind.Close);
+            })),
         Loop("delete-10k", "unlink() of a 10 KB file.", 300, (b, o) => b.Syscall(Pid, SyscallKind.Unlink, 10 * 1024)),
         Loop("select-tcp", "select() over 100 descriptors of a connected TCP socket, zero timeout.", 300, (b, o) => b.Syscall(Pid, SyscallKind.Select, 100)),
         // Nanobenchmarks in the style of Adams & Agesen (ASPLOS 2006); meant for --kernel nanokernel.
@@ -171,6 +173,13 @@ public static class Lmbench
             o => Trace(o, iterations, (b, i) => b.Touch(Pid, TraceBuilder.MmapBase + i * Page, 1, AccessKind.Read),
                 setup: b => b.Add(TraceEvent.Mmap(b.Cpu, Pid, TraceBuilder.MmapBase, pages * Page, Protection.Read, MapFlags.Anonymous))));
     }
+
+    /// <summary>
+    /// lmbench 3's lat_fs puts 100 files in each directory (its -n default), in a fresh directory tree every timing
+    /// interval, and unlinks them in the order it created them: a create finds 0 to 99 entries before it, an unlink's
+    /// file is always the first live entry (the freed ones are merged into the entry before them).
+    /// </summary>
+    private const int FilesPerDirectory = 100;
 
     private static Workload Loop(string name, string description, int iterations, Action<TraceBuilder, WorkloadOptions> body) =>
         new(name, description, o => Trace(o, iterations, (b, _) => body(b, o)));

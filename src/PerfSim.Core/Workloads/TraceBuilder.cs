@@ -20,7 +20,7 @@ public sealed class TraceBuilder
 
     public void Add(TraceEvent e) => _events.Add(e);
 
-    public void Syscall(int pid, SyscallKind kind, long size = 0) => Add(TraceEvent.Syscall(Cpu, pid, kind, size));
+    public void Syscall(int pid, SyscallKind kind, long size = 0, long dirEntries = 0) => Add(TraceEvent.Syscall(Cpu, pid, kind, size, dirEntries: dirEntries));
 
     public void Touch(int pid, long address, long pages, AccessKind access) =>
         Add(TraceEvent.Touch(Cpu, pid, address, pages * PageSize, access));

@@ -12,8 +12,11 @@ public static class KernelProfileLoader
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
         "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "smp_coherence", "fork_child_runs_first",
-        "scheduler",
+        "scheduler", "journal",
     ];
+
+    private static readonly string[] JournalKeys = ["create", "unlink", "source"];
+    private static readonly string[] JournalOpKeys = ["transactions", "write_access", "dirty_metadata", "inode_updates"];
 
     private static readonly string[] SchedulerKeys = ["timeslice_us", "exec_balance", "idle_balance_us", "source"];
 
@@ -59,6 +62,7 @@ public static class KernelProfileLoader
         long[]? coherence = null;
         var childFirst = false;
         SchedulerParams? scheduler = null;
+        JournalCounts? journal = null;
         string[]? coherenceSources = null;
         if (top is not null)
         {
@@ -107,6 +111,25 @@ public static class KernelProfileLoader
                     scheduler = new SchedulerParams(slice.Value, exec.Value, idleBalance.Value, source);
                 }
             }
+            if (top.TryGetValue("journal", out var jn) && r.Object(jn.Value, "journal", JournalKeys, JournalKeys) is { } jo && jo.Count == JournalKeys.Length)
+            {
+                JournalOp? Op(string key)
+                {
+                    if (r.Object(jo[key].Value, ConfigReader.Join("journal", key), JournalOpKeys, JournalOpKeys) is not { } o || o.Count != JournalOpKeys.Length)
+                    {
+                        return null;
+                    }
+                    var n = JournalOpKeys.Select(k => r.Integer(o[k].Value, ConfigReader.Join(ConfigReader.Join("journal", key), k), 0, 1000)).ToArray();
+                    return n.All(v => v is not null) ? new JournalOp((int)n[0]!, (int)n[1]!, (int)n[2]!, (int)n[3]!) : null;
+                }
+                var create = Op("create");
+                var unlink = Op("unlink");
+                var source = r.String(jo["source"].Value, "journal.source", allowEmpty: false);
+                if (create is not null && unlink is not null && source is not null)
+                {
+                    journal = new JournalCounts(create, unlink, source);
+                }
+            }
             if (top.TryGetValue("smp_coherence", out var sc))
             {
                 (coherence, coherenceSources) = ParamTableReader.Read(r, sc.Value, "smp_coherence", SharedSteps.Defs);
@@ -121,6 +144,6 @@ public static class KernelProfileLoader
             SmpCoherenceSources = coherenceSources,
             ForkChildRunsFirst = childFirst,
             Scheduler = scheduler,
-        };
+        }.WithJournal(journal);
     }
 }

@@ -31,6 +31,21 @@ public static class KernelProfileWriter
                 w.WriteString("source", sched.Source);
                 w.WriteEndObject();
             }
+            if (k.Journal is { } journal)
+            {
+                w.WriteStartObject("journal");
+                foreach (var (key, op) in new[] { ("create", journal.Create), ("unlink", journal.Unlink) })
+                {
+                    w.WriteStartObject(key);
+                    w.WriteNumber("transactions", op.Transactions);
+                    w.WriteNumber("write_access", op.WriteAccess);
+                    w.WriteNumber("dirty_metadata", op.DirtyMetadata);
+                    w.WriteNumber("inode_updates", op.InodeUpdates);
+                    w.WriteEndObject();
+                }
+                w.WriteString("source", journal.Source);
+                w.WriteEndObject();
+            }
             w.WriteStartObject("paths");
             for (var i = 0; i < KernelPaths.Count; i++)
             {

@@ -119,4 +119,29 @@ public sealed class ShippedProfileTests
         Assert.False(k.ForkCopiesFilePtes);
         Assert.True(k.ForkWriteProtectsReadOnlyPtes);
     }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void Every_shipped_kernel_survives_the_writer_that_calibrate_uses(string name)
+    {
+        var k = Workloads.Catalog.LoadKernel(name);
+        var dir = Directory.CreateTempSubdirectory("perfsim-kernel-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, name + ".json");
+            File.WriteAllText(path, PerfSim.IO.Config.KernelProfileWriter.Render(k));
+            var back = PerfSim.IO.Config.KernelProfileLoader.Load(path);
+            Assert.Equal(k.Journal, back.Journal);
+            Assert.Equal(name == "nanokernel", k.Journal is null); // the Linux profiles journal (ext3); the nanokernel has no file system
+            for (var i = 0; i < KernelPaths.Count; i++)
+            {
+                Assert.Equal((k[(KernelPath)i], k.SourceOf((KernelPath)i)), (back[(KernelPath)i], back.SourceOf((KernelPath)i)));
+            }
+            Assert.Equal(File.ReadAllText(Path.Combine(Workloads.Catalog.KernelsDirectory, name + ".json")), File.ReadAllText(path));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

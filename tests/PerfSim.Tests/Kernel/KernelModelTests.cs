@@ -297,4 +297,32 @@ public sealed class KernelModelTests
         Assert.InRange(local.Measured.Counts[(int)Counter.KernelTlbMisses], 40, 50);
         Assert.True(local.Measured.Cycles[(int)CostCategory.KernelTlbMiss] > 0);
     }
+
+    /// <summary>The kernel-path cycles of one measured system call (test machine: one cycle per instruction, path i = 100 + i instructions).</summary>
+    private static long KernelPathCycles(SyscallKind kind, long dirEntries, JournalCounts? journal)
+    {
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Syscall(0, 1, kind, dirEntries: dirEntries));
+        var m = new Simulator(TestProfiles.Config(kernel: TestProfiles.Kernel().WithJournal(journal))).Run(new ListTraceSource("fs", events));
+        return m.Measured.Cycles[(int)CostCategory.KernelPath];
+    }
+
+    private static long Length(KernelPath p) => 100 + (int)p;
+
+    [Fact]
+    public void Create_scans_the_directory_twice_unlink_once_and_both_pay_the_journal_the_profile_gives()
+    {
+        var journal = new JournalCounts(new JournalOp(1, 10, 7, 3), new JournalOp(2, 16, 11, 5), "test");
+        long JournalCycles(JournalOp op) => op.Transactions * Length(KernelPath.JournalTransaction) + op.WriteAccess * Length(KernelPath.JournalWriteAccess)
+            + op.DirtyMetadata * Length(KernelPath.JournalDirtyMetadata) + op.InodeUpdates * Length(KernelPath.InodeUpdate);
+        // Each entry already in the directory: two comparisons for a create (the lookup's miss, the insertion), one for an unlink.
+        Assert.Equal(2 * 40 * Length(KernelPath.DirEntryScan), KernelPathCycles(SyscallKind.Create, 40, null) - KernelPathCycles(SyscallKind.Create, 0, null));
+        Assert.Equal(40 * Length(KernelPath.DirEntryScan), KernelPathCycles(SyscallKind.Unlink, 40, null) - KernelPathCycles(SyscallKind.Unlink, 0, null));
+        // A journaling file system adds exactly its transactions, write accesses, dirty marks and inode fills.
+        Assert.Equal(JournalCycles(journal.Create), KernelPathCycles(SyscallKind.Create, 0, journal) - KernelPathCycles(SyscallKind.Create, 0, null));
+        Assert.Equal(JournalCycles(journal.Unlink), KernelPathCycles(SyscallKind.Unlink, 0, journal) - KernelPathCycles(SyscallKind.Unlink, 0, null));
+        // Other calls are untouched by either.
+        Assert.Equal(KernelPathCycles(SyscallKind.Stat, 40, null), KernelPathCycles(SyscallKind.Stat, 40, journal));
+    }
 }

@@ -30,12 +30,15 @@ public sealed class ValidateTests : IDisposable
     {
         var s = Summary("xen-sosp03-lmbench");
         Assert.Equal(56, s.Cells);
-        // Today: Xen 3.6%, VMW 8.9%, L-SMP 6.5% median |error| of the ratio to native; native 16.1%; Spearman 0.92.
+        // Today: Xen 3.7%, VMW 9.1%, L-SMP 8.5% median |error| of the ratio to native; native 10.5%; Spearman 0.94.
         Assert.True(PerConfig(s, "Xen") < 6, Validator.Format(s));
         Assert.True(PerConfig(s, "VMW") < 12, Validator.Format(s));
-        Assert.True(PerConfig(s, "L-SMP") < 9, Validator.Format(s));
-        Assert.True(s.NativeMedianPct < 18, Validator.Format(s));
-        Assert.True(s.MeanSpearman > 0.88, Validator.Format(s));
+        Assert.True(PerConfig(s, "L-SMP") < 10, Validator.Format(s));
+        Assert.True(s.NativeMedianPct < 13, Validator.Format(s));
+        Assert.True(s.MeanSpearman > 0.9, Validator.Format(s));
+        // Native cells within 20%: 10 of 14 (not create_0k, sig_hndl, open_close, null_io).
+        Assert.True(Validator.Run(ValidationMapping.Load(Path.Combine(Catalog.WorkloadsDirectory, "validation", "xen-sosp03-lmbench.json")), Catalog, 1)
+            .Rows.Count(r => r.IsBaseline && Math.Abs(r.ErrorPct) <= 20) >= 10);
         // L-UP, Xen and VMW in the published order in every row.
         Assert.Equal(["L-UP", "Xen", "VMW"], s.OrderConfigs);
         Assert.Empty(s.OrderViolations);
