@@ -87,7 +87,7 @@ public static class CliApp
                 stderr.WriteLine($"  skipping {s}");
             }
             var results = ScenarioExecutor.RunWorkloads(plan, stderr);
-            return Finish(plan, results, p.GetValue(outDir), args, stdout);
+            return Finish(plan, results, p.GetValue(outDir), args, stdout, stderr);
         });
         root.Subcommands.Add(run);
 
@@ -110,7 +110,7 @@ public static class CliApp
             var name = Path.GetFileNameWithoutExtension(path);
             stderr.WriteLine($"perfsim {Version}: replaying {path} through {plan.Designs.Count} design(s) on {plan.Machine.Name}");
             var results = ScenarioExecutor.RunTrace(plan, name, () => TraceFiles.Open(path), stderr);
-            return Finish(plan, results, p.GetValue(outDir), args, stdout);
+            return Finish(plan, results, p.GetValue(outDir), args, stdout, stderr);
         });
         root.Subcommands.Add(replay);
 
@@ -157,7 +157,7 @@ public static class CliApp
         return root;
     }
 
-    private static int Finish(RunPlan plan, IReadOnlyList<ScenarioResult> results, string? outDir, string[] args, TextWriter stdout)
+    private static int Finish(RunPlan plan, IReadOnlyList<ScenarioResult> results, string? outDir, string[] args, TextWriter stdout, TextWriter stderr)
     {
         var dir = outDir ?? Path.Combine("results", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(dir);
@@ -170,8 +170,13 @@ public static class CliApp
         {
             e.Export(dir, results, info);
         }
+        var notice = RunReport.Write(dir, new PerfSim.IO.Charts.SvgChartRenderer(), RunReport.FindPngConverter(), info.CommandLine, Version);
         stdout.Write(ConsoleTable.Format(results));
-        stdout.WriteLine($"Results written to {dir}/ (results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, latency.csv, processes.csv, results.md, resolved-config.json)");
+        if (notice is not null)
+        {
+            stderr.WriteLine(notice);
+        }
+        stdout.WriteLine($"Results written to {dir}/ (results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, latency.csv, processes.csv, results.md, resolved-config.json, charts/, report.md, report.html)");
         return Ok;
     }
 

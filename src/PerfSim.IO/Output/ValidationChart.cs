@@ -8,7 +8,7 @@ namespace PerfSim.IO.Output;
 /// <summary>
 /// validation.svg: every non-native cell's predicted ratio to native against its published one, on log axes with ticks
 /// at 1, 2 and 5 per decade, the y = x line, one colour-blind-safe colour (Okabe-Ito) per table with a legend below the
-/// plot. A stand-alone SVG writer until the chart module of the charts issue takes it over.
+/// plot. Its ticks come from <see cref="PerfSim.IO.Charts.Axis"/>, as the run charts' do.
 /// </summary>
 public static class ValidationChart
 {
@@ -24,8 +24,8 @@ public static class ValidationChart
         var sources = tables.Select(t => points.First(r => TableOf(r) == t).Source).ToList();
         var values = points.SelectMany(r => new[] { r.RatioPublished, r.RatioPredicted }).Where(v => v > 0).DefaultIfEmpty(1).ToList();
         // Whole 1-2-5 steps around the data, and never less than 0.5 to 2: the axes cover every point.
-        var lo = Math.Min(0.5, Step(values.Min(), down: true));
-        var hi = Math.Max(2, Step(values.Max(), down: false));
+        var lo = Math.Min(0.5, PerfSim.IO.Charts.Axis.Step125(values.Min(), down: true));
+        var hi = Math.Max(2, PerfSim.IO.Charts.Axis.Step125(values.Max(), down: false));
         var plotWidth = Width - Left - Right;
         double X(double v) => Left + (Math.Log10(v) - Math.Log10(lo)) / (Math.Log10(hi) - Math.Log10(lo)) * plotWidth;
         double Y(double v) => Top + PlotHeight - (Math.Log10(v) - Math.Log10(lo)) / (Math.Log10(hi) - Math.Log10(lo)) * PlotHeight;
@@ -33,7 +33,7 @@ public static class ValidationChart
         sb.Append(string.Create(inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
         sb.Append("<title>Predicted against published ratio to native</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         sb.Append(string.Create(inv, $"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">Predicted against published time relative to native</text>\n"));
-        foreach (var t in Ticks(lo, hi))
+        foreach (var t in PerfSim.IO.Charts.Axis.LogTicks(lo, hi))
         {
             var label = t.ToString("0.##", inv) + "×";
             sb.Append(string.Create(inv, $"<line class=\"grid\" x1=\"{X(t):F1}\" y1=\"{Top}\" x2=\"{X(t):F1}\" y2=\"{Top + PlotHeight}\" stroke=\"#ddd\"/>"))
@@ -61,32 +61,6 @@ public static class ValidationChart
         }
         sb.Append(string.Create(inv, $"<text x=\"{Left + plotWidth}\" y=\"{y + tables.Count * 18}\" text-anchor=\"end\" fill=\"#666\">dashed: predicted = published</text>\n"));
         return sb.Append("</svg>\n").ToString();
-    }
-
-    /// <summary>The 1-2-5 step at or below (or above) a value.</summary>
-    internal static double Step(double v, bool down)
-    {
-        var decade = Math.Pow(10, Math.Floor(Math.Log10(v)));
-        double[] steps = [1, 2, 5, 10];
-        return down ? steps.Where(s => s * decade <= v * (1 + 1e-12)).Max() * decade : steps.Where(s => s * decade >= v * (1 - 1e-12)).Min() * decade;
-    }
-
-    /// <summary>Ticks at 1, 2 and 5 per decade between lo and hi, inclusive.</summary>
-    internal static IReadOnlyList<double> Ticks(double lo, double hi)
-    {
-        var ticks = new List<double>();
-        for (var decade = Math.Pow(10, Math.Floor(Math.Log10(lo))); decade <= hi; decade *= 10)
-        {
-            foreach (var s in new[] { 1.0, 2, 5 })
-            {
-                var t = s * decade;
-                if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9))
-                {
-                    ticks.Add(Math.Round(t, 10));
-                }
-            }
-        }
-        return ticks;
     }
 
     private static string Shorten(string label) => label.Length <= 76 ? label : label[..73] + "...";

@@ -168,8 +168,8 @@ public sealed class ValidateTests : IDisposable
             .Select(t => double.Parse(t.Value.TrimEnd('×'), CultureInfo.InvariantCulture)).ToList();
         var values = rows.Where(r => !r.IsBaseline).SelectMany(r => new[] { r.RatioPublished, r.RatioPredicted }).ToList();
         Assert.True(ticks.Min() <= values.Min() && ticks.Max() >= values.Max(), $"ticks {ticks.Min()}..{ticks.Max()}, data {values.Min()}..{values.Max()}");
-        Assert.Equal([0.5, 1, 2, 5, 10], ValidationChart.Ticks(0.5, 10));
-        Assert.Equal((0.2, 50.0), (ValidationChart.Step(0.3, down: true), ValidationChart.Step(23.4, down: false)));
+        Assert.Equal([0.5, 1, 2, 5, 10], PerfSim.IO.Charts.Axis.LogTicks(0.5, 10));
+        Assert.Equal((0.2, 50.0), (PerfSim.IO.Charts.Axis.Step125(0.3, down: true), PerfSim.IO.Charts.Axis.Step125(23.4, down: false)));
     }
 
     [Fact]
