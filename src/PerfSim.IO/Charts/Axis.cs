@@ -48,11 +48,14 @@ public static class Axis
         return (first, last, ticks);
     }
 
-    /// <summary>A log axis covering every positive value (and the reference, if any), at whole 1-2-5 steps.</summary>
+    /// <summary>
+    /// A log axis for bars covering every positive value (and the reference, if any), at whole 1-2-5 steps; it starts
+    /// at least 2.5 times below the smallest value, so that the shortest bar still shows.
+    /// </summary>
     public static (double Lo, double Hi, IReadOnlyList<double> Ticks) Log(IEnumerable<double> values, double? reference)
     {
         var v = values.Where(x => x > 0 && double.IsFinite(x)).Concat(reference is > 0 ? [reference.Value] : []).DefaultIfEmpty(1).ToList();
-        var lo = Step125(v.Min(), down: true);
+        var lo = Step125(v.Min() / 2.5, down: true);
         var hi = Step125(v.Max(), down: false);
         if (hi <= lo)
         {

@@ -20,6 +20,9 @@ public sealed class SvgChartRenderer : IChartRenderer
     ];
 
     private const double Width = 960, Right = 40, Top = 56, CharWidth = 6.6, LegendRow = 20;
+
+    /// <summary>How far past the longest bar the axis reaches, so the value printed after it stays inside the chart.</summary>
+    private const double LabelRoom = 1.15;
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public string Extension => "svg";
@@ -27,7 +30,9 @@ public sealed class SvgChartRenderer : IChartRenderer
     public string Render(BarChart c)
     {
         var values = c.Series.SelectMany(s => s.Values).ToList();
-        var (lo, hi, ticks) = c.LogScale ? Axis.Log(values, c.Reference) : Axis.Linear(Math.Min(values.DefaultIfEmpty(0).Min(), c.Reference ?? 0), Math.Max(values.DefaultIfEmpty(1).Max(), c.Reference ?? 0));
+        // A single series prints each bar's value after it: leave room for the label at the end of the axis.
+        var room = c.Series.Count == 1 ? LabelRoom : 1;
+        var (lo, hi, ticks) = c.LogScale ? Axis.Log(values.Select(v => v * room), c.Reference) : Axis.Linear(Math.Min(values.DefaultIfEmpty(0).Min(), c.Reference ?? 0), Math.Max(values.DefaultIfEmpty(1).Max() * room, c.Reference ?? 0));
         var barH = c.Series.Count == 1 ? 18.0 : 12.0;
         var groupH = c.Series.Count * barH + 10;
         var left = LeftMargin(c.Categories);
@@ -70,7 +75,7 @@ public sealed class SvgChartRenderer : IChartRenderer
     public string Render(StackedBarChart c)
     {
         var totals = Enumerable.Range(0, c.Bars.Count).Select(j => c.Layers.Sum(l => Math.Max(0, l.Values[j]))).ToList();
-        var (lo, hi, ticks) = Axis.Linear(0, totals.DefaultIfEmpty(1).Max());
+        var (lo, hi, ticks) = Axis.Linear(0, totals.DefaultIfEmpty(1).Max() * LabelRoom);
         const double barH = 18, gap = 8;
         var left = LeftMargin(c.Bars);
         var plotW = Width - left - Right;

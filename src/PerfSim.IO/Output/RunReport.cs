@@ -12,7 +12,8 @@ namespace PerfSim.IO.Output;
 /// The charts and the report of a run's output folder, drawn only from the CSVs the run wrote (results.csv,
 /// breakdown.csv) and its resolved-config.json: <c>charts/overhead-WORKLOAD.svg</c> (one bar per design, time relative
 /// to native, a line at 1), <c>charts/breakdown-WORKLOAD.svg</c> (where each design's cycles go), <c>charts/overhead.svg</c>
-/// (all workloads grouped, when there are at most eight designs), PNG copies when rsvg-convert is installed, and
+/// (all workloads grouped, when there are at most eight designs), <c>charts/shootdown-latency-WORKLOAD.svg</c> (from
+/// latency.csv, when the run had TLB shootdowns), PNG copies when rsvg-convert is installed, and
 /// <c>report.md</c> and a self-contained <c>report.html</c> (charts inline, tables, the configuration, the command line,
 /// version and seed).
 /// </summary>
@@ -82,13 +83,27 @@ public static class RunReport
             if (layers.Count > MaxLayers)
             {
                 // The largest categories keep their own colour; the rest are summed into one "other" layer.
-                var keep = layers.OrderByDescending(l => l.Values.Sum()).Take(MaxLayers - 1).ToHashSet();
+                // Ranked by the largest share they take of any one bar, so a design's dominant cost keeps its colour.
+                var totals = designs.Select((_, j) => layers.Sum(l => l.Values[j])).ToList();
+                var keep = layers.OrderByDescending(l => l.Values.Select((v, j) => totals[j] > 0 ? v / totals[j] : 0).Max()).Take(MaxLayers - 1).ToHashSet();
                 var rest = layers.Where(l => !keep.Contains(l)).ToList();
                 layers = layers.Where(keep.Contains).Append(new Series($"other ({string.Join(", ", rest.Select(l => l.Name))})",
                     designs.Select((_, j) => rest.Sum(l => l.Values[j])).ToList())).ToList();
             }
             charts.Add(($"breakdown-{Slug(w)}", $"{w}: where the cycles go",
                 new StackedBarChart($"{w} on {machine}: where the cycles go", "cycles per iteration", designs, layers)));
+        }
+        var latencyPath = Path.Combine(dir, CsvExporter.LatencyFile);
+        var latency = File.Exists(latencyPath) ? ReadCsv(latencyPath) : [];
+        foreach (var w in latency.Select(r => r["workload"]).Distinct())
+        {
+            var rows = latency.Where(r => r["workload"] == w).ToList();
+            string[] columns = ["p50_cycles", "p90_cycles", "p99_cycles", "max_cycles"];
+            var series = columns.Select(c => new Series(c[..c.IndexOf('_', StringComparison.Ordinal)], rows.Select(r => Num(r[c])).ToList())).ToList();
+            var machine = rows[0]["machine"];
+            charts.Add(($"shootdown-latency-{Slug(w)}", $"{w}: TLB shootdown latency",
+                new BarChart($"{w} on {machine}: TLB shootdown latency ({rows[0]["cpus"]} CPUs)", "cycles from the flush request to the last acknowledgement (log scale)",
+                    rows.Select(r => $"{r["design"]} ({r["pcpus"]} pCPUs)").ToList(), series, LogScale: true)));
         }
         return charts;
     }
