@@ -120,4 +120,16 @@ public sealed class ChartTests : IDisposable
         RunReport.Write(_dir, new SvgChartRenderer(), null, "perfsim run", "test");
         Assert.Equal(first, File.ReadAllText(Path.Combine(_dir, "charts", "overhead-null-call.svg")));
     }
+
+    [Fact]
+    public void A_run_with_shootdowns_draws_their_latency_percentiles_per_design()
+    {
+        Assert.Equal(0, CliApp.Run(["run", "--workloads", "mt-munmap", "--designs", "native,xen-pv", "--cpus", "2", "--out", _dir], new StringWriter(), new StringWriter()));
+        var latency = RunReport.ReadCsv(Path.Combine(_dir, CsvExporter.LatencyFile));
+        var d = XDocument.Load(Path.Combine(_dir, RunReport.ChartsFolder, "shootdown-latency-mt-munmap.svg"));
+        Assert.Equal(latency.Count * 4, Class(d, "rect", "bar").Count());
+        Assert.Equal(["p50", "p90", "p99", "max"], Class(d, "g", "legend").Select(g => g.Element(Svg + "text")!.Value));
+        var max = latency.Max(r => double.Parse(r["max_cycles"], CultureInfo.InvariantCulture));
+        Assert.True(TickValues(d).Max() >= max);
+    }
 }
