@@ -112,7 +112,7 @@ public static class Recorder
     /// valgrind names a log <c>lk.PID.N</c> with N counting the logs of one valgrind instance, so the image an exec starts
     /// (a new instance, N from 1 again) would truncate its predecessor's log. A watcher renames each log as soon as it
     /// appears, with a sequence number in front: no log is lost (a new instance takes far longer to start than the
-    /// watcher's 2 ms poll), and the names sort in the order the images started.
+    /// watcher's 2 ms poll, on a thread of its own), and the names sort in the order the images started.
     /// </remarks>
     public static LackeyTree RecordWithValgrind(IReadOnlyList<string> command, string scratch, int sample)
     {
@@ -133,15 +133,17 @@ public static class Recorder
                 File.Move(f, Path.Combine(dir, $"{seq++:D6}-{Path.GetFileName(f)}.log"));
             }
         }
-        using var stop = new CancellationTokenSource();
-        var watcher = Task.Run(() =>
+        // A thread of its own, not the thread pool's: a busy pool (a test run, a sweep) must not delay the renames.
+        var stop = false;
+        var watcher = new Thread(() =>
         {
-            while (!stop.IsCancellationRequested)
+            while (!Volatile.Read(ref stop))
             {
                 Sweep();
                 Thread.Sleep(2);
             }
-        });
+        }) { IsBackground = true, Name = "lackey-log-watcher", Priority = ThreadPriority.AboveNormal };
+        watcher.Start();
         int code;
         string err;
         try
@@ -150,8 +152,8 @@ public static class Recorder
         }
         finally
         {
-            stop.Cancel();
-            watcher.Wait();
+            Volatile.Write(ref stop, true);
+            watcher.Join();
         }
         Sweep();
         var logs = Directory.GetFiles(dir, "*.log");
