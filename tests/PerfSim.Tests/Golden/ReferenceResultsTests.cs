@@ -7,8 +7,8 @@ namespace PerfSim.Tests.Golden;
 /// <summary>
 /// results/reference/ holds the output of the default <c>perfsim run</c> (CSVs, charts, report). This test runs the
 /// default run again and fails when a committed CSV or the resolved configuration no longer matches what the code
-/// produces. Refresh with <c>dotnet run --project src/PerfSim.Cli -c Release -- run --out results/reference</c>, or
-/// with PERFSIM_UPDATE_GOLDEN=1 set for this test, and review the diff.
+/// produces. Refresh with <c>dotnet run --project src/PerfSim.Cli -c Release -- run --out results/reference</c> (from the
+/// repository's root, so the reports name the folder as a reader would) and review the diff.
 /// </summary>
 public sealed class ReferenceResultsTests : IDisposable
 {
@@ -27,14 +27,8 @@ public sealed class ReferenceResultsTests : IDisposable
     [Fact]
     public void The_committed_reference_run_is_what_the_default_run_writes_today()
     {
-        var update = Environment.GetEnvironmentVariable(GoldenFile.UpdateVariable) == "1";
-        var target = update ? ReferenceDirectory : _dir;
         var err = new StringWriter();
-        Assert.True(CliApp.Run(["run", "--out", target], new StringWriter(), err) == 0, err.ToString());
-        if (update)
-        {
-            return;
-        }
+        Assert.True(CliApp.Run(["run", "--out", _dir], new StringWriter(), err) == 0, err.ToString());
         foreach (var file in Compared)
         {
             var committed = Path.Combine(ReferenceDirectory, file);
