@@ -106,4 +106,39 @@ public sealed class SweepTests : IDisposable
         Assert.Equal(2, CliApp.Run(["merge", Out("one"), Out("two"), "--out", Out("m")], new StringWriter(), err));
         Assert.Contains("another sweep", err.ToString());
     }
+
+    [Fact]
+    public void A_sweep_killed_while_it_runs_resumes_into_the_same_sweep_csv()
+    {
+        string[] big = ["sweep", "--param", "hypercall=100:3000:100", "--param", "kernel.schedule=100,200,300,400", "--workloads", "null-call,fork", "--designs", "xen-pv,vmi-hypervisor"];
+        var cli = typeof(CliApp).Assembly.Location;
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { cli }.Concat(big).Concat(["--out", Out("killed")]))
+        {
+            psi.ArgumentList.Add(a);
+        }
+        var journal = Path.Combine(Out("killed"), SweepCommand.RowsFile);
+        using (var p = System.Diagnostics.Process.Start(psi)!)
+        {
+            p.ErrorDataReceived += (_, _) => { };
+            p.BeginErrorReadLine();
+            p.BeginOutputReadLine();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!p.HasExited && DateTime.UtcNow < deadline && (!File.Exists(journal) || File.ReadAllLines(journal).Length < 50))
+            {
+                Thread.Sleep(5);
+            }
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+            p.WaitForExit();
+        }
+        var kept = File.ReadAllLines(journal).Length - 1;
+        Ok([.. big, "--out", Out("killed")]);
+        Ok([.. big, "--out", Out("clean")]);
+        Assert.Equal(File.ReadAllText(Path.Combine(Out("clean"), SweepCommand.SweepFile)), File.ReadAllText(Path.Combine(Out("killed"), SweepCommand.SweepFile)));
+        Assert.Equal(720, File.ReadAllLines(Path.Combine(Out("killed"), SweepCommand.SweepFile)).Length - 1);
+        Assert.True(kept is > 0 and < 720, $"the killed sweep had written {kept} of 720 rows");
+    }
 }
