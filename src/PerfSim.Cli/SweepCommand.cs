@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using PerfSim.Core.Machine;
 using PerfSim.Core.Simulation;
 using PerfSim.Core.Workloads;
 using PerfSim.IO.Config;
@@ -219,7 +220,8 @@ internal static class SweepCommand
         AtomicFile.WriteAllText(rowsPath, header + "\n" + string.Concat(rows.Select(r => string.Join(',', r.Fields) + "\n")));
         AtomicFile.WriteAllText(Path.Combine(outDir, SweepFile), SweepCsv(spec.Params.Select(p => p.Key).ToList(), rows));
         var complete = rows.Count == all.Count;
-        stdout.WriteLine($"{rows.Count} of {all.Count} scenario(s) in {Path.Combine(outDir, SweepFile)}{(complete ? "" : " (the rest are other shards': perfsim merge joins them)")}");
+        var charts = complete ? SweepCharts.Write(outDir, spec.Params.Select(p => p.Key).ToList(), new PerfSim.IO.Charts.SvgChartRenderer(), AxisTitle(spec.Params[0].Key)) : 0;
+        stdout.WriteLine($"{rows.Count} of {all.Count} scenario(s) in {Path.Combine(outDir, SweepFile)}{(complete ? $", {charts} chart(s) in {Path.Combine(outDir, RunReport.ChartsFolder)}" : " (the rest are other shards': perfsim merge joins them)")}");
         return CliApp.Ok;
     }
 
@@ -272,6 +274,21 @@ internal static class SweepCommand
         return CsvText.Write(new ResultTable([.. keys, .. ResultColumns, "overhead_vs_native"], table));
     }
 
+    /// <summary>A swept key with its unit, for a chart's axis: "hypercall (cycles)", "kernel.schedule (instructions)".</summary>
+    private static string AxisTitle(string key)
+    {
+        var bare = key.StartsWith("machine.", StringComparison.Ordinal) ? key["machine.".Length..] : key.StartsWith("kernel.", StringComparison.Ordinal) ? key["kernel.".Length..] : key;
+        if (key == "cpus")
+        {
+            return "CPUs";
+        }
+        if (!key.StartsWith("kernel.", StringComparison.Ordinal) && PerfSim.Core.Machine.MachineParams.TryFind(bare, out var mp))
+        {
+            return $"{key} ({PerfSim.Core.Machine.MachineParams.Defs[(int)mp].Unit.Key().Replace('_', ' ')})";
+        }
+        return PerfSim.Core.Kernel.KernelPaths.TryFind(bare, out _) ? $"{key} (instructions)" : key;
+    }
+
     private static int Merge(string[] dirs, string outDir, TextWriter stdout)
     {
         var specs = dirs.Select(d => Path.Combine(d, SpecFile)).ToList();
@@ -302,7 +319,8 @@ internal static class SweepCommand
         AtomicFile.WriteAllText(Path.Combine(outDir, RowsFile), header + "\n" + string.Concat(rows.Values.Select(f => string.Join(',', f) + "\n")));
         var keys = header.Split(',')[1..^ResultColumns.Length].ToList();
         AtomicFile.WriteAllText(Path.Combine(outDir, SweepFile), SweepCsv(keys, rows.Select(kv => (kv.Key, kv.Value)).ToList()));
-        stdout.WriteLine($"merged {rows.Count} scenario(s) from {dirs.Length} folder(s) into {Path.Combine(outDir, SweepFile)}");
+        var charts = SweepCharts.Write(outDir, keys, new PerfSim.IO.Charts.SvgChartRenderer(), AxisTitle(keys[0]));
+        stdout.WriteLine($"merged {rows.Count} scenario(s) from {dirs.Length} folder(s) into {Path.Combine(outDir, SweepFile)}, {charts} chart(s)");
         return CliApp.Ok;
     }
 }

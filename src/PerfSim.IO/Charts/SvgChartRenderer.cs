@@ -106,6 +106,70 @@ public sealed class SvgChartRenderer : IChartRenderer
         return sb.Append("</svg>\n").ToString();
     }
 
+    public string Render(LineChart c)
+    {
+        var ys = c.Series.SelectMany(s => s.Values).Where(double.IsFinite).Concat(c.Reference is { } r0 ? [r0] : []).ToList();
+        var (ylo, yhi, yticks) = Axis.Linear(Math.Min(0, ys.DefaultIfEmpty(0).Min()), ys.DefaultIfEmpty(1).Max() * 1.05);
+        var (xlo, xhi, xticks) = XAxis(c.X);
+        const double left = 90, plotH = 360;
+        var plotW = Width - left - Right;
+        double X(double v) => left + plotW * (v - xlo) / (xhi - xlo);
+        double Y(double v) => Top + plotH - plotH * (v - ylo) / (yhi - ylo);
+        var legendLines = LegendLines(c.Series.Select(s => s.Name).ToList(), left);
+        var height = Top + plotH + 56 + legendLines.Count * LegendRow + 10;
+        var sb = Begin(c.Title, height);
+        foreach (var t in yticks)
+        {
+            sb.Append(string.Create(Inv, $"<line class=\"grid\" x1=\"{left}\" y1=\"{Y(t):F1}\" x2=\"{left + plotW}\" y2=\"{Y(t):F1}\" stroke=\"#e2e2e2\"/>"))
+              .Append(string.Create(Inv, $"<text class=\"ytick\" data-value=\"{t.ToString("R", Inv)}\" x=\"{left - 6}\" y=\"{Y(t) + 4:F1}\" text-anchor=\"end\">{Format(t)}</text>\n"));
+        }
+        Grid(sb, xticks, X, left, plotH);
+        if (c.Reference is { } r && r >= ylo && r <= yhi)
+        {
+            sb.Append(string.Create(Inv, $"<line class=\"reference\" x1=\"{left}\" y1=\"{Y(r):F1}\" x2=\"{left + plotW}\" y2=\"{Y(r):F1}\" stroke=\"#444\" stroke-dasharray=\"5 3\"/>\n"));
+        }
+        for (var s = 0; s < c.Series.Count; s++)
+        {
+            var colour = Palette[s % Palette.Length];
+            var pts = string.Join(' ', c.X.Select((x, i) => string.Create(Inv, $"{X(x):F1},{Y(c.Series[s].Values[i]):F1}")));
+            sb.Append(string.Create(Inv, $"<polyline class=\"line\" data-series=\"{Escape(c.Series[s].Name)}\" points=\"{pts}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>\n"));
+            for (var i = 0; i < c.X.Count; i++)
+            {
+                sb.Append(string.Create(Inv, $"<circle class=\"point\" data-series=\"{Escape(c.Series[s].Name)}\" data-x=\"{c.X[i].ToString("R", Inv)}\" data-value=\"{c.Series[s].Values[i].ToString("R", Inv)}\" cx=\"{X(c.X[i]):F1}\" cy=\"{Y(c.Series[s].Values[i]):F1}\" r=\"3\" fill=\"{colour}\"><title>{Escape($"{c.Series[s].Name} at {Format(c.X[i])}: {Format(c.Series[s].Values[i])}")}</title></circle>\n"));
+            }
+        }
+        foreach (var (x, y, a, b) in c.Crossovers())
+        {
+            sb.Append(string.Create(Inv, $"<g class=\"crossover\"><title>{Escape($"{a} and {b} cross at {Format(x)} ({Format(y)})")}</title><circle cx=\"{X(x):F1}\" cy=\"{Y(y):F1}\" r=\"7\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\"/>"))
+              .Append(string.Create(Inv, $"<text x=\"{X(x) + 9:F1}\" y=\"{Y(y) - 8:F1}\" font-size=\"11\">{Format(x)}</text></g>\n"));
+        }
+        sb.Append(string.Create(Inv, $"<text class=\"axis-title\" transform=\"translate(18 {Top + plotH / 2}) rotate(-90)\" text-anchor=\"middle\">{Escape(c.YTitle)}</text>\n"));
+        AxisAndLegend(sb, c.XTitle, xticks, X, left, plotW, plotH, c.Series.Select(s => s.Name).ToList(), legendLines);
+        return sb.Append("</svg>\n").ToString();
+    }
+
+    /// <summary>An x axis over the swept values: round ticks from the smallest to the largest value.</summary>
+    private static (double Lo, double Hi, IReadOnlyList<double> Ticks) XAxis(IReadOnlyList<double> xs)
+    {
+        var lo = xs.DefaultIfEmpty(0).Min();
+        var hi = xs.DefaultIfEmpty(1).Max();
+        if (hi <= lo)
+        {
+            hi = lo + 1;
+        }
+        var raw = (hi - lo) / 6;
+        var mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        var step = new[] { 1, 2, 2.5, 5, 10 }.Select(s => s * mag).First(s => s >= raw * (1 - 1e-12));
+        var first = Math.Floor(lo / step) * step;
+        var last = Math.Ceiling(hi / step - 1e-9) * step;
+        var ticks = new List<double>();
+        for (var t = first; t <= last + step / 2; t += step)
+        {
+            ticks.Add(Math.Round(t, 10));
+        }
+        return (first, last, ticks);
+    }
+
     /// <summary>Room for the longest category label, between 100 and 340 pixels.</summary>
     private static double LeftMargin(IEnumerable<string> labels) => Math.Clamp(labels.Select(l => l.Length).DefaultIfEmpty(4).Max() * CharWidth + 20, 100, 340);
 

@@ -38,6 +38,11 @@ public sealed class SweepTests : IDisposable
         double Cycles(string prefix) => double.Parse(lines.Single(l => l.StartsWith(prefix, StringComparison.Ordinal)).Split(',')[6], System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(Cycles("2500,100,fork,xen-pv,") > Cycles("500,100,fork,xen-pv,"));
         Assert.Equal(Cycles("2500,100,fork,native,"), Cycles("500,100,fork,native,"));
+        // A chart per workload and value of the second parameter: time relative to native against the first.
+        var charts = Directory.GetFiles(Path.Combine(Out("a"), "charts"), "*.svg").Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(8, charts.Count);
+        Assert.Contains("sweep-hypercall-fork-400.svg", charts);
+        Assert.Contains("hypercall (cycles)", File.ReadAllText(Path.Combine(Out("a"), "charts", "sweep-hypercall-fork-400.svg")));
     }
 
     [Fact]

@@ -132,4 +132,25 @@ public sealed class ChartTests : IDisposable
         var max = latency.Max(r => double.Parse(r["max_cycles"], CultureInfo.InvariantCulture));
         Assert.True(TickValues(d).Max() >= max);
     }
+
+    [Fact]
+    public void A_line_chart_has_a_line_and_points_per_series_and_marks_where_two_cross()
+    {
+        var chart = new LineChart("fork against hypercall", "hypercall (cycles)", "time relative to native (×)", [500, 1000, 1500, 2000],
+            [new Series("xen-pv", [1.4, 1.6, 1.8, 2.0]), new Series("vmi-hypervisor", [1.7, 1.7, 1.7, 1.7]), new Series("native", [1, 1, 1, 1])], Reference: 1.0);
+        var crossings = chart.Crossovers();
+        var (x, y, a, b) = Assert.Single(crossings); // xen-pv passes vmi-hypervisor between 1,000 and 1,500
+        Assert.Equal(("xen-pv", "vmi-hypervisor"), (a, b));
+        Assert.Equal(1250, x, 6);
+        Assert.Equal(1.7, y, 6);
+        var d = XDocument.Parse(new SvgChartRenderer().Render(chart));
+        Assert.Equal(3, Class(d, "polyline", "line").Count());
+        Assert.Equal(12, Class(d, "circle", "point").Count());
+        Assert.Single(Class(d, "g", "crossover"));
+        Assert.Equal(3, Class(d, "g", "legend").Count());
+        var xticks = TickValues(d);
+        Assert.True(xticks.Min() <= 500 && xticks.Max() >= 2000);
+        var yticks = Class(d, "text", "ytick").Select(t => double.Parse((string)t.Attribute("data-value")!, CultureInfo.InvariantCulture)).ToList();
+        Assert.True(yticks.Min() <= 1 && yticks.Max() >= 2);
+    }
 }
