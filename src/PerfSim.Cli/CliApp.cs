@@ -70,10 +70,12 @@ public static class CliApp
         var seed = new Option<ulong>("--seed") { Description = "Root seed of the run.", DefaultValueFactory = _ => 1UL };
         var outDir = new Option<string?>("--out") { Description = "Output folder (default results/<UTC timestamp>/)." };
         var sets = new Option<string[]>("--set") { Description = "Override a machine parameter or kernel path length: key=value (repeatable; see 'perfsim list params').", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
+        var chartScale = new Option<string>("--chart-scale") { Description = "The overhead charts' axis: auto (log when the values spread over more than 10x), linear or log.", DefaultValueFactory = _ => "auto" };
+        chartScale.AcceptOnlyFromAmong("auto", "linear", "log");
 
         var run = new Command("run", "Run workloads × designs and write results.csv, breakdown.csv, counters.csv, hazards.csv, hooks.csv, latency.csv, processes.csv, results.md and resolved-config.json.")
         {
-            workloads, designs, machine, kernel, cpus, pcpus, timeslice, placement, seed, outDir, sets,
+            workloads, designs, machine, kernel, cpus, pcpus, timeslice, placement, seed, outDir, sets, chartScale,
         };
         run.SetAction(p =>
         {
@@ -87,14 +89,14 @@ public static class CliApp
                 stderr.WriteLine($"  skipping {s}");
             }
             var results = ScenarioExecutor.RunWorkloads(plan, stderr);
-            return Finish(plan, results, p.GetValue(outDir), args, stdout, stderr);
+            return Finish(plan, results, p.GetValue(outDir), args, stdout, stderr, p.GetValue(chartScale)!);
         });
         root.Subcommands.Add(run);
 
         var trace = new Argument<string>("trace") { Description = "Trace file (text or binary, detected from its content)." };
         var replay = new Command("replay", "Replay a trace file through each design and write the same outputs as run.")
         {
-            trace, designs, machine, kernel, cpus, pcpus, timeslice, placement, seed, outDir, sets,
+            trace, designs, machine, kernel, cpus, pcpus, timeslice, placement, seed, outDir, sets, chartScale,
         };
         replay.SetAction(p =>
         {
@@ -110,7 +112,7 @@ public static class CliApp
             var name = Path.GetFileNameWithoutExtension(path);
             stderr.WriteLine($"perfsim {Version}: replaying {path} through {plan.Designs.Count} design(s) on {plan.Machine.Name}");
             var results = ScenarioExecutor.RunTrace(plan, name, () => TraceFiles.Open(path), stderr);
-            return Finish(plan, results, p.GetValue(outDir), args, stdout, stderr);
+            return Finish(plan, results, p.GetValue(outDir), args, stdout, stderr, p.GetValue(chartScale)!);
         });
         root.Subcommands.Add(replay);
 
@@ -161,7 +163,7 @@ public static class CliApp
         return root;
     }
 
-    private static int Finish(RunPlan plan, IReadOnlyList<ScenarioResult> results, string? outDir, string[] args, TextWriter stdout, TextWriter stderr)
+    private static int Finish(RunPlan plan, IReadOnlyList<ScenarioResult> results, string? outDir, string[] args, TextWriter stdout, TextWriter stderr, string chartScale)
     {
         var dir = outDir ?? Path.Combine("results", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(dir);
@@ -174,7 +176,7 @@ public static class CliApp
         {
             e.Export(dir, results, info);
         }
-        var notice = RunReport.Write(dir, new PerfSim.IO.Charts.SvgChartRenderer(), RunReport.FindPngConverter(), info.CommandLine, Version);
+        var notice = RunReport.Write(dir, new PerfSim.IO.Charts.SvgChartRenderer(), RunReport.FindPngConverter(), info.CommandLine, Version, chartScale);
         stdout.Write(ConsoleTable.Format(results));
         if (notice is not null)
         {

@@ -53,8 +53,15 @@ public static class RunReport
     public static string Slug(string name) => new(name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' ? ch : '_').ToArray());
 
     /// <summary>The charts of an output folder, in report order: (file name without extension, title, chart model).</summary>
-    public static IReadOnlyList<(string Name, string Title, object Chart)> Charts(string dir)
+    /// <param name="scale">The overhead charts' value axis: "auto" (log when the values spread over more than 10×), "linear" or "log".</param>
+    public static IReadOnlyList<(string Name, string Title, object Chart)> Charts(string dir, string scale = "auto")
     {
+        bool Log(IEnumerable<double> values) => scale switch
+        {
+            "log" => true,
+            "linear" => false,
+            _ => Spread(values) > 10,
+        };
         var results = ReadCsv(Path.Combine(dir, CsvExporter.ResultsFile));
         var breakdown = ReadCsv(Path.Combine(dir, CsvExporter.BreakdownFile));
         var workloads = results.Select(r => r["workload"]).Distinct().ToList();
@@ -64,14 +71,14 @@ public static class RunReport
         if (designs.Count <= MaxGroupedSeries && workloads.Count > 1)
         {
             var series = designs.Select(d => new Series(d, workloads.Select(w => Overhead(w, d)).ToList())).ToList();
-            var log = Spread(series.SelectMany(s => s.Values)) > 10;
+            var log = Log(series.SelectMany(s => s.Values));
             charts.Add(("overhead", "Time relative to native, every workload",
                 new BarChart("Time relative to native, every workload", $"time relative to native (×{(log ? ", log scale" : "")})", workloads, series, log, 1.0, "native")));
         }
         foreach (var w in workloads)
         {
             var values = designs.Select(d => Overhead(w, d)).ToList();
-            var log = Spread(values) > 10;
+            var log = Log(values);
             var machine = results.First(r => r["workload"] == w)["machine"];
             charts.Add(($"overhead-{Slug(w)}", $"{w}: time relative to native",
                 new BarChart($"{w} on {machine}: time relative to native", $"time relative to native (×{(log ? ", log scale" : "")})", designs,
@@ -116,11 +123,11 @@ public static class RunReport
 
     /// <summary>Writes the charts (and PNG copies when rsvg-convert is on PATH) and the two reports; returns a notice to print, or null.</summary>
     /// <param name="commandLine">The command that made the folder and the tool's version, for the reports.</param>
-    public static string? Write(string dir, IChartRenderer renderer, string? pngConverter, string commandLine, string version)
+    public static string? Write(string dir, IChartRenderer renderer, string? pngConverter, string commandLine, string version, string scale = "auto")
     {
         var chartDir = Path.Combine(dir, ChartsFolder);
         Directory.CreateDirectory(chartDir);
-        var charts = Charts(dir);
+        var charts = Charts(dir, scale);
         var rendered = new List<(string Name, string Title, string Svg)>();
         foreach (var (name, title, chart) in charts)
         {

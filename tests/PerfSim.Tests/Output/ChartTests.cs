@@ -153,4 +153,14 @@ public sealed class ChartTests : IDisposable
         var yticks = Class(d, "text", "ytick").Select(t => double.Parse((string)t.Attribute("data-value")!, CultureInfo.InvariantCulture)).ToList();
         Assert.True(yticks.Min() <= 1 && yticks.Max() >= 2);
     }
+
+    [Theory]
+    [InlineData("linear", "time relative to native (×)")]
+    [InlineData("log", "time relative to native (×, log scale)")]
+    public void The_overhead_charts_axis_follows_chart_scale(string scale, string title)
+    {
+        Assert.Equal(0, CliApp.Run(["run", "--workloads", "null-call", "--designs", "native,xen-pv", "--chart-scale", scale, "--out", _dir], new StringWriter(), new StringWriter()));
+        var d = XDocument.Load(Path.Combine(_dir, RunReport.ChartsFolder, "overhead-null-call.svg"));
+        Assert.Equal(title, Class(d, "text", "axis-title").Single().Value);
+    }
 }
