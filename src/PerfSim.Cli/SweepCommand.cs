@@ -9,7 +9,7 @@ using PerfSim.IO.Output;
 
 namespace PerfSim.Cli;
 
-/// <summary>One swept parameter: a <c>--set</c> key (machine parameter, kernel path, process.*) or <c>cpus</c>, and its values.</summary>
+/// <summary>One swept parameter: a <c>--set</c> key (machine parameter, kernel path, process.*), <c>cpus</c> or <c>pcpus</c>, and its values.</summary>
 public sealed record SweepParam(string Key, IReadOnlyList<long> Values)
 {
     /// <summary>Parses <c>KEY=V1,V2,...</c> or <c>KEY=FROM:TO:STEP</c> (integers, TO included).</summary>
@@ -70,7 +70,7 @@ internal static class SweepCommand
 
     public static IEnumerable<Command> Build(TextWriter stdout, TextWriter stderr)
     {
-        var param = new Option<string[]>("--param") { Description = "A swept parameter: KEY=V1,V2,... or KEY=FROM:TO:STEP (KEY: any --set key, or cpus); repeatable, the cross product is run.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var param = new Option<string[]>("--param") { Description = "A swept parameter: KEY=V1,V2,... or KEY=FROM:TO:STEP (KEY: any --set key, cpus, or pcpus: the physical CPUs a hypervisor runs the vCPUs on); repeatable, the cross product is run.", Required = true, AllowMultipleArgumentsPerToken = false };
         var workloads = new Option<string>("--workloads") { Description = "Comma-separated workloads, or 'all'.", DefaultValueFactory = _ => "all" };
         var designs = new Option<string>("--designs") { Description = "Comma-separated designs, or 'all'. native is always included.", DefaultValueFactory = _ => "all" };
         var machine = new Option<string?>("--machine") { Description = $"Machine profile (default {RunPlan.DefaultMachine})." };
@@ -126,18 +126,24 @@ internal static class SweepCommand
         {
             var sets = spec.Sets.ToList();
             var cpus = spec.Cpus;
+            int? pcpus = null;
             for (var i = 0; i < spec.Params.Count; i++)
             {
-                if (spec.Params[i].Key == "cpus")
+                switch (spec.Params[i].Key)
                 {
-                    cpus = checked((int)point[i]);
-                }
-                else
-                {
-                    sets.Add($"{spec.Params[i].Key}={point[i].ToString(CultureInfo.InvariantCulture)}");
+                    case "cpus":
+                        cpus = checked((int)point[i]);
+                        break;
+                    case "pcpus":
+                        pcpus = checked((int)point[i]);
+                        break;
+                    default:
+                        sets.Add($"{spec.Params[i].Key}={point[i].ToString(CultureInfo.InvariantCulture)}");
+                        break;
                 }
             }
-            var plan = RunPlan.Resolve(catalog, spec.Workloads, spec.Designs, spec.Machine, spec.Kernel, cpus, spec.Seed, sets);
+            var plan = RunPlan.Resolve(catalog, spec.Workloads, spec.Designs, spec.Machine, spec.Kernel, cpus, spec.Seed, sets)
+                .WithVcpus(pcpus, RunPlan.DefaultTimesliceUs);
             if (scenarios.Count == 0)
             {
                 foreach (var s in plan.Skipped)
@@ -278,9 +284,9 @@ internal static class SweepCommand
     private static string AxisTitle(string key)
     {
         var bare = key.StartsWith("machine.", StringComparison.Ordinal) ? key["machine.".Length..] : key.StartsWith("kernel.", StringComparison.Ordinal) ? key["kernel.".Length..] : key;
-        if (key == "cpus")
+        if (key is "cpus" or "pcpus")
         {
-            return "CPUs";
+            return key == "cpus" ? "CPUs (vCPUs under a hypervisor)" : "physical CPUs under the vCPUs";
         }
         if (!key.StartsWith("kernel.", StringComparison.Ordinal) && PerfSim.Core.Machine.MachineParams.TryFind(bare, out var mp))
         {

@@ -146,4 +146,16 @@ public sealed class SweepTests : IDisposable
         Assert.Equal(720, File.ReadAllLines(Path.Combine(Out("killed"), SweepCommand.SweepFile)).Length - 1);
         Assert.True(kept is > 0 and < 720, $"the killed sweep had written {kept} of 720 rows");
     }
+
+    [Fact]
+    public void Physical_cpus_under_four_vcpus_can_be_swept()
+    {
+        Ok(["sweep", "--param", "pcpus=1,2,4", "--cpus", "4", "--workloads", "mt-munmap", "--designs", "xen-pv,xen-1.0", "--out", Out("v")]);
+        var rows = File.ReadAllLines(Path.Combine(Out("v"), SweepCommand.SweepFile)).Skip(1).Select(l => l.Split(',')).ToList();
+        double Us(string pcpus, string design) => double.Parse(rows.Single(r => r[0] == pcpus && r[2] == design)[6], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(9, rows.Count);
+        // Overcommitted vCPUs wait for their time slices; native has no hypervisor and always runs on 4 real CPUs.
+        Assert.True(Us("2", "xen-pv") > 10 * Us("4", "xen-pv") && Us("1", "xen-1.0") > Us("2", "xen-1.0"));
+        Assert.Equal(Us("1", "native"), Us("4", "native"));
+    }
 }
