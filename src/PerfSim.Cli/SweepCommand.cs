@@ -203,23 +203,31 @@ internal static class SweepCommand
                 journal.Flush();
             }
             var count = 0;
-            Parallel.ForEach(pending, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, s =>
+            try
             {
-                var options = new WorkloadOptions { Seed = s.Plan.Seed, Shape = s.Plan.Overrides.Apply(ProcessShape.Default) };
-                var r = ScenarioRunner.Run(s.Plan.ConfigFor(s.Design), s.Workload, options);
-                var line = string.Join(',', new[] { s.Index.ToString(CultureInfo.InvariantCulture) }
-                    .Concat(s.Point.Select(v => v.ToString(CultureInfo.InvariantCulture)))
-                    .Concat([r.Workload, r.Design, r.Machine, r.Cpus.ToString(CultureInfo.InvariantCulture),
+                Parallel.ForEach(pending, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, s =>
+                {
+                    var options = new WorkloadOptions { Seed = s.Plan.Seed, Shape = s.Plan.Overrides.Apply(ProcessShape.Default) };
+                    var r = ScenarioRunner.Run(s.Plan.ConfigFor(s.Design), s.Workload, options);
+                    var line = string.Join(',', new[] { s.Index.ToString(CultureInfo.InvariantCulture) }
+                        .Concat(s.Point.Select(v => v.ToString(CultureInfo.InvariantCulture)))
+                        .Concat([r.Workload, r.Design, r.Machine, r.Cpus.ToString(CultureInfo.InvariantCulture),
                         r.CyclesPerIter.ToString("F2", CultureInfo.InvariantCulture), r.MicrosecondsPerIter.ToString("F4", CultureInfo.InvariantCulture),
                         s.Plan.Kernel.Name, s.Plan.Seed.ToString(CultureInfo.InvariantCulture)])) + "\n";
-                lock (gate)
-                {
-                    journal.Write(line); // one whole line per scenario, flushed: an interruption loses at most the line being written
-                    journal.Flush();
-                    count++;
-                    stderr.WriteLine($"[{count,4}/{pending.Count}] {string.Join(' ', spec.Params.Select((p, i) => $"{p.Key}={s.Point[i]}"))} {r.Workload} on {r.Design}: {r.MicrosecondsPerIter:F2} us/iter");
-                }
-            });
+                    lock (gate)
+                    {
+                        journal.Write(line); // one whole line per scenario, flushed: an interruption loses at most the line being written
+                        journal.Flush();
+                        count++;
+                        stderr.WriteLine($"[{count,4}/{pending.Count}] {string.Join(' ', spec.Params.Select((p, i) => $"{p.Key}={s.Point[i]}"))} {r.Workload} on {r.Design}: {r.MicrosecondsPerIter:F2} us/iter");
+                    }
+                });
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+            {
+                // The first scenario's own error (a simulation or configuration error), as run reports it; the rows so far stay.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+            }
         }
         var rows = ReadRows(rowsPath, header);
         // The journal in scenario order (it was in the order scenarios finished): the same file a merge of shards writes.

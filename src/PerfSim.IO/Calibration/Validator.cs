@@ -47,6 +47,10 @@ public static class Validator
     public static (IReadOnlyList<ValidationRow> Rows, ValidationSummary Summary) Run(ValidationMapping mapping, ConfigCatalog catalog, ulong seed)
     {
         var cells = PublishedTable.Load(mapping.TablePath).Where(c => !mapping.Skip.ContainsKey(c.Benchmark)).ToList();
+        if (cells.Count == 0)
+        {
+            throw new ConfigException(new ConfigError(mapping.TablePath, null, null, $"no cells to validate: every benchmark is skipped in {mapping.File}"));
+        }
         mapping.Check(cells, Lmbench.All.Select(w => w.Name).ToHashSet());
         var machine = catalog.LoadMachine(mapping.Machine);
         var kernel = catalog.LoadKernel(mapping.Kernel ?? machine.DefaultKernel);
