@@ -155,6 +155,7 @@ public static class CliApp
                 : Calibrate(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, FreeGroups(p.GetValue(free)), p.GetValue(seed), p.GetValue(outDir), stdout, stderr));
         root.Subcommands.Add(calibrate);
         root.Subcommands.Add(ValidateCommand.Build(stdout, stderr));
+        root.Subcommands.Add(BenchCommand.Build(stdout, stderr));
         foreach (var c in SweepCommand.Build(stdout, stderr))
         {
             root.Subcommands.Add(c);

@@ -1,0 +1,34 @@
+using PerfSim.Cli;
+
+namespace PerfSim.Tests.Cli;
+
+/// <summary>perfsim bench engine: the engine and the PriorityQueue loop do the same work (the figures compare like with like).</summary>
+public sealed class BenchTests
+{
+    [Fact]
+    public void The_engine_and_the_priority_queue_do_the_same_work_and_end_when_the_longest_process_does()
+    {
+        const int n = 200, m = 50;
+        var delays = BenchCommand.Delays(n, m, 7);
+        Assert.All(delays, d => Assert.InRange(d, 1, 100));
+        Assert.Equal(delays, BenchCommand.Delays(n, m, 7)); // seeded
+        var longest = Enumerable.Range(0, n).Max(p => delays.Skip(p * m).Take(m).Sum(d => (long)d));
+        Assert.Equal(((long)n * m, longest), BenchCommand.RunEngine(n, m, delays));
+        Assert.Equal(((long)n * m, longest), BenchCommand.RunPriorityQueue(n, m, delays));
+    }
+
+    [Fact]
+    public void The_bench_prints_each_implementations_events_end_time_and_rate()
+    {
+        var stdout = new StringWriter();
+        var err = new StringWriter();
+        Assert.True(CliApp.Run(["bench", "engine", "--processes", "100", "--timeouts", "100"], stdout, err) == 0, err.ToString());
+        var text = stdout.ToString();
+        Assert.Matches(@"PerfSim EventQueue +10,000 events +end time +[\d,]+ ", text);
+        Assert.Matches(@"PriorityQueue loop +10,000 events", text);
+        Assert.Contains("EventQueue / PriorityQueue:", text);
+        // SimPy runs when Debian's python3-simpy is installed, else the bench says how to get it.
+        Assert.True(text.Contains("EventQueue / SimPy:", StringComparison.Ordinal) || err.ToString().Contains("python3-simpy", StringComparison.Ordinal));
+        Assert.Equal(2, CliApp.Run(["bench", "engine", "--processes", "0"], new StringWriter(), new StringWriter()));
+    }
+}
