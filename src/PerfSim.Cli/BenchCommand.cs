@@ -24,7 +24,17 @@ internal static class BenchCommand
             processes, timeouts, seed, python,
         };
         engine.SetAction(p => Engine(p.GetValue(processes), p.GetValue(timeouts), p.GetValue(seed), p.GetValue(python)!, stdout, stderr));
-        return new Command("bench", "Measure the simulator's own speed.") { engine };
+
+        var events = new Option<long>("--events") { Description = "Events in the generated binary trace (at least).", DefaultValueFactory = _ => 2_000_000 };
+        var workload = new Option<string>("--workload") { Description = "The lmbench-style workload the trace repeats.", DefaultValueFactory = _ => "fork" };
+        var designs = new Option<string>("--designs") { Description = "Comma-separated designs, or 'all'.", DefaultValueFactory = _ => "native,xen-pv,vmi-hypervisor,fullvirt-bt,paging-shadow" };
+        var machine = new Option<string?>("--machine") { Description = $"Machine profile (default {RunPlan.DefaultMachine})." };
+        var replay = new Command("replay", "Trace events and privileged operations per second through each design, beside the floor: the same binary trace only read and decoded.")
+        {
+            events, workload, designs, machine,
+        };
+        replay.SetAction(p => Replay(p.GetValue(events), p.GetValue(workload)!, p.GetValue(designs)!, p.GetValue(machine), stdout, stderr));
+        return new Command("bench", "Measure the simulator's own speed.") { engine, replay };
     }
 
     /// <summary>splitmix64: the delay generator both sides implement.</summary>
@@ -133,6 +143,63 @@ internal static class BenchCommand
         elapsed = time.perf_counter() - start
         print(counter[0], int(sim.now()), elapsed)
         """;
+
+    private static int Replay(long events, string workload, string designs, string? machine, TextWriter stdout, TextWriter stderr)
+    {
+        if (events < 1000 || events > 2_000_000_000)
+        {
+            throw new UsageException("--events: between 1,000 and 2,000,000,000");
+        }
+        var catalog = PerfSim.IO.Config.ConfigCatalog.Locate();
+        var plan = RunPlan.Resolve(catalog, workload, designs, machine, null, 1, 1, []);
+        var w = plan.Workloads.Single();
+        var inv = CultureInfo.InvariantCulture;
+        // A binary trace of the workload repeated until it holds enough events, written once.
+        var baseCount = w.Main(new PerfSim.Core.Workloads.WorkloadOptions()).Count;
+        var scale = (int)Math.Max(1, (events + baseCount - 1) / baseCount);
+        var trace = Path.Combine(Path.GetTempPath(), $"perfsim-bench-{Environment.ProcessId}.bin");
+        try
+        {
+            var generated = w.Main(new PerfSim.Core.Workloads.WorkloadOptions { IterationScale = scale });
+            var written = PerfSim.IO.Trace.TraceFiles.Write(trace, new PerfSim.Core.Trace.ListTraceSource(w.Name, generated), PerfSim.IO.Trace.TraceFormat.Binary);
+            generated = null;
+            stdout.WriteLine(string.Create(inv, $"replay bench: {w.Name} x{scale}, {written:N0} events, {new FileInfo(trace).Length / 1e6:F1} MB binary trace, on {plan.Machine.Name}"));
+            // The floor: read and decode every event, nothing else (best of three).
+            var floor = double.MaxValue;
+            for (var i = 0; i < 3; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                using var source = PerfSim.IO.Trace.TraceFiles.Open(trace);
+                long n = 0;
+                while (source.TryRead(out _))
+                {
+                    n++;
+                }
+                floor = Math.Min(floor, sw.Elapsed.TotalSeconds);
+            }
+            var floorRate = written / floor;
+            stdout.WriteLine(string.Create(inv, $"  {"decode only (floor)",-22} {floorRate,14:N0} events/s"));
+            foreach (var d in plan.Designs)
+            {
+                var best = double.MaxValue;
+                PerfSim.Core.Simulation.Measurement? m = null;
+                for (var i = 0; i < 2; i++)
+                {
+                    using var source = PerfSim.IO.Trace.TraceFiles.Open(trace);
+                    var sw = Stopwatch.StartNew();
+                    m = PerfSim.Core.Simulation.ScenarioRunner.Measure(plan.ConfigFor(d), source);
+                    best = Math.Min(best, sw.Elapsed.TotalSeconds);
+                }
+                var ops = m!.Measured.HookCalls.Sum();
+                stdout.WriteLine(string.Create(inv, $"  {d.Name,-22} {written / best,14:N0} events/s  {100 * (written / best) / floorRate,5:F0}% of the floor  {ops / best,14:N0} privileged operations/s"));
+            }
+        }
+        finally
+        {
+            File.Delete(trace);
+        }
+        return CliApp.Ok;
+    }
 
     private static int Engine(int processes, int timeouts, ulong seed, string python, TextWriter stdout, TextWriter stderr)
     {

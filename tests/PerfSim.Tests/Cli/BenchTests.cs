@@ -31,4 +31,17 @@ public sealed class BenchTests
         Assert.True(text.Contains("EventQueue / SimPy:", StringComparison.Ordinal) || err.ToString().Contains("python3-simpy", StringComparison.Ordinal));
         Assert.Equal(2, CliApp.Run(["bench", "engine", "--processes", "0"], new StringWriter(), new StringWriter()));
     }
+
+    [Fact]
+    public void The_replay_bench_prints_the_decode_floor_and_each_designs_rates()
+    {
+        var stdout = new StringWriter();
+        var err = new StringWriter();
+        Assert.True(CliApp.Run(["bench", "replay", "--events", "5000", "--workload", "null-call", "--designs", "native,xen-pv"], stdout, err) == 0, err.ToString());
+        var text = stdout.ToString();
+        Assert.Matches(@"replay bench: null-call x\d+, [\d,]+ events", text);
+        Assert.Matches(@"decode only \(floor\) +[\d,]+ events/s", text);
+        Assert.Matches(@"xen-pv +[\d,]+ events/s +\d+% of the floor +[\d,]+ privileged operations/s", text);
+        Assert.Equal(2, CliApp.Run(["bench", "replay", "--events", "10"], new StringWriter(), new StringWriter()));
+    }
 }
