@@ -8,8 +8,8 @@ namespace PerfSim.Cli;
 /// <summary>
 /// <c>perfsim bench engine</c>: the discrete-event engine against SimPy and a bare <see cref="PriorityQueue{TElement,TPriority}"/>
 /// loop on the same work - N processes, each waiting M timeouts with integer delays uniform in [1, 100] from one
-/// seeded generator (splitmix64, written the same way in the SimPy script, so all three draw the same delays and print
-/// the same simulated end time).
+/// seeded generator (PerfSim's SplitMix64, written the same way in the SimPy script, so all three draw the same delays and
+/// print the same simulated end time). Also <c>bench replay</c> and <c>bench tlb</c>.
 /// </summary>
 internal static class BenchCommand
 {
@@ -34,27 +34,20 @@ internal static class BenchCommand
             events, workload, designs, machine,
         };
         replay.SetAction(p => Replay(p.GetValue(events), p.GetValue(workload)!, p.GetValue(designs)!, p.GetValue(machine), stdout, stderr));
-        return new Command("bench", "Measure the simulator's own speed.") { engine, replay };
-    }
-
-    /// <summary>splitmix64: the delay generator both sides implement.</summary>
-    private static ulong Next(ref ulong state)
-    {
-        state += 0x9E3779B97F4A7C15UL;
-        var z = state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        var lookups = new Option<long>("--lookups") { Description = "TLB lookups to time.", DefaultValueFactory = _ => 10_000_000 };
+        var tlb = new Command("tlb", "TLB lookups per second on a miss-heavy stream (a 64-entry fully associative TLB, 256 pages visited at random).") { lookups };
+        tlb.SetAction(p => TlbBench(p.GetValue(lookups), stdout));
+        return new Command("bench", "Measure the simulator's own speed.") { engine, replay, tlb };
     }
 
     /// <summary>Every process's delays, in the order each waits them: process i's j-th delay is draw i*M + j.</summary>
     internal static int[] Delays(int processes, int timeouts, ulong seed)
     {
-        var state = seed;
+        var rng = new PerfSim.Core.Simulation.SplitMix64(seed); // the SimPy script draws the same way
         var d = new int[checked(processes * timeouts)];
         for (var i = 0; i < d.Length; i++)
         {
-            d[i] = (int)(Next(ref state) % 100) + 1;
+            d[i] = (int)rng.NextBelow(100) + 1;
         }
         return d;
     }
@@ -143,6 +136,55 @@ internal static class BenchCommand
         elapsed = time.perf_counter() - start
         print(counter[0], int(sim.now()), elapsed)
         """;
+
+    /// <summary>A miss-heavy stream: 256 pages drawn at random (splitmix64) through a 64-entry fully associative TLB; a miss inserts.</summary>
+    internal static (long Lookups, long Hits, double Seconds) RunTlb(long lookups)
+    {
+        var rng = new PerfSim.Core.Simulation.SplitMix64(1);
+        var stream = new long[1 << 16];
+        for (var i = 0; i < stream.Length; i++)
+        {
+            stream[i] = rng.NextBelow(256);
+        }
+        var best = double.MaxValue;
+        long hits = 0;
+        for (var run = 0; run < 3; run++)
+        {
+            var t = new PerfSim.Core.Machine.Tlb(64, 64);
+            hits = 0;
+            var sw = Stopwatch.StartNew();
+            for (long n = 0; n < lookups;)
+            {
+                foreach (var vpn in stream)
+                {
+                    if (t.Lookup(vpn))
+                    {
+                        hits++;
+                    }
+                    else
+                    {
+                        t.Insert(vpn);
+                    }
+                }
+                n += stream.Length;
+            }
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        var total = (lookups + stream.Length - 1) / stream.Length * stream.Length;
+        return (total, hits, best);
+    }
+
+    private static int TlbBench(long lookups, TextWriter stdout)
+    {
+        if (lookups < 1 << 16)
+        {
+            throw new UsageException($"--lookups: at least {1 << 16}");
+        }
+        var (n, hits, seconds) = RunTlb(lookups);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"tlb bench: {n:N0} lookups, {100.0 * hits / n:F1}% hits (64 entries, 256 pages), {seconds:F3} s, {n / seconds:N0} lookups/s (best of three)"));
+        return CliApp.Ok;
+    }
 
     private static int Replay(long events, string workload, string designs, string? machine, TextWriter stdout, TextWriter stderr)
     {

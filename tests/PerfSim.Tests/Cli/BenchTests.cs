@@ -44,4 +44,15 @@ public sealed class BenchTests
         Assert.Matches(@"xen-pv +[\d,]+ events/s +\d+% of the floor +[\d,]+ privileged operations/s", text);
         Assert.Equal(2, CliApp.Run(["bench", "replay", "--events", "10"], new StringWriter(), new StringWriter()));
     }
+
+    [Fact]
+    public void The_tlb_bench_counts_its_lookups_on_a_miss_heavy_stream()
+    {
+        var (n, hits, _) = BenchCommand.RunTlb(1 << 16);
+        Assert.Equal(1 << 16, n);
+        Assert.InRange(hits, n / 5, n / 3); // 64 of 256 pages fit: about a quarter hit
+        var stdout = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["bench", "tlb", "--lookups", "65536"], stdout, new StringWriter()));
+        Assert.Matches(@"tlb bench: 65,536 lookups, [\d.]+% hits .* [\d,]+ lookups/s", stdout.ToString());
+    }
 }
