@@ -33,9 +33,13 @@ public static class Axis
     public static (double Lo, double Hi, IReadOnlyList<double> Ticks) Linear(double min, double max)
     {
         var lo = Math.Min(0, min);
-        var hi = Math.Max(max, lo + 1e-12);
-        var span = hi - lo;
-        var raw = span / 5;
+        return Round(lo, Math.Max(max, lo + 1e-12), 5);
+    }
+
+    /// <summary>An axis over [lo, hi] (not forced to 0): round ticks, about <paramref name="steps"/> of them, ends on ticks.</summary>
+    public static (double Lo, double Hi, IReadOnlyList<double> Ticks) Round(double lo, double hi, int steps)
+    {
+        var raw = (hi - lo) / steps;
         var mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         var step = new[] { 1, 2, 2.5, 5, 10 }.Select(s => s * mag).First(s => s >= raw * (1 - 1e-12));
         var first = Math.Floor(lo / step) * step;

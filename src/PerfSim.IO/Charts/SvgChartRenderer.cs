@@ -157,17 +157,7 @@ public sealed class SvgChartRenderer : IChartRenderer
         {
             hi = lo + 1;
         }
-        var raw = (hi - lo) / 6;
-        var mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        var step = new[] { 1, 2, 2.5, 5, 10 }.Select(s => s * mag).First(s => s >= raw * (1 - 1e-12));
-        var first = Math.Floor(lo / step) * step;
-        var last = Math.Ceiling(hi / step - 1e-9) * step;
-        var ticks = new List<double>();
-        for (var t = first; t <= last + step / 2; t += step)
-        {
-            ticks.Add(Math.Round(t, 10));
-        }
-        return (first, last, ticks);
+        return Axis.Round(lo, hi, 6);
     }
 
     /// <summary>Room for the longest category label, between 100 and 340 pixels.</summary>

@@ -223,26 +223,8 @@ public static class RecordingConverter
         };
 
         /// <summary>Forgets the file mappings in [lo, hi) (bytes), keeping what is left of each on either side.</summary>
-        public void UnmapFiles(long lo, long hi)
-        {
-            for (var i = Files.Count - 1; i >= 0; i--)
-            {
-                var f = Files[i];
-                if (f.End <= lo || f.Start >= hi)
-                {
-                    continue;
-                }
-                Files.RemoveAt(i);
-                if (f.Start < lo)
-                {
-                    Files.Add((f.Start, lo, f.Path, f.Offset));
-                }
-                if (f.End > hi)
-                {
-                    Files.Add((hi, f.End, f.Path, f.Offset + (hi - f.Start)));
-                }
-            }
-        }
+        public void UnmapFiles(long lo, long hi) =>
+            Regions.Cut(Files, lo, hi, f => (f.Start, f.End), (f, start, end) => (start, end, f.Path, f.Offset + (start - f.Start)));
     }
 
     private sealed class Converter(ParsedRecording rec, ConvertOptions o, string source, TouchPlan?[]? plans)

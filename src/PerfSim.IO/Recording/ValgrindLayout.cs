@@ -180,26 +180,9 @@ public sealed partial class ValgrindLayout
         }
     }
 
-    private void Unmap(long lo, long hi)
-    {
-        for (var i = _regions.Count - 1; i >= 0; i--)
-        {
-            var r = _regions[i];
-            if (r.End <= lo || r.Start >= hi)
-            {
-                continue;
-            }
-            _regions.RemoveAt(i);
-            if (r.Start < lo)
-            {
-                _regions.Add((r.Start, lo, r.Path, r.Offset, r.Anon));
-            }
-            if (r.End > hi)
-            {
-                _regions.Add((hi, r.End, r.Path, r.Path is null ? 0 : r.Offset + (hi - r.Start), r.Anon));
-            }
-        }
-    }
+    private void Unmap(long lo, long hi) =>
+        Regions.Cut(_regions, lo, hi, r => (r.Start, r.End),
+            (r, start, end) => (start, end, r.Path, r.Path is null ? r.Offset : r.Offset + (start - r.Start), r.Anon));
 
     /// <summary>What the address is now. Image and stack places hold the raw address until <see cref="Finish"/>.</summary>
     public Place PlaceOf(long address)
