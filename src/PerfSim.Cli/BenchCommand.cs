@@ -34,20 +34,27 @@ internal static class BenchCommand
             events, workload, designs, machine,
         };
         replay.SetAction(p => Replay(p.GetValue(events), p.GetValue(workload)!, p.GetValue(designs)!, p.GetValue(machine), stdout, stderr));
-        var lookups = new Option<long>("--lookups") { Description = "TLB lookups to time.", DefaultValueFactory = _ => 10_000_000 };
+        var lookups = new Option<long>("--lookups") { Description = "TLB lookups to time.", DefaultValueFactory = _ => 50_000_000 };
         var tlb = new Command("tlb", "TLB lookups per second on a miss-heavy stream (a 64-entry fully associative TLB, 256 pages visited at random).") { lookups };
         tlb.SetAction(p => TlbBench(p.GetValue(lookups), stdout));
         return new Command("bench", "Measure the simulator's own speed.") { engine, replay, tlb };
     }
 
-    /// <summary>Every process's delays, in the order each waits them: process i's j-th delay is draw i*M + j.</summary>
+    /// <summary>
+    /// Every process's delays: process i's j-th delay is draw i*M + j of the generator (as in the SimPy script), stored
+    /// at [j*N + i] so that the processes, which advance in step, read neighbouring memory: the loops then measure the
+    /// queues, not cache misses on a table of N*M delays.
+    /// </summary>
     internal static int[] Delays(int processes, int timeouts, ulong seed)
     {
         var rng = new PerfSim.Core.Simulation.SplitMix64(seed); // the SimPy script draws the same way
         var d = new int[checked(processes * timeouts)];
-        for (var i = 0; i < d.Length; i++)
+        for (var i = 0; i < processes; i++)
         {
-            d[i] = (int)rng.NextBelow(100) + 1;
+            for (var j = 0; j < timeouts; j++)
+            {
+                d[j * processes + i] = (int)rng.NextBelow(100) + 1;
+            }
         }
         return d;
     }
@@ -59,7 +66,7 @@ internal static class BenchCommand
         var next = new int[processes];
         for (var p = 0; p < processes; p++)
         {
-            q.Push(delays[p * timeouts], 0, p);
+            q.Push(delays[p], 0, p);
             next[p] = 1;
         }
         long events = 0, end = 0;
@@ -69,7 +76,7 @@ internal static class BenchCommand
             end = t;
             if (next[p] < timeouts)
             {
-                q.Push(t + delays[p * timeouts + next[p]++], 0, p);
+                q.Push(t + delays[next[p]++ * processes + p], 0, p);
             }
         }
         return (events, end);
@@ -83,7 +90,7 @@ internal static class BenchCommand
         long seq = 0;
         for (var p = 0; p < processes; p++)
         {
-            q.Enqueue(p, (delays[p * timeouts], seq++));
+            q.Enqueue(p, (delays[p], seq++));
             next[p] = 1;
         }
         long events = 0, end = 0;
@@ -93,7 +100,7 @@ internal static class BenchCommand
             end = key.Time;
             if (next[p] < timeouts)
             {
-                q.Enqueue(p, (key.Time + delays[p * timeouts + next[p]++], seq++));
+                q.Enqueue(p, (key.Time + delays[next[p]++ * processes + p], seq++));
             }
         }
         return (events, end);

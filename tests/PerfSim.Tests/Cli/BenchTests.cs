@@ -12,7 +12,7 @@ public sealed class BenchTests
         var delays = BenchCommand.Delays(n, m, 7);
         Assert.All(delays, d => Assert.InRange(d, 1, 100));
         Assert.Equal(delays, BenchCommand.Delays(n, m, 7)); // seeded
-        var longest = Enumerable.Range(0, n).Max(p => delays.Skip(p * m).Take(m).Sum(d => (long)d));
+        var longest = Enumerable.Range(0, n).Max(p => Enumerable.Range(0, m).Sum(j => (long)delays[j * n + p])); // process p's j-th delay sits at j*n + p
         Assert.Equal(((long)n * m, longest), BenchCommand.RunEngine(n, m, delays));
         Assert.Equal(((long)n * m, longest), BenchCommand.RunPriorityQueue(n, m, delays));
     }
