@@ -37,12 +37,47 @@ public sealed class BenchTests
     {
         var stdout = new StringWriter();
         var err = new StringWriter();
-        Assert.True(CliApp.Run(["bench", "replay", "--events", "5000", "--workload", "null-call", "--designs", "native,xen-pv"], stdout, err) == 0, err.ToString());
+        Assert.True(CliApp.Run(["bench", "replay", "--events", "5000", "--workload", "null-call", "--designs", "native,xen-pv", "--rounds", "1"], stdout, err) == 0, err.ToString());
         var text = stdout.ToString();
-        Assert.Matches(@"replay bench: null-call x\d+, [\d,]+ events", text);
+        Assert.Matches(@"replay bench: null-call \(its measured loop repeated\), [\d,]+ events", text);
+        Assert.Matches(@"fewest privileged operations/s: (native|xen-pv), [\d,]+", text);
         Assert.Matches(@"decode only \(floor\) +[\d,]+ events/s", text);
         Assert.Matches(@"xen-pv +[\d,]+ events/s +\d+% of the floor +[\d,]+ privileged operations/s", text);
         Assert.Equal(2, CliApp.Run(["bench", "replay", "--events", "10"], new StringWriter(), new StringWriter()));
+        Assert.Equal(2, CliApp.Run(["bench", "replay", "--rounds", "0"], new StringWriter(), new StringWriter()));
+    }
+
+    [Theory]
+    [InlineData("null-call")]
+    [InlineData("fork")]
+    [InlineData("ctx-2p-16k")]
+    [InlineData("mmap")]
+    public void A_repeated_loop_is_the_generated_start_then_whole_passes_of_its_measured_iterations_and_replays(string workload)
+    {
+        var w = PerfSim.Core.Workloads.Lmbench.Find(workload)!;
+        var generated = w.Main(new PerfSim.Core.Workloads.WorkloadOptions());
+        var start = generated.ToList().FindIndex(e => e.Kind == PerfSim.Core.Trace.TraceEventKind.Mark && e.Arg0 == (long)PerfSim.Core.Trace.MarkKind.MeasureStart);
+        var loop = generated.Count - start - 1;
+        using var source = new RepeatedLoopSource(w.Name, generated, 3 * generated.Count);
+        var events = new List<PerfSim.Core.Trace.TraceEvent>();
+        while (source.TryRead(out var e))
+        {
+            events.Add(e);
+        }
+        Assert.Equal(source.Events, events.Count);
+        Assert.True(events.Count >= 3 * generated.Count);
+        Assert.Equal(0, (events.Count - start - 1) % loop); // whole passes (these loops end with their last iteration)
+        for (var i = 0; i < events.Count; i++)
+        {
+            Assert.Equal(i <= start ? generated[i] : generated[start + 1 + (i - start - 1) % loop], events[i]);
+        }
+        // Every pass leaves the kernel as it found it: the long trace replays, and each iteration costs what it did.
+        var config = PerfSim.Tests.Support.TestProfiles.Config();
+        var once = PerfSim.Core.Simulation.ScenarioRunner.Measure(config, new PerfSim.Core.Trace.ListTraceSource(w.Name, generated));
+        var repeated = PerfSim.Core.Simulation.ScenarioRunner.Measure(config, new PerfSim.Core.Trace.ListTraceSource(w.Name, events));
+        Assert.Equal(3 * once.Iterations, repeated.Iterations, tolerance: once.Iterations);
+        var perIteration = (double)once.Measured.TotalCycles / once.Iterations;
+        Assert.InRange((double)repeated.Measured.TotalCycles / repeated.Iterations, 0.95 * perIteration, 1.05 * perIteration);
     }
 
     [Fact]
