@@ -22,6 +22,7 @@ public sealed class ComposedDesign : IPlatform
 {
     private readonly MachineModel _m;
     private readonly RunStats _s;
+    private readonly long[] _cycles; // _s.Cycles
     private readonly IPagingMode _paging;
     private readonly long[] _path;
     private readonly long[] _smpLocks;
@@ -81,6 +82,8 @@ public sealed class ComposedDesign : IPlatform
     {
         _m = machine;
         _s = machine.Stats;
+        _cycles = _s.Cycles;
+        _cpu = machine.Cpus[0];
         var d = config.Design;
         _paging = d.PageTables switch
         {
@@ -201,7 +204,18 @@ public sealed class ComposedDesign : IPlatform
         _lazyMmu = new bool[cpus];
     }
 
-    public int CurrentCpu { get; set; }
+    public int CurrentCpu
+    {
+        get => _currentCpu;
+        set
+        {
+            _cpu = _m.Cpus[value]; // throws for a CPU the machine does not have, as indexing always did
+            _currentCpu = value;
+        }
+    }
+
+    private int _currentCpu;
+    private Cpu _cpu = null!; // _m.Cpus[CurrentCpu], kept at hand for the per-operation charges
 
     /// <summary>The page-table mode (for tests and reports).</summary>
     public IPagingMode Paging => _paging;
@@ -209,7 +223,12 @@ public sealed class ComposedDesign : IPlatform
     /// <summary>PTE updates still queued on a CPU.</summary>
     public int QueuedOn(int cpu) => _queued[cpu];
 
-    private void Charge(CostCategory c, long cycles) => _m.Charge(CurrentCpu, c, cycles);
+    private void Charge(CostCategory c, long cycles)
+    {
+        // MachineModel.Charge on the current CPU, without looking the CPU up each time.
+        _cpu.Clock += cycles;
+        _cycles[(int)c] += cycles;
+    }
 
     // ---- hook sites ----------------------------------------------------------------------------
 
@@ -229,7 +248,7 @@ public sealed class ComposedDesign : IPlatform
     private long BeginHook(HookOp op)
     {
         _s.HookCalls[(int)op]++;
-        var start = _m.Cpus[CurrentCpu].Clock;
+        var start = _cpu.Clock;
         var site = HookSites.Of(op);
         switch (_hookOf[(int)op])
         {
@@ -263,7 +282,7 @@ public sealed class ComposedDesign : IPlatform
         return start;
     }
 
-    private void EndHook(HookOp op, long start) => _s.HookCycles[(int)op] += _m.Cpus[CurrentCpu].Clock - start;
+    private void EndHook(HookOp op, long start) => _s.HookCycles[(int)op] += _cpu.Clock - start;
 
     /// <summary>Whether an operation class reaches the hypervisor by faulting (its body is then the trap).</summary>
     private bool Trapped(HookOp op) => _hookOf[(int)op] == HookMechanism.Trap;
@@ -300,7 +319,7 @@ public sealed class ComposedDesign : IPlatform
                 _paging.Translate(CurrentCpu, mm, _textVpn[(int)path] + i, AccessKind.Execute, _globalKernel, CostCategory.KernelTlbMiss);
             }
         }
-        var cold = _m.Cpus[CurrentCpu].CodeCache.Execute((int)path);
+        var cold = _cpu.CodeCache.Execute((int)path);
         if (cold > 0)
         {
             _s.Count(Counter.KernelCodeMisses);

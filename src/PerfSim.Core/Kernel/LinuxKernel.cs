@@ -22,6 +22,7 @@ public sealed partial class LinuxKernel
     private readonly RunStats _stats;
     private readonly FrameTable _frames = new();
     private readonly Dictionary<int, Process> _procs = new();
+    private Process? _lastProc; // the last process GetOrCreate found; cleared when a process leaves _procs
     private readonly Process?[] _current;
     private readonly AddressSpace?[] _activeMm;
     private int _nextMmId = 1;
@@ -165,8 +166,13 @@ public sealed partial class LinuxKernel
 
     private Process GetOrCreate(int pid)
     {
+        if (_lastProc is { } last && last.Pid == pid)
+        {
+            return last; // events come in runs of one process
+        }
         if (_procs.TryGetValue(pid, out var p))
         {
+            _lastProc = p;
             return p;
         }
         // A process first seen in the trace already exists (started before recording): an empty mm.
@@ -679,6 +685,7 @@ public sealed partial class LinuxKernel
         if (_procs.TryGetValue(proc.ParentPid, out var parent) && parent.SleepingOnChild == proc.Pid)
         {
             _procs.Remove(proc.Pid);
+            _lastProc = null;
             Wake(parent);
         }
         // The task never returns to user; the next switch on this CPU picks another task. The dead mm
@@ -698,6 +705,7 @@ public sealed partial class LinuxKernel
         {
             ShareTask(child, SharedStep.WaitReap);
             _procs.Remove(childPid);
+            _lastProc = null;
         }
         else
         {

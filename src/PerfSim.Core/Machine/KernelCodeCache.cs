@@ -26,6 +26,11 @@ public sealed class KernelCodeCache
     {
         // Walk the MRU list from the front, summing the code run since this path's last use. Tight loops
         // find their path within the first few entries.
+        if (_used > 0 && _mru[0] == path)
+        {
+            // Run again at once: its code is resident unless it alone is larger than the cache.
+            return Math.Clamp(_size[path] - _capacity, 0, _size[path]);
+        }
         long distance = 0;
         var at = -1;
         for (var i = 0; i < _used; i++)
@@ -48,7 +53,17 @@ public sealed class KernelCodeCache
         {
             cold = Math.Clamp(distance + size - _capacity, 0, size);
         }
-        Array.Copy(_mru, 0, _mru, 1, at);
+        if (at < 8)
+        {
+            for (var i = at; i > 0; i--) // a short shift: cheaper than a call to Array.Copy
+            {
+                _mru[i] = _mru[i - 1];
+            }
+        }
+        else
+        {
+            Array.Copy(_mru, 0, _mru, 1, at);
+        }
         _mru[0] = path;
         return cold;
     }

@@ -16,11 +16,15 @@ public sealed class MachineModel
     private readonly int _walkLevels;
     private readonly bool _tagged;
     private readonly PageWalker _walker;
+    private readonly long[] _cycles; // Stats.Cycles
+    private readonly long[] _counts; // Stats.Counts
 
     public MachineModel(MachineProfile profile, int cpus, int walkLevels, IReadOnlyList<long> kernelPathSizes, RunStats stats)
     {
         Profile = profile;
         Stats = stats;
+        _cycles = stats.Cycles;
+        _counts = stats.Counts;
         Cpus = new Cpu[cpus];
         for (var i = 0; i < cpus; i++)
         {
@@ -47,7 +51,7 @@ public sealed class MachineModel
     public void Charge(int cpu, CostCategory category, long cycles)
     {
         Cpus[cpu].Clock += cycles;
-        Stats.Cycles[(int)category] += cycles;
+        _cycles[(int)category] += cycles;
     }
 
     private long Tag(int asid, long vpn, bool global) => global || !_tagged ? vpn : ((long)asid << AsidShift) | vpn;
@@ -62,12 +66,12 @@ public sealed class MachineModel
         var c = Cpus[cpu];
         var tag = Tag(asid, vpn, global);
         var l1 = access == AccessKind.Execute ? c.Itlb : c.Dtlb;
-        Stats.Count(Counter.TlbLookups);
+        _counts[(int)Counter.TlbLookups]++;
         if (l1.Lookup(tag))
         {
             return true;
         }
-        Stats.Count(Counter.TlbMisses);
+        _counts[(int)Counter.TlbMisses]++;
         if (category == CostCategory.KernelTlbMiss)
         {
             Stats.Count(Counter.KernelTlbMisses);

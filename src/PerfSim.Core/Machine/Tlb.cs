@@ -83,6 +83,11 @@ public sealed class Tlb
     /// <summary>Looks a page up; a hit refreshes its LRU position.</summary>
     public bool Lookup(long vpn)
     {
+        var head = _head[SetOf(vpn)];
+        if (head >= 0 && _tags[head] == vpn)
+        {
+            return true; // already the set's most recently used entry: nothing to update
+        }
         var slot = Find(vpn);
         if (slot < 0)
         {

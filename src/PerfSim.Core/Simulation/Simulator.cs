@@ -110,19 +110,28 @@ public sealed partial class Simulator
     private Measurement RunOneCpu(ITraceSource trace)
     {
         var window = new MeasureWindow();
-        while (trace.TryRead(out var e))
+        TraceEvent e = default;
+        try
         {
-            if (e.Cpu == TraceEvent.AnyCpu)
+            // One exception handler around the loop rather than one per event: the per-event path stays inlinable.
+            while (trace.TryRead(out e))
             {
-                e = e with { Cpu = 0 }; // one CPU: everything runs on it
+                if (e.Cpu == TraceEvent.AnyCpu)
+                {
+                    e = e with { Cpu = 0 }; // one CPU: everything runs on it
+                }
+                FireDue(e.Cpu);
+                if (e.Kind == TraceEventKind.Mark)
+                {
+                    ApplyMark(e, window, Machine.Now);
+                    continue;
+                }
+                Apply1(e);
             }
-            FireDue(e.Cpu);
-            if (e.Kind == TraceEventKind.Mark)
-            {
-                ApplyMark(e, window, Machine.Now);
-                continue;
-            }
-            ApplyNamed(trace.Name, e);
+        }
+        catch (SimulationException ex)
+        {
+            throw new SimulationException($"{trace.Name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): {ex.Message}");
         }
         while (_queue.TryPop(out var cycle, out var te))
         {
@@ -147,7 +156,7 @@ public sealed partial class Simulator
             {
                 _start = sim.Stats.Snapshot();
                 _latencyFrom = sim.Kernel.ShootdownLatencies.Count;
-                _perPidAtStart = new Dictionary<int, (long Events, long Cycles)>(sim._perPid);
+                _perPidAtStart = sim._perPid.ToDictionary(p => p.Key, p => (p.Value.Events, p.Value.Cycles));
                 _startClock = clock;
                 _measuring = true;
                 _iterations = 0;
@@ -164,7 +173,7 @@ public sealed partial class Simulator
                 ElapsedCycles = sim.Machine.Now - _startClock,
                 ShootdownLatencies = sim.Kernel.ShootdownLatencies.Skip(_latencyFrom).ToArray(),
                 Processes = sim._perPid.OrderBy(p => p.Key)
-                    .Select(p => (p.Key, p.Value, At: _perPidAtStart.GetValueOrDefault(p.Key)))
+                    .Select(p => (p.Key, Value: (p.Value.Events, p.Value.Cycles), At: _perPidAtStart.GetValueOrDefault(p.Key)))
                     .Where(p => p.Value.Events > p.At.Events)
                     .Select(p => new ProcessShare(p.Key, p.Value.Events - p.At.Events, p.Value.Cycles - p.At.Cycles)).ToArray(),
             };
@@ -190,27 +199,50 @@ public sealed partial class Simulator
 
     private void ApplyNamed(string name, in TraceEvent e)
     {
-        var onCpu = (uint)e.Cpu < (uint)Machine.Cpus.Length;
-        var before = onCpu ? Machine.Cpus[e.Cpu].Clock : 0;
         try
         {
-            Kernel.Handle(e);
+            Apply1(e);
         }
         catch (SimulationException ex)
         {
             throw new SimulationException($"{name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): {ex.Message}");
         }
+    }
+
+    /// <summary>One event: the kernel handles it; the process's share of events and cycles grows.</summary>
+    private void Apply1(in TraceEvent e)
+    {
+        var onCpu = (uint)e.Cpu < (uint)Machine.Cpus.Length;
+        var before = onCpu ? Machine.Cpus[e.Cpu].Clock : 0;
+        Kernel.Handle(e);
         EventsApplied++;
         if (onCpu)
         {
-            ref var share = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_perPid, e.Pid, out _);
-            share = (share.Events + 1, share.Cycles + Machine.Cpus[e.Cpu].Clock - before);
+            var share = _lastShare;
+            if (share is null || _lastSharePid != e.Pid)
+            {
+                // Events come in runs of one process: the last one's counters are kept at hand.
+                ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_perPid, e.Pid, out _);
+                share = slot ??= new PidShare();
+                _lastShare = share;
+                _lastSharePid = e.Pid;
+            }
+            share.Events++;
+            share.Cycles += Machine.Cpus[e.Cpu].Clock - before;
         }
         AfterEvent?.Invoke(e);
     }
 
     /// <summary>Each process's events and the cycles they took on their CPU (its own work: no waits, no other CPU's IPIs).</summary>
-    private readonly Dictionary<int, (long Events, long Cycles)> _perPid = new();
+    private readonly Dictionary<int, PidShare> _perPid = new();
+    private PidShare? _lastShare;
+    private int _lastSharePid;
+
+    private sealed class PidShare
+    {
+        public long Events;
+        public long Cycles;
+    }
 
     /// <summary>Called after each trace event is applied (for invariant checks in tests).</summary>
     public Action<TraceEvent>? AfterEvent { get; set; }
