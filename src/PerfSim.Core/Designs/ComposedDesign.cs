@@ -75,6 +75,7 @@ public sealed class ComposedDesign : IPlatform
     private readonly bool _batchOutsideLazy;
     private readonly bool _audit;
     private readonly QueuedUpdate[][] _queue;
+    private readonly QueuedPageSet[] _queuedPages; // per CPU: which pages its queue may hold, so PTE reads seldom scan it
     private readonly int[] _queued;
     private readonly bool[] _lazyMmu;
 
@@ -196,9 +197,11 @@ public sealed class ComposedDesign : IPlatform
         _audit = d.Hazards == HazardMode.Audit;
         var cpus = machine.Cpus.Length;
         _queue = new QueuedUpdate[cpus][];
+        _queuedPages = new QueuedPageSet[cpus];
         for (var i = 0; i < cpus; i++)
         {
             _queue[i] = new QueuedUpdate[_batched ? d.BatchSize : 0];
+            _queuedPages[i] = new QueuedPageSet(_batched ? d.BatchSize : 0);
         }
         _queued = new int[cpus];
         _lazyMmu = new bool[cpus];
@@ -465,6 +468,7 @@ public sealed class ComposedDesign : IPlatform
         if (_batched && op != PteOp.SetAccessFlags && (_lazyMmu[cpu] || _batchOutsideLazy) && _paging.NeedsHypervisor(cpu, mm, op))
         {
             _queue[cpu][_queued[cpu]++] = new QueuedUpdate(mm, vpn, op);
+            _queuedPages[cpu].Add(QueuedPageSet.Key(mm.Id, vpn));
             _s.Count(Counter.BatchedUpdates);
             // The guest writes the (pointer, value) pair into its queue (and, where the tables are its own, the entry
             // itself); the hypervisor's work comes at the flush.
@@ -499,6 +503,7 @@ public sealed class ComposedDesign : IPlatform
             return;
         }
         _queued[cpu] = 0;
+        _queuedPages[cpu].Clear();
         _paging.FlushBatch(cpu, _queue[cpu].AsSpan(0, n));
     }
 
@@ -527,7 +532,7 @@ public sealed class ComposedDesign : IPlatform
     {
         var cpu = CurrentCpu;
         var n = _queued[cpu];
-        if (n == 0)
+        if (n == 0 || !_queuedPages[cpu].MayContain(QueuedPageSet.Key(mm.Id, vpn)))
         {
             return;
         }

@@ -6,11 +6,19 @@ namespace PerfSim.Core.Kernel;
 /// </summary>
 public sealed class AddressSpace
 {
-    private readonly Dictionary<long, uint[]> _tables = new();
+    private readonly Dictionary<long, PageTable> _tables = new();
     private readonly int _entriesPerTable;
     private readonly int _tableShift;
     private long _lastIndex = -1;
-    private uint[]? _lastTable;
+    private PageTable? _lastTable;
+
+    /// <summary>A page-table page: its entries, and which are present (a bitmap and a count) so walks skip the rest.</summary>
+    private sealed class PageTable(int entries)
+    {
+        public readonly uint[] Entries = new uint[entries];
+        public readonly ulong[] PresentBits = new ulong[(entries + 63) / 64];
+        public int Present;
+    }
 
     /// <summary>The CPU that built its page tables (fork's copy, exec) and took its pages' references (-1: unknown).</summary>
     public int BuiltOn { get; set; } = -1;
@@ -49,38 +57,77 @@ public sealed class AddressSpace
     public uint GetPte(long vpn)
     {
         var t = Table(vpn >> _tableShift);
-        return t is null ? 0u : t[vpn & (_entriesPerTable - 1)];
+        return t is null ? 0u : t.Entries[vpn & (_entriesPerTable - 1)];
+    }
+
+    /// <summary>
+    /// The first page in [<paramref name="vpn"/>, <paramref name="end"/>) whose PTE is present, or -1: what a walk
+    /// that skips absent entries visits next (page-table pages that do not exist are skipped whole).
+    /// </summary>
+    public long NextPresent(long vpn, long end)
+    {
+        var mask = _entriesPerTable - 1;
+        while (vpn < end)
+        {
+            var index = vpn >> _tableShift;
+            var tableEnd = Math.Min(end, (index + 1) << _tableShift);
+            var t = Table(index);
+            if (t is not null && t.Present > 0)
+            {
+                var i = (int)(vpn & mask);
+                var last = (int)((tableEnd - 1) & mask); // the range's last entry in this table
+                var w = i >> 6;
+                var bits = t.PresentBits[w] & (ulong.MaxValue << (i & 63));
+                while (true)
+                {
+                    if (bits != 0)
+                    {
+                        var found = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                        if (found > last)
+                        {
+                            break;
+                        }
+                        return (index << _tableShift) + found;
+                    }
+                    if (++w > last >> 6)
+                    {
+                        break;
+                    }
+                    bits = t.PresentBits[w];
+                }
+            }
+            vpn = tableEnd;
+        }
+        return -1;
     }
 
     /// <summary>Writes a PTE; its page-table page must exist.</summary>
     public void SetPte(long vpn, uint value)
     {
         var t = Table(vpn >> _tableShift) ?? throw new InvalidOperationException($"mm {Id}: no page table for page 0x{vpn:x}.");
-        var i = vpn & (_entriesPerTable - 1);
-        var was = Pte.IsPresent(t[i]);
+        var i = (int)(vpn & (_entriesPerTable - 1));
+        var was = Pte.IsPresent(t.Entries[i]);
         var now = Pte.IsPresent(value);
         if (was != now)
         {
             PresentPtes += now ? 1 : -1;
+            t.Present += now ? 1 : -1;
+            t.PresentBits[i >> 6] ^= 1UL << (i & 63);
         }
-        t[i] = value;
+        t.Entries[i] = value;
     }
 
     public void AddTable(long tableIndex)
     {
-        _tables.Add(tableIndex, new uint[_entriesPerTable]);
+        _tables.Add(tableIndex, new PageTable(_entriesPerTable));
         _lastIndex = -1;
     }
 
     public void RemoveTable(long tableIndex)
     {
-        var t = _tables[tableIndex];
-        foreach (var e in t)
+        if (_tables[tableIndex].Present > 0)
         {
-            if (Pte.IsPresent(e))
-            {
-                throw new InvalidOperationException($"mm {Id}: freeing page table {tableIndex} with present entries.");
-            }
+            throw new InvalidOperationException($"mm {Id}: freeing page table {tableIndex} with present entries.");
         }
         _tables.Remove(tableIndex);
         _lastIndex = -1;
@@ -94,17 +141,7 @@ public sealed class AddressSpace
         return k;
     }
 
-    public bool TableIsEmpty(long tableIndex)
-    {
-        foreach (var e in _tables[tableIndex])
-        {
-            if (Pte.IsPresent(e))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    public bool TableIsEmpty(long tableIndex) => _tables[tableIndex].Present == 0;
 
     /// <summary>The VMA containing a page, or null.</summary>
     public Vma? FindVma(long vpn)
@@ -189,7 +226,7 @@ public sealed class AddressSpace
         return inside;
     }
 
-    private uint[]? Table(long index)
+    private PageTable? Table(long index)
     {
         if (index == _lastIndex)
         {

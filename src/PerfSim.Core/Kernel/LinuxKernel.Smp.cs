@@ -76,13 +76,10 @@ public sealed partial class LinuxKernel
         foreach (var t in mm.TableIndexes())
         {
             var present = 0;
-            for (var vpn = mm.FirstVpnOf(t); vpn < mm.FirstVpnOf(t + 1); vpn++)
+            var tableEnd = mm.FirstVpnOf(t + 1);
+            for (var vpn = mm.NextPresent(mm.FirstVpnOf(t), tableEnd); vpn >= 0; vpn = mm.NextPresent(vpn + 1, tableEnd))
             {
                 var pte = mm.GetPte(vpn);
-                if (!Pte.IsPresent(pte))
-                {
-                    continue;
-                }
                 present++;
                 if (_frames.LastWriter(Pte.FrameOf(pte)) != cpu)
                 {

@@ -491,13 +491,9 @@ public sealed partial class LinuxKernel
                 _p.KernelPath(KernelPath.ForkPerPageTable);
                 var from = Math.Max(vma.Start, src.FirstVpnOf(t));
                 var to = Math.Min(vma.End, src.FirstVpnOf(t + 1));
-                for (var vpn = from; vpn < to; vpn++)
+                for (var vpn = src.NextPresent(from, to); vpn >= 0; vpn = src.NextPresent(vpn + 1, to)) // present entries only
                 {
                     var pte = src.GetPte(vpn);
-                    if (!Pte.IsPresent(pte))
-                    {
-                        continue;
-                    }
                     _p.ReadPte(src, vpn, KernelPath.ForkPerPte);
                     if (!dst.HasTable(t))
                     {
@@ -645,13 +641,9 @@ public sealed partial class LinuxKernel
             }
             var from = Math.Max(start, mm.FirstVpnOf(t));
             var to = Math.Min(end, mm.FirstVpnOf(t + 1));
-            for (var vpn = from; vpn < to; vpn++)
+            for (var vpn = mm.NextPresent(from, to); vpn >= 0; vpn = mm.NextPresent(vpn + 1, to)) // present entries only
             {
                 var pte = mm.GetPte(vpn);
-                if (!Pte.IsPresent(pte))
-                {
-                    continue;
-                }
                 _p.ReadPte(mm, vpn, fullMm ? KernelPath.ExitPerPte : KernelPath.UnmapPerPte); // ptep_get_and_clear returns the old entry
                 mm.SetPte(vpn, 0);
                 _p.ClearPte(mm, vpn, fullMm);
@@ -791,13 +783,9 @@ public sealed partial class LinuxKernel
         foreach (var v in changed)
         {
             v.Prot = prot;
-            for (var vpn = v.Start; vpn < v.End; vpn++)
+            for (var vpn = mm.NextPresent(v.Start, v.End); vpn >= 0; vpn = mm.NextPresent(vpn + 1, v.End)) // present entries only
             {
                 var pte = mm.GetPte(vpn);
-                if (!Pte.IsPresent(pte))
-                {
-                    continue;
-                }
                 _p.ReadPte(mm, vpn, KernelPath.MprotectPerPte); // ptep_get_and_clear
                 // Private mappings never get writable PTEs from mprotect: the next write takes a COW fault.
                 var writable = v.PtesWritable;

@@ -207,12 +207,9 @@ public sealed class ShadowPaging : NativePaging
                 // Fill the new root from the whole guest tree.
                 foreach (var vma in mm.Vmas)
                 {
-                    for (var vpn = vma.Start; vpn < vma.End; vpn++)
+                    for (var vpn = mm.NextPresent(vma.Start, vma.End); vpn >= 0; vpn = mm.NextPresent(vpn + 1, vma.End))
                     {
-                        if (Pte.IsPresent(mm.GetPte(vpn)))
-                        {
-                            shadow.Filled.Add(vpn);
-                        }
+                        shadow.Filled.Add(vpn);
                     }
                 }
                 S.Count(Counter.ShadowSyncs, shadow.Filled.Count);
