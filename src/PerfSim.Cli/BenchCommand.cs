@@ -38,7 +38,17 @@ internal static class BenchCommand
         var lookups = new Option<long>("--lookups") { Description = "TLB lookups to time.", DefaultValueFactory = _ => 50_000_000 };
         var tlb = new Command("tlb", "TLB lookups per second on a miss-heavy stream (a 64-entry fully associative TLB, 256 pages visited at random).") { lookups };
         tlb.SetAction(p => TlbBench(p.GetValue(lookups), stdout));
-        return new Command("bench", "Measure the simulator's own speed.") { engine, replay, tlb };
+        var streamEvents = new Option<long>("--events") { Description = "Events in the longest trace (4x); the others hold a half and a quarter.", DefaultValueFactory = _ => 100_000_000 };
+        var streamWorkload = new Option<string>("--workload") { Description = "The lmbench-style workload whose measured loop the traces repeat.", DefaultValueFactory = _ => "null-call" };
+        var streamDir = new Option<string?>("--dir") { Description = "Where the traces are written (default: the temporary directory); they are deleted at the end." };
+        var stream = new Command("stream", "Replay binary traces of 1x, 2x and 4x the events with 'perfsim replay' (a child process each): time, events/s and peak resident memory.")
+        {
+            streamEvents, streamWorkload, streamDir,
+        };
+        stream.SetAction(p => Stream(p.GetValue(streamEvents), p.GetValue(streamWorkload)!, p.GetValue(streamDir), stdout, stderr));
+        var runBench = new Command("run", "Time the default 'perfsim run' (every workload x every design) as a whole child process, JIT included.");
+        runBench.SetAction(p => RunDefault(stdout, stderr));
+        return new Command("bench", "Measure the simulator's own speed.") { engine, replay, tlb, stream, runBench };
     }
 
     /// <summary>
@@ -263,6 +273,112 @@ internal static class BenchCommand
         finally
         {
             File.Delete(trace);
+        }
+        return CliApp.Ok;
+    }
+
+    /// <summary>How to start this same perfsim as a child: the executable, and the assembly when it runs under 'dotnet'.</summary>
+    private static ProcessStartInfo Self(IEnumerable<string> args)
+    {
+        // perfsim's own apphost runs itself; otherwise (dotnet perfsim.dll, or a test host) dotnet runs the assembly.
+        var exe = Environment.ProcessPath ?? "";
+        var apphost = Path.GetFileNameWithoutExtension(exe).Equals("perfsim", StringComparison.OrdinalIgnoreCase);
+        var dotnet = Path.GetFileNameWithoutExtension(exe).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
+            ? exe
+            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var psi = new ProcessStartInfo(apphost ? exe : dotnet) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (!apphost)
+        {
+            psi.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
+        }
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        return psi;
+    }
+
+    /// <summary>Runs a child perfsim to its end; returns its wall time, exit code and standard error.</summary>
+    private static (double Seconds, int Exit, string Stderr) RunSelf(IEnumerable<string> args)
+    {
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(Self(args)) ?? throw new InvalidOperationException("could not start perfsim");
+        var err = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (sw.Elapsed.TotalSeconds, p.ExitCode, err.Result);
+    }
+
+    private static int Stream(long events, string workload, string? dir, TextWriter stdout, TextWriter stderr)
+    {
+        if (events < 4000 || events > 4_000_000_000)
+        {
+            throw new UsageException("--events: between 4,000 and 4,000,000,000");
+        }
+        var catalog = PerfSim.IO.Config.ConfigCatalog.Locate();
+        var plan = RunPlan.Resolve(catalog, workload, "native", null, null, 1, 1, []);
+        var w = plan.Workloads.Single();
+        var inv = CultureInfo.InvariantCulture;
+        var root = Path.Combine(dir ?? Path.GetTempPath(), $"perfsim-stream-{Environment.ProcessId}");
+        Directory.CreateDirectory(root);
+        try
+        {
+            stdout.WriteLine(string.Create(inv, $"stream bench: {w.Name} (its measured loop repeated), 'perfsim replay TRACE --designs native' on {plan.Machine.Name}, one child process per trace (wall time with start-up, JIT and outputs)"));
+            double? first = null;
+            long firstEvents = 0;
+            foreach (var k in new[] { 1, 2, 4 })
+            {
+                var path = Path.Combine(root, $"{w.Name}-{k}x.bin");
+                var written = WriteLoopTrace(w, events / 4 * k, path);
+                var size = new FileInfo(path).Length;
+                var (seconds, exit, err) = RunSelf(["replay", path, "--designs", "native", "--out", Path.Combine(root, $"out-{k}x")]);
+                if (exit != 0)
+                {
+                    stderr.WriteLine(err);
+                    stderr.WriteLine($"perfsim replay of {path} exited {exit}");
+                    return exit;
+                }
+                var peak = err.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("peak resident memory:", StringComparison.Ordinal)) ?? "peak resident memory: ? MB";
+                if (first is null)
+                {
+                    first = seconds;
+                    firstEvents = written;
+                }
+                // Beyond the 1x run: the time each extra event took (start-up, JIT and the outputs cancel out).
+                var marginal = k == 1 ? "" : string.Create(inv, $", {(seconds - first.Value) / (written - firstEvents) * 1e9:F0} ns per event beyond the 1x run");
+                stdout.WriteLine(string.Create(inv,
+                    $"  {k}x {written,15:N0} events {size / 1e6,8:F0} MB  {seconds,7:F1} s  {written / seconds,12:N0} events/s  {peak["peak resident memory: ".Length..],7} peak RSS  {seconds / first.Value:F2}x the 1x time{marginal}"));
+                File.Delete(path);
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        return CliApp.Ok;
+    }
+
+    private static int RunDefault(TextWriter stdout, TextWriter stderr)
+    {
+        var outDir = Path.Combine(Path.GetTempPath(), $"perfsim-bench-run-{Environment.ProcessId}");
+        try
+        {
+            var (seconds, exit, err) = RunSelf(["run", "--out", outDir]);
+            if (exit != 0)
+            {
+                stderr.WriteLine(err);
+                return exit;
+            }
+            var scenarios = File.ReadLines(Path.Combine(outDir, "results.csv")).Count() - 1;
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"run bench: the default 'perfsim run' ({scenarios:N0} scenarios on {Environment.ProcessorCount} cores), a whole child process with JIT and outputs: {seconds:F1} s wall"));
+        }
+        finally
+        {
+            if (Directory.Exists(outDir))
+            {
+                Directory.Delete(outDir, recursive: true);
+            }
         }
         return CliApp.Ok;
     }

@@ -112,7 +112,9 @@ public static class CliApp
             var name = Path.GetFileNameWithoutExtension(path);
             stderr.WriteLine($"perfsim {Version}: replaying {path} through {plan.Designs.Count} design(s) on {plan.Machine.Name}");
             var results = ScenarioExecutor.RunTrace(plan, name, () => TraceFiles.Open(path), stderr);
-            return Finish(plan, results, p.GetValue(outDir), args, stdout, stderr, p.GetValue(chartScale)!);
+            var code = Finish(plan, results, p.GetValue(outDir), args, stdout, stderr, p.GetValue(chartScale)!);
+            stderr.WriteLine(ProcessMemory.PeakLine()); // one CPU streams the trace: this stays flat however long it is
+            return code;
         });
         root.Subcommands.Add(replay);
 

@@ -90,4 +90,37 @@ public sealed class BenchTests
         Assert.Equal(0, CliApp.Run(["bench", "tlb", "--lookups", "65536"], stdout, new StringWriter()));
         Assert.Matches(@"tlb bench: 65,536 lookups, [\d.]+% hits .* [\d,]+ lookups/s", stdout.ToString());
     }
+
+    [Fact]
+    public void The_stream_bench_replays_three_lengths_in_child_processes_and_prints_their_peak_memory()
+    {
+        var stdout = new StringWriter();
+        var err = new StringWriter();
+        Assert.True(CliApp.Run(["bench", "stream", "--events", "20000"], stdout, err) == 0, err.ToString() + stdout);
+        var lines = stdout.ToString().Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^ +[124]x ")).ToArray();
+        Assert.Equal(3, lines.Length);
+        Assert.Matches(@"^ +1x +[\d,]+ events .* s +[\d,]+ events/s +\d+ MB peak RSS +1\.00x the 1x time$", lines[0].TrimEnd());
+        Assert.Matches(@"^ +4x +2\d,\d\d\d events .* \d+ MB peak RSS +[\d.]+x the 1x time, \d+ ns per event beyond the 1x run$", lines[2].TrimEnd());
+        Assert.Equal(2, CliApp.Run(["bench", "stream", "--events", "10"], new StringWriter(), new StringWriter()));
+    }
+
+    [Fact]
+    public void Replay_ends_by_printing_its_peak_resident_memory()
+    {
+        var dir = Directory.CreateTempSubdirectory("perfsim-peak").FullName;
+        try
+        {
+            var trace = Path.Combine(dir, "t.bin");
+            BenchCommand.WriteLoopTrace(PerfSim.Core.Workloads.Lmbench.Find("null-call")!, 5000, trace);
+            var err = new StringWriter();
+            Assert.Equal(0, CliApp.Run(["replay", trace, "--designs", "native", "--out", Path.Combine(dir, "out")], new StringWriter(), err));
+            var peak = err.ToString().Split('\n').Last(l => l.Length > 0);
+            Assert.Matches(@"^peak resident memory: \d+ MB$", peak.Trim());
+            Assert.InRange(int.Parse(peak.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture), 1, 4096);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
