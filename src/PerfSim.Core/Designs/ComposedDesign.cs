@@ -23,7 +23,7 @@ public sealed class ComposedDesign : IPlatform
     private readonly MachineModel _m;
     private readonly RunStats _s;
     private readonly long[] _cycles; // _s.Cycles
-    private readonly IPagingMode _paging;
+    private readonly NativePaging _paging; // every mode derives from it: virtual calls, not interface dispatch, on the hot path
     private readonly long[] _path;
     private readonly long[] _smpLocks;
     private readonly long _codeMiss;
@@ -252,10 +252,10 @@ public sealed class ComposedDesign : IPlatform
     {
         _s.HookCalls[(int)op]++;
         var start = _cpu.Clock;
-        var site = HookSites.Of(op);
         switch (_hookOf[(int)op])
         {
             case HookMechanism.Patched:
+                var site = HookSites.Of(op);
                 if (site.InlineBytes > 0)
                 {
                     ChargeMilli((site.SiteBytes - site.InlineBytes) * _nopByteMilli); // the instruction inline, NOP padding after

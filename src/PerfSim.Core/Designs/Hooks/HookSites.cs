@@ -25,9 +25,11 @@ public static class HookSites
     public static readonly int Count = Enum.GetValues<HookOp>().Length;
 
     /// <summary>Indexed by <see cref="HookOp"/>.</summary>
-    public static readonly IReadOnlyList<HookSite> All = Build();
+    private static readonly HookSite[] Sites = Build();
 
-    public static HookSite Of(HookOp op) => All[(int)op];
+    public static readonly IReadOnlyList<HookSite> All = Sites;
+
+    public static HookSite Of(HookOp op) => Sites[(int)op]; // the array itself: no interface call on the hot path
 
     /// <summary>The class whose hooks.csv name is <paramref name="name"/>, or null.</summary>
     public static HookOp? Find(string name)
