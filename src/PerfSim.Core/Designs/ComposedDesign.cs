@@ -23,7 +23,11 @@ public sealed class ComposedDesign : IPlatform
     private readonly MachineModel _m;
     private readonly RunStats _s;
     private readonly long[] _cycles; // _s.Cycles
+    private readonly long[] _hookCalls; // _s.HookCalls
+    private readonly long[] _hookCycles; // _s.HookCycles
     private readonly NativePaging _paging; // every mode derives from it: virtual calls, not interface dispatch, on the hot path
+    private readonly bool _plainTranslate; // _paging.TranslatesPlainly
+    private readonly bool _nestedWalks;    // _paging.WalksNested
     private readonly long[] _path;
     private readonly long[] _smpLocks;
     private readonly long _codeMiss;
@@ -84,6 +88,8 @@ public sealed class ComposedDesign : IPlatform
         _m = machine;
         _s = machine.Stats;
         _cycles = _s.Cycles;
+        _hookCalls = _s.HookCalls;
+        _hookCycles = _s.HookCycles;
         _cpu = machine.Cpus[0];
         var d = config.Design;
         _paging = d.PageTables switch
@@ -97,6 +103,8 @@ public sealed class ComposedDesign : IPlatform
                 translated: d.Hook == HookMechanism.Bt),
             _ => throw new NotSupportedException($"page-table mode {d.PageTables}"),
         };
+        _plainTranslate = _paging.TranslatesPlainly;
+        _nestedWalks = _paging.WalksNested;
         var p = config.Machine;
         _path = new long[KernelPaths.Count];
         _smpLocks = new long[KernelPaths.Count];
@@ -212,8 +220,11 @@ public sealed class ComposedDesign : IPlatform
         get => _currentCpu;
         set
         {
-            _cpu = _m.Cpus[value]; // throws for a CPU the machine does not have, as indexing always did
-            _currentCpu = value;
+            if (value != _currentCpu)
+            {
+                _cpu = _m.Cpus[value]; // throws for a CPU the machine does not have, as indexing always did
+                _currentCpu = value;
+            }
         }
     }
 
@@ -250,7 +261,7 @@ public sealed class ComposedDesign : IPlatform
     /// <summary>Enters a hook site: counts it and charges how the design reaches the operation. Returns the start clock.</summary>
     private long BeginHook(HookOp op)
     {
-        _s.HookCalls[(int)op]++;
+        _hookCalls[(int)op]++;
         var start = _cpu.Clock;
         switch (_hookOf[(int)op])
         {
@@ -285,7 +296,7 @@ public sealed class ComposedDesign : IPlatform
         return start;
     }
 
-    private void EndHook(HookOp op, long start) => _s.HookCycles[(int)op] += _cpu.Clock - start;
+    private void EndHook(HookOp op, long start) => _hookCycles[(int)op] += _cpu.Clock - start;
 
     /// <summary>Whether an operation class reaches the hypervisor by faulting (its body is then the trap).</summary>
     private bool Trapped(HookOp op) => _hookOf[(int)op] == HookMechanism.Trap;
@@ -319,7 +330,7 @@ public sealed class ComposedDesign : IPlatform
         {
             for (var i = 0; i < _textPages[(int)path]; i++)
             {
-                _paging.Translate(CurrentCpu, mm, _textVpn[(int)path] + i, AccessKind.Execute, _globalKernel, CostCategory.KernelTlbMiss);
+                Translate(mm, _textVpn[(int)path] + i, AccessKind.Execute, _globalKernel, CostCategory.KernelTlbMiss);
             }
         }
         var cold = _cpu.CodeCache.Execute((int)path);
@@ -333,10 +344,23 @@ public sealed class ComposedDesign : IPlatform
     public void UserCompute(long cycles) => Charge(CostCategory.UserCompute, cycles);
 
     public void UserAccess(AddressSpace mm, long vpn, AccessKind access) =>
-        _paging.Translate(CurrentCpu, mm, vpn, access, global: false, CostCategory.UserTlbMiss);
+        Translate(mm, vpn, access, global: false, CostCategory.UserTlbMiss);
 
     public void KernelAccess(AddressSpace mm, long vpn) =>
-        _paging.Translate(CurrentCpu, mm, vpn, AccessKind.Read, _globalKernel, CostCategory.KernelTlbMiss);
+        Translate(mm, vpn, AccessKind.Read, _globalKernel, CostCategory.KernelTlbMiss);
+
+    /// <summary>An access through the TLB: the machine's own when the mode adds nothing (no virtual call), else the mode's.</summary>
+    private void Translate(AddressSpace mm, long vpn, AccessKind access, bool global, CostCategory missCategory)
+    {
+        if (_plainTranslate)
+        {
+            _m.Translate(_currentCpu, mm.Id, vpn, access, global, _nestedWalks, missCategory);
+        }
+        else
+        {
+            _paging.Translate(_currentCpu, mm, vpn, access, global, missCategory);
+        }
+    }
 
     public void ClearPage(long count = 1)
     {

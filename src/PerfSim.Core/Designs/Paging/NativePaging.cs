@@ -28,6 +28,12 @@ public class NativePaging : IPagingMode
     /// <summary>Nested walks (EPT/NPT) for TLB misses.</summary>
     protected virtual bool NestedWalks => false;
 
+    /// <summary>Whether this mode's <see cref="Translate"/> is the plain TLB access (nothing of its own on a miss).</summary>
+    public virtual bool TranslatesPlainly => true;
+
+    /// <summary><see cref="NestedWalks"/>, for a caller that makes the plain access itself.</summary>
+    public bool WalksNested => NestedWalks;
+
     public virtual bool NeedsHypervisor(int cpu, AddressSpace mm, PteOp op) => false;
 
     public virtual void Write(int cpu, AddressSpace mm, long vpn, PteOp op) => NativeWrite(cpu, op);

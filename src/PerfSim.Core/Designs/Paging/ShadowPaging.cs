@@ -263,6 +263,8 @@ public sealed class ShadowPaging : NativePaging
 
     public override void DeliverPageFault(int cpu) => M.Charge(cpu, CostCategory.FaultDelivery, _bounce + _check);
 
+    public override bool TranslatesPlainly => false;
+
     public override void Translate(int cpu, AddressSpace mm, long vpn, AccessKind access, bool global, CostCategory missCategory)
     {
         var hit = M.Translate(cpu, mm.Id, vpn, access, global, nested: false, missCategory);

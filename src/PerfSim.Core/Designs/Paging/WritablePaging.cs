@@ -146,6 +146,8 @@ public sealed class WritablePaging : DirectPaging
         _flushing = false;
     }
 
+    public override bool TranslatesPlainly => false;
+
     public override void Translate(int cpu, AddressSpace mm, long vpn, AccessKind access, bool global, CostCategory missCategory)
     {
         var active = _slots[cpu][0];
