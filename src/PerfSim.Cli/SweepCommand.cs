@@ -100,14 +100,18 @@ internal static class SweepCommand
     {
         public string Render()
         {
+            // The layout is fixed (a rerun compares the file as text); every string value is JSON-escaped.
             var sb = new StringBuilder("{\n  \"params\": [");
-            sb.Append(string.Join(", ", Params.Select(p => $"{{\"key\": \"{p.Key}\", \"values\": [{string.Join(", ", p.Values.Select(v => v.ToString(CultureInfo.InvariantCulture)))}]}}")));
-            sb.Append("],\n  \"workloads\": \"").Append(Workloads).Append("\",\n  \"designs\": \"").Append(Designs)
-              .Append("\",\n  \"machine\": \"").Append(Machine ?? RunPlan.DefaultMachine).Append("\",\n  \"kernel\": \"").Append(Kernel ?? "")
+            sb.Append(string.Join(", ", Params.Select(p => $"{{\"key\": \"{Esc(p.Key)}\", \"values\": [{string.Join(", ", p.Values.Select(v => v.ToString(CultureInfo.InvariantCulture)))}]}}")));
+            sb.Append("],\n  \"workloads\": \"").Append(Esc(Workloads)).Append("\",\n  \"designs\": \"").Append(Esc(Designs))
+              .Append("\",\n  \"machine\": \"").Append(Esc(Machine ?? RunPlan.DefaultMachine)).Append("\",\n  \"kernel\": \"").Append(Esc(Kernel ?? ""))
               .Append("\",\n  \"cpus\": ").Append(Cpus).Append(",\n  \"seed\": ").Append(Seed)
-              .Append(",\n  \"set\": [").Append(string.Join(", ", Sets.Select(s => $"\"{s}\""))).Append("]\n}\n");
+              .Append(",\n  \"set\": [").Append(string.Join(", ", Sets.Select(s => $"\"{Esc(s)}\""))).Append("]\n}\n");
             return sb.ToString();
         }
+
+        private static string Esc(string s) =>
+            System.Text.Json.JsonEncodedText.Encode(s, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString();
     }
 
     /// <summary>One scenario of the sweep: its index, the values of the swept parameters, its plan, workload and design.</summary>
