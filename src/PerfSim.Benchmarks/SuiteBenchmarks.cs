@@ -151,7 +151,13 @@ public class ReplayAllocationBenchmarks
         var machine = catalog.LoadMachine("xeon-2400-2003");
         _config = new ResolvedConfig(machine, catalog.LoadKernel(machine.DefaultKernel), catalog.LoadDesign(Design), 1, 1);
         var generated = Lmbench.Find("null-call")!.Main(new WorkloadOptions());
-        _loop = RepeatedLoop.Of(generated, Events).ToArray();
+        using var source = new RepeatedLoopSource("null-call", generated, Events);
+        var loop = new List<TraceEvent>();
+        while (source.TryRead(out var e))
+        {
+            loop.Add(e);
+        }
+        _loop = loop.ToArray();
     }
 
     [Benchmark(Description = "replay: null-call loop")]

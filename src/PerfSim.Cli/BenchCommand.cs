@@ -208,7 +208,7 @@ internal static class BenchCommand
     internal static long WriteLoopTrace(PerfSim.Core.Workloads.Workload w, long events, string path)
     {
         var generated = w.Main(new PerfSim.Core.Workloads.WorkloadOptions());
-        using var source = new RepeatedLoopSource(w.Name, generated, events);
+        using var source = new PerfSim.Core.Workloads.RepeatedLoopSource(w.Name, generated, events);
         return PerfSim.IO.Trace.TraceFiles.Write(path, source, PerfSim.IO.Trace.TraceFormat.Binary);
     }
 

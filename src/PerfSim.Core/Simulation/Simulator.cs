@@ -131,7 +131,7 @@ public sealed partial class Simulator
         }
         catch (SimulationException ex)
         {
-            throw new SimulationException($"{trace.Name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): {ex.Message}");
+            throw Located(trace.Name, e, ex);
         }
         while (_queue.TryPop(out var cycle, out var te))
         {
@@ -205,9 +205,13 @@ public sealed partial class Simulator
         }
         catch (SimulationException ex)
         {
-            throw new SimulationException($"{name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): {ex.Message}");
+            throw Located(name, e, ex);
         }
     }
+
+    /// <summary>A kernel error with the trace, the event's number and what the event was.</summary>
+    private SimulationException Located(string name, in TraceEvent e, SimulationException ex) =>
+        new($"{name}: event {EventsApplied + 1} ({e.Kind} pid {e.Pid}): {ex.Message}");
 
     /// <summary>One event: the kernel handles it; the process's share of events and cycles grows.</summary>
     private void Apply1(in TraceEvent e)

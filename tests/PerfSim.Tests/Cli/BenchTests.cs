@@ -58,7 +58,7 @@ public sealed class BenchTests
         var generated = w.Main(new PerfSim.Core.Workloads.WorkloadOptions());
         var start = generated.ToList().FindIndex(e => e.Kind == PerfSim.Core.Trace.TraceEventKind.Mark && e.Arg0 == (long)PerfSim.Core.Trace.MarkKind.MeasureStart);
         var loop = generated.Count - start - 1;
-        using var source = new RepeatedLoopSource(w.Name, generated, 3 * generated.Count);
+        using var source = new PerfSim.Core.Workloads.RepeatedLoopSource(w.Name, generated, 3 * generated.Count);
         var events = new List<PerfSim.Core.Trace.TraceEvent>();
         while (source.TryRead(out var e))
         {

@@ -1,6 +1,6 @@
 using PerfSim.Core.Trace;
 
-namespace PerfSim.Cli;
+namespace PerfSim.Core.Workloads;
 
 /// <summary>
 /// A long trace made from a generated one without holding it: the generated trace's start (start-up, warm-up,
@@ -8,7 +8,7 @@ namespace PerfSim.Cli;
 /// then whatever followed its last iteration. Only for loops whose iterations leave the kernel as they found it
 /// (every lmbench-style loop: a forked child is reaped, a mapping unmapped, before its pid or address recurs).
 /// </summary>
-internal sealed class RepeatedLoopSource : ITraceSource
+public sealed class RepeatedLoopSource : ITraceSource
 {
     private readonly TraceEvent[] _prefix;
     private readonly TraceEvent[] _loop;
