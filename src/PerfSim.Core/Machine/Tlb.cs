@@ -24,6 +24,7 @@ public sealed class Tlb
     private readonly int[] _free;    // per set: a stack of empty slots in [set*ways, set*ways+freeCount)
     private readonly int[] _freeCount;
     private readonly int[] _index;   // open addressing: slot + 1, 0 = empty
+    private readonly int[] _at;      // by slot: where in _index the slot's entry sits (valid slots only)
     private readonly int _indexMask;
     private readonly int _indexShift;
     private readonly int[] _setOfSlot;
@@ -73,6 +74,7 @@ public sealed class Tlb
             size <<= 1;
         }
         _index = new int[size];
+        _at = new int[entries];
         _indexMask = size - 1;
         _indexShift = 64 - System.Numerics.BitOperations.Log2((uint)size);
     }
@@ -118,7 +120,7 @@ public sealed class Tlb
         else
         {
             slot = _tail[set];
-            Unindex(_tags[slot]);
+            Unindex(slot);
             Unlink(set, slot);
         }
         _tags[slot] = vpn;
@@ -208,24 +210,22 @@ public sealed class Tlb
             h = (h + 1) & _indexMask;
         }
         _index[h] = slot + 1;
+        _at[slot] = h;
     }
 
-    /// <summary>Deletes a tag from the index by backward shifting (no tombstones, so probes stay short).</summary>
-    private void Unindex(long vpn)
+    /// <summary>Deletes a slot's entry from the index by backward shifting (no tombstones, so probes stay short).</summary>
+    private void Unindex(int slot)
     {
-        var h = Home(vpn);
-        while (_tags[_index[h] - 1] != vpn)
-        {
-            h = (h + 1) & _indexMask;
-        }
-        var hole = h;
+        var hole = _at[slot];
         for (var j = (hole + 1) & _indexMask; _index[j] != 0; j = (j + 1) & _indexMask)
         {
-            var home = Home(_tags[_index[j] - 1]);
+            var moved = _index[j] - 1;
+            var home = Home(_tags[moved]);
             // Move j's entry into the hole unless its home lies cyclically in (hole, j].
             if (((j - home) & _indexMask) >= ((j - hole) & _indexMask))
             {
                 _index[hole] = _index[j];
+                _at[moved] = hole;
                 hole = j;
             }
         }
@@ -236,7 +236,7 @@ public sealed class Tlb
     {
         _absent = -1;
         var set = _setOfSlot[slot];
-        Unindex(_tags[slot]);
+        Unindex(slot);
         Unlink(set, slot);
         _tags[slot] = -1;
         _free[set * _ways + _freeCount[set]++] = slot;
