@@ -22,7 +22,6 @@ public sealed class ComposedDesign : IPlatform
 {
     private readonly MachineModel _m;
     private readonly RunStats _s;
-    private readonly long[] _cycles; // _s.Cycles
     private readonly long[] _hookCalls; // _s.HookCalls
     private readonly long[] _hookCycles; // _s.HookCycles
     private readonly NativePaging _paging; // every mode derives from it: virtual calls, not interface dispatch, on the hot path
@@ -87,7 +86,6 @@ public sealed class ComposedDesign : IPlatform
     {
         _m = machine;
         _s = machine.Stats;
-        _cycles = _s.Cycles;
         _hookCalls = _s.HookCalls;
         _hookCycles = _s.HookCycles;
         _cpu = machine.Cpus[0];
@@ -237,12 +235,7 @@ public sealed class ComposedDesign : IPlatform
     /// <summary>PTE updates still queued on a CPU.</summary>
     public int QueuedOn(int cpu) => _queued[cpu];
 
-    private void Charge(CostCategory c, long cycles)
-    {
-        // MachineModel.Charge on the current CPU, without looking the CPU up each time.
-        _cpu.Clock += cycles;
-        _cycles[(int)c] += cycles;
-    }
+    private void Charge(CostCategory c, long cycles) => _m.Charge(_cpu, c, cycles); // the CPU held, not looked up
 
     // ---- hook sites ----------------------------------------------------------------------------
 

@@ -48,9 +48,12 @@ public sealed class MachineModel
     public bool Tagged => _tagged;
 
     /// <summary>Charges cycles on a CPU to one category.</summary>
-    public void Charge(int cpu, CostCategory category, long cycles)
+    public void Charge(int cpu, CostCategory category, long cycles) => Charge(Cpus[cpu], category, cycles);
+
+    /// <summary>Charges cycles to one category on a CPU the caller already holds (the designs' per-operation path).</summary>
+    public void Charge(Cpu cpu, CostCategory category, long cycles)
     {
-        Cpus[cpu].Clock += cycles;
+        cpu.Clock += cycles;
         _cycles[(int)category] += cycles;
     }
 
