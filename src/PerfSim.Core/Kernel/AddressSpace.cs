@@ -7,17 +7,21 @@ namespace PerfSim.Core.Kernel;
 public sealed class AddressSpace
 {
     private readonly Dictionary<long, PageTable> _tables = new();
+    private readonly PageTablePool? _pool;
     private readonly int _entriesPerTable;
     private readonly int _tableShift;
     private long _lastIndex = -1;
     private PageTable? _lastTable;
 
     /// <summary>A page-table page: its entries, and which are present (a bitmap and a count) so walks skip the rest.</summary>
-    private sealed class PageTable(int entries)
+    internal sealed class PageTable(int entries)
     {
         public readonly uint[] Entries = new uint[entries];
         public readonly ulong[] PresentBits = new ulong[(entries + 63) / 64];
         public int Present;
+
+        /// <summary>Entries that are not zero (present or not): a freed table with none is as new.</summary>
+        public int NonZero;
     }
 
     /// <summary>The CPU that built its page tables (fork's copy, exec) and took its pages' references (-1: unknown).</summary>
@@ -26,8 +30,14 @@ public sealed class AddressSpace
     /// <summary>cpu_vm_mask: the CPUs that have this address space loaded (running it, or lazily after switching to idle).</summary>
     public SortedSet<int> LoadedOn { get; } = new();
 
-    public AddressSpace(int id, int entriesPerTable)
+    /// <param name="pool">Where freed page-table pages go and new ones come from (one per kernel; null: always new).</param>
+    public AddressSpace(int id, int entriesPerTable, PageTablePool? pool = null)
     {
+        if (pool is not null && pool.EntriesPerTable != entriesPerTable)
+        {
+            throw new ArgumentException($"the pool holds {pool.EntriesPerTable}-entry tables, not {entriesPerTable}.", nameof(pool));
+        }
+        _pool = pool;
         Id = id;
         _entriesPerTable = entriesPerTable;
         _tableShift = entriesPerTable == 1024 ? 10 : 9;
@@ -114,23 +124,31 @@ public sealed class AddressSpace
             t.Present += now ? 1 : -1;
             t.PresentBits[i >> 6] ^= 1UL << (i & 63);
         }
+        var old = t.Entries[i];
+        if ((old == 0) != (value == 0))
+        {
+            t.NonZero += value == 0 ? -1 : 1;
+        }
         t.Entries[i] = value;
     }
 
     public void AddTable(long tableIndex)
     {
-        _tables.Add(tableIndex, new PageTable(_entriesPerTable));
+        _tables.Add(tableIndex, _pool?.Take() ?? new PageTable(_entriesPerTable));
         _lastIndex = -1;
     }
 
     public void RemoveTable(long tableIndex)
     {
-        if (_tables[tableIndex].Present > 0)
+        var t = _tables[tableIndex];
+        if (t.Present > 0)
         {
             throw new InvalidOperationException($"mm {Id}: freeing page table {tableIndex} with present entries.");
         }
         _tables.Remove(tableIndex);
         _lastIndex = -1;
+        _lastTable = null;
+        _pool?.Give(t);
     }
 
     /// <summary>Table indexes in ascending order (a copy, safe to modify the mm while iterating).</summary>
@@ -236,5 +254,36 @@ public sealed class AddressSpace
         _lastIndex = index;
         _lastTable = t;
         return t;
+    }
+}
+
+/// <summary>
+/// Freed page-table pages kept for reuse by the address spaces of one kernel, so that fork and exit do not allocate
+/// (and zero) a fresh 4 KB array per page-table page. A page comes back all zero: one with entries left (not
+/// present but not zero) is cleared on its return. Not thread-safe: one kernel, one thread.
+/// </summary>
+public sealed class PageTablePool(int entriesPerTable, int capacity = 64)
+{
+    private readonly Stack<AddressSpace.PageTable> _free = new();
+
+    public int EntriesPerTable => entriesPerTable;
+
+    /// <summary>Pages waiting for reuse.</summary>
+    public int Count => _free.Count;
+
+    internal AddressSpace.PageTable? Take() => _free.TryPop(out var t) ? t : null;
+
+    internal void Give(AddressSpace.PageTable t)
+    {
+        if (_free.Count >= capacity)
+        {
+            return; // enough kept: the rest go to the collector
+        }
+        if (t.NonZero > 0)
+        {
+            Array.Clear(t.Entries);
+            t.NonZero = 0;
+        }
+        _free.Push(t);
     }
 }

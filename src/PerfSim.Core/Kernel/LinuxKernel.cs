@@ -27,6 +27,7 @@ public sealed partial class LinuxKernel
     private readonly AddressSpace?[] _activeMm;
     private int _nextMmId = 1;
     private long _nextFileKey = 1;
+    private readonly PageTablePool _tablePool;
 
     public LinuxKernel(KernelProfile profile, IPlatform platform, RunStats stats, int cpus)
     {
@@ -36,6 +37,7 @@ public sealed partial class LinuxKernel
         _current = new Process?[cpus];
         _activeMm = new AddressSpace?[cpus];
         _runqueueWriter = Enumerable.Repeat(-1, cpus).ToArray();
+        _tablePool = new PageTablePool(profile.EntriesPerTable);
     }
 
     public FrameTable Frames => _frames;
@@ -182,7 +184,7 @@ public sealed partial class LinuxKernel
         return p;
     }
 
-    private AddressSpace NewMm() => new(_nextMmId++, _profile.EntriesPerTable);
+    private AddressSpace NewMm() => new(_nextMmId++, _profile.EntriesPerTable, _tablePool);
 
     /// <summary>dr0-dr3, dr6 and dr7 (dr4 and dr5 are aliases, never loaded).</summary>
     private const int DebugRegistersLoaded = 6;

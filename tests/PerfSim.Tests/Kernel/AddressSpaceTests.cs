@@ -70,6 +70,52 @@ public sealed class AddressSpaceTests
         Assert.False(mm.HasTable(0));
     }
 
+    [Theory]
+    [InlineData(1024)]
+    [InlineData(512)]
+    public void A_pooled_page_table_comes_back_to_another_address_space_as_new(int entriesPerTable)
+    {
+        var pool = new PageTablePool(entriesPerTable);
+        var rng = new SplitMix64(11);
+        var live = new List<AddressSpace>();
+        for (var round = 0; round < 300; round++)
+        {
+            var mm = new AddressSpace(round, entriesPerTable, pool);
+            // A new table is all zero and has nothing present, whether it came from the pool or not.
+            for (var t = 0; t < 3; t++)
+            {
+                mm.AddTable(t);
+                Assert.True(mm.TableIsEmpty(t));
+                Assert.Equal(-1, mm.NextPresent(mm.FirstVpnOf(t), mm.FirstVpnOf(t + 1)));
+                for (var v = mm.FirstVpnOf(t); v < mm.FirstVpnOf(t + 1); v++)
+                {
+                    Assert.Equal(0u, mm.GetPte(v));
+                }
+            }
+            Assert.Equal(0, mm.PresentPtes);
+            // Fill with present entries and absent non-zero ones, then clear the present ones and free the tables.
+            for (var k = 0; k < 200; k++)
+            {
+                var vpn = rng.NextBelow(3L * entriesPerTable);
+                mm.SetPte(vpn, rng.NextBelow(2) == 0 ? 0x2000u : 0x2000u | Pte.Present);
+            }
+            for (var t = 0; t < 3; t++)
+            {
+                for (var v = mm.NextPresent(mm.FirstVpnOf(t), mm.FirstVpnOf(t + 1)); v >= 0; v = mm.NextPresent(v + 1, mm.FirstVpnOf(t + 1)))
+                {
+                    mm.SetPte(v, 0x4000u); // absent, not zero: what a freed table may still hold
+                }
+                if (round % 7 != 3)
+                {
+                    mm.RemoveTable(t);
+                }
+            }
+            live.Add(mm);
+        }
+        Assert.InRange(pool.Count, 1, 64);
+        Assert.Throws<ArgumentException>(() => new AddressSpace(1, entriesPerTable == 1024 ? 512 : 1024, pool));
+    }
+
     [Fact]
     public void The_queued_page_filter_never_misses_a_queued_page_and_forgets_them_all_at_a_flush()
     {

@@ -21,6 +21,8 @@ public class DirectPaging : NativePaging
     private readonly long _store;
     private readonly long _hypercall, _multicall, _validate, _pinPresent, _pinEmpty, _bounce, _cr3, _invlpg;
     private readonly HashSet<int> _pinned = new();
+    private int _lastAsked = -1; // the mm IsPinned was last asked about, and its answer: most calls repeat it
+    private bool _lastPinned;
     private readonly long[] _foldedInvlpg;
     private readonly int[] _loaded;
 
@@ -45,7 +47,15 @@ public class DirectPaging : NativePaging
         _loaded = new int[machine.Cpus.Length];
     }
 
-    public bool IsPinned(AddressSpace mm) => _pinned.Contains(mm.Id);
+    public bool IsPinned(AddressSpace mm)
+    {
+        if (mm.Id != _lastAsked)
+        {
+            _lastAsked = mm.Id;
+            _lastPinned = _pinned.Contains(mm.Id);
+        }
+        return _lastPinned;
+    }
 
     /// <summary>Called before every explicit hypercall this mode makes (writable page tables reconnect first).</summary>
     protected virtual void BeforeHypercall(int cpu)
@@ -107,6 +117,7 @@ public class DirectPaging : NativePaging
         S.Count(Counter.Validations, present);
         M.Charge(cpu, CostCategory.PageTableValidation, present * _pinPresent + empty * _pinEmpty);
         _pinned.Add(mm.Id);
+        _lastAsked = -1;
     }
 
     /// <summary>Unpins a whole mm: one UNPIN, then each page-table page and the PGD made writable again.</summary>
@@ -115,6 +126,7 @@ public class DirectPaging : NativePaging
         S.Count(Counter.PinOps);
         Hypercalls(cpu, mm.TableCount + 2);
         _pinned.Remove(mm.Id);
+        _lastAsked = -1;
     }
 
     public override void AllocPageTable(int cpu, AddressSpace mm, long tableIndex)

@@ -20,11 +20,56 @@ public sealed class WritablePaging : DirectPaging
 {
     private sealed class Slot
     {
+        private const byte OnlyRw = 1, Other = 2;
+
         public AddressSpace? Mm;
         public long Table = -1;
 
-        /// <summary>Changed entries and whether the only change was clearing R/W.</summary>
-        public readonly Dictionary<long, bool> Changed = new();
+        /// <summary>Per entry of the page: unchanged (0), only R/W cleared, or changed otherwise.</summary>
+        private byte[] _change = [];
+        private int[] _changed = []; // the changed entries' indexes, for an O(changes) clear
+
+        /// <summary>Entries changed since the page was disconnected.</summary>
+        public int Changed { get; private set; }
+
+        /// <summary>Of those, the ones whose only change was clearing R/W (revalidated cheaply).</summary>
+        public int OnlyRwChanged { get; private set; }
+
+        /// <summary>Records a write: it stays an R/W-only change while every write to the entry only clears R/W.</summary>
+        public void Record(long vpn, bool writeProtect)
+        {
+            var i = (int)(vpn - Mm!.FirstVpnOf(Table));
+            if (_change.Length < Mm.EntriesPerTable)
+            {
+                _change = new byte[Mm.EntriesPerTable]; // first use (sized by the kernel's tables); only when nothing is recorded
+                _changed = new int[Mm.EntriesPerTable];
+            }
+            var was = _change[i];
+            var now = writeProtect && was != Other ? OnlyRw : Other;
+            if (was == 0)
+            {
+                _changed[Changed++] = i;
+            }
+            else if (was == OnlyRw)
+            {
+                OnlyRwChanged--;
+            }
+            if (now == OnlyRw)
+            {
+                OnlyRwChanged++;
+            }
+            _change[i] = now;
+        }
+
+        public void Clear()
+        {
+            for (var k = 0; k < Changed; k++)
+            {
+                _change[_changed[k]] = 0;
+            }
+            Changed = 0;
+            OnlyRwChanged = 0;
+        }
     }
 
     private readonly Slot[][] _slots; // [cpu][0 = ACTIVE, 1 = INACTIVE]
@@ -74,7 +119,7 @@ public sealed class WritablePaging : DirectPaging
             if (slot.Mm == mm && slot.Table == table)
             {
                 NativeWrite(cpu, op); // the page is writable now: a plain store
-                slot.Changed[vpn] = op == PteOp.WriteProtect && (!slot.Changed.TryGetValue(vpn, out var fast) || fast);
+                slot.Record(vpn, op == PteOp.WriteProtect);
                 return;
             }
         }
@@ -103,7 +148,7 @@ public sealed class WritablePaging : DirectPaging
         s.Mm = mm;
         s.Table = table;
         NativeWrite(cpu, op);
-        s.Changed[vpn] = op == PteOp.WriteProtect;
+        s.Record(vpn, op == PteOp.WriteProtect);
     }
 
     private void Reconnect(int cpu, Slot s)
@@ -111,21 +156,14 @@ public sealed class WritablePaging : DirectPaging
         S.Count(Counter.PtwrFlushes);
         // Write-protect again (invlpg of its mapping), compare with the snapshot, reconnect the L2 entry.
         M.Charge(cpu, CostCategory.PageTableValidation, _invlpg + _compare + _store);
-        var fast = 0L;
-        foreach (var (_, onlyRw) in s.Changed)
-        {
-            if (onlyRw)
-            {
-                fast++;
-            }
-        }
-        var full = s.Changed.Count - fast;
+        long fast = s.OnlyRwChanged;
+        long full = s.Changed - fast;
         M.Charge(cpu, CostCategory.PageTableValidation, fast * _fast);
         S.Count(Counter.Validations, fast);
         Validate(cpu, full);
         s.Mm = null;
         s.Table = -1;
-        s.Changed.Clear();
+        s.Clear();
     }
 
     /// <summary>Reconnects whatever is disconnected on this CPU (before any explicit page-table hypercall).</summary>
