@@ -20,7 +20,7 @@ public sealed class ShadowPaging : NativePaging
     private sealed class Shadow
     {
         /// <summary>Pages whose shadow entry is valid.</summary>
-        public readonly HashSet<long> Filled = new();
+        public readonly PageSet Filled = new();
 
         /// <summary>Out-of-sync page-table pages (by table index) and the guest writes they took untrapped.</summary>
         public readonly Dictionary<long, int> OutOfSync = new();
@@ -72,7 +72,21 @@ public sealed class ShadowPaging : NativePaging
     }
 
     /// <summary>Whether the hypervisor keeps a shadow of this address space (so its page tables are traced).</summary>
-    public bool IsShadowed(AddressSpace mm) => _shadows.ContainsKey(mm.Id);
+    public bool IsShadowed(AddressSpace mm) => ShadowOf(mm) is not null;
+
+    private int _lastId = -1; // the address space ShadowOf last answered for, and its shadow (null: none)
+    private Shadow? _lastShadow;
+
+    /// <summary>The shadow of an address space, or null: the last answer kept, since most calls repeat it.</summary>
+    private Shadow? ShadowOf(AddressSpace mm)
+    {
+        if (mm.Id != _lastId)
+        {
+            _lastId = mm.Id;
+            _lastShadow = _shadows.GetValueOrDefault(mm.Id);
+        }
+        return _lastShadow;
+    }
 
     public override bool NeedsHypervisor(int cpu, AddressSpace mm, PteOp op) => IsShadowed(mm);
 
@@ -119,7 +133,8 @@ public sealed class ShadowPaging : NativePaging
     public override void Write(int cpu, AddressSpace mm, long vpn, PteOp op)
     {
         NativeWrite(cpu, op); // the guest's own store or locked operation runs first
-        if (!_shadows.TryGetValue(mm.Id, out var shadow))
+        var shadow = ShadowOf(mm);
+        if (shadow is null)
         {
             return; // no shadow yet: its tables are not write-protected
         }
@@ -168,7 +183,7 @@ public sealed class ShadowPaging : NativePaging
         M.Charge(cpu, CostCategory.Hypercall, _hypercall + entries.Length * _multicall);
         foreach (var e in entries)
         {
-            if (_shadows.TryGetValue(e.Mm.Id, out var shadow))
+            if (ShadowOf(e.Mm) is { } shadow)
             {
                 Sync(cpu, shadow, e.Mm, e.Vpn);
             }
@@ -192,6 +207,7 @@ public sealed class ShadowPaging : NativePaging
         {
             _lru.Remove(mm.Id);
         }
+        _lastId = -1;
     }
 
     public override void LoadCr3(int cpu, AddressSpace mm)
@@ -221,6 +237,7 @@ public sealed class ShadowPaging : NativePaging
                 _shadows.Remove(_lru[^1]); // evict the least recently used root; its tables are no longer traced
                 _lru.RemoveAt(_lru.Count - 1);
             }
+            _lastId = -1;
         }
         _lru.Remove(mm.Id);
         _lru.Insert(0, mm.Id);
@@ -268,7 +285,7 @@ public sealed class ShadowPaging : NativePaging
     public override void Translate(int cpu, AddressSpace mm, long vpn, AccessKind access, bool global, CostCategory missCategory)
     {
         var hit = M.Translate(cpu, mm.Id, vpn, access, global, nested: false, missCategory);
-        if (hit || global || !_shadows.TryGetValue(mm.Id, out var shadow) || shadow.Filled.Contains(vpn))
+        if (hit || global || ShadowOf(mm) is not { } shadow || shadow.Filled.Contains(vpn))
         {
             return;
         }
@@ -284,7 +301,7 @@ public sealed class ShadowPaging : NativePaging
         {
             yield break;
         }
-        foreach (var vpn in shadow.Filled)
+        foreach (var vpn in shadow.Filled.Pages())
         {
             if (!shadow.OutOfSync.ContainsKey(mm.TableIndexOf(vpn)) && !Pte.IsPresent(mm.GetPte(vpn)))
             {
