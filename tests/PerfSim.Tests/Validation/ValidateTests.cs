@@ -30,15 +30,15 @@ public sealed class ValidateTests : IDisposable
     {
         var s = Summary("xen-sosp03-lmbench");
         Assert.Equal(56, s.Cells);
-        // Today: Xen 3.6%, VMW 9.1%, L-SMP 8.7% median |error| of the ratio to native; native 9.0%; Spearman 0.94.
+        // Today: Xen 3.6%, VMW 9.1%, L-SMP 8.8% median |error| of the ratio to native; native 9.6%; Spearman 0.95.
         Assert.True(PerConfig(s, "Xen") < 6, Validator.Format(s));
         Assert.True(PerConfig(s, "VMW") < 12, Validator.Format(s));
         Assert.True(PerConfig(s, "L-SMP") < 10, Validator.Format(s));
         Assert.True(s.NativeMedianPct < 11, Validator.Format(s));
         Assert.True(s.MeanSpearman > 0.9, Validator.Format(s));
-        // Native cells within 20%: 11 of 14 (not create_0k, sig_hndl, open_close).
+        // Native cells within 20%: 12 of 14 (not create_0k, sig_hndl).
         Assert.True(Validator.Run(ValidationMapping.Load(Path.Combine(Catalog.WorkloadsDirectory, "validation", "xen-sosp03-lmbench.json")), Catalog, 1)
-            .Rows.Count(r => r.IsBaseline && Math.Abs(r.ErrorPct) <= 20) >= 11);
+            .Rows.Count(r => r.IsBaseline && Math.Abs(r.ErrorPct) <= 20) >= 12);
         // L-UP, Xen and VMW in the published order in every row.
         Assert.Equal(["L-UP", "Xen", "VMW"], s.OrderConfigs);
         Assert.Empty(s.OrderViolations);
