@@ -193,7 +193,7 @@ public sealed class ShadowPaging : NativePaging
     public override void ReleasePageTable(int cpu, AddressSpace mm, long tableIndex)
     {
         base.ReleasePageTable(cpu, mm, tableIndex);
-        if (_shadows.TryGetValue(mm.Id, out var shadow))
+        if (ShadowOf(mm) is { } shadow)
         {
             shadow.OutOfSync.Remove(tableIndex);
             M.Charge(cpu, CostCategory.Shadow, _sync); // drop the shadow page and stop tracing the guest page
@@ -214,7 +214,7 @@ public sealed class ShadowPaging : NativePaging
     {
         Intercept(cpu); // the CR3 load is intercepted
         M.Charge(cpu, CostCategory.Shadow, _rootSwitch);
-        if (!_shadows.ContainsKey(mm.Id))
+        if (ShadowOf(mm) is null)
         {
             S.Count(Counter.ShadowRootMisses);
             var shadow = new Shadow();
@@ -247,7 +247,7 @@ public sealed class ShadowPaging : NativePaging
     /// <summary>A flush point: resync every out-of-sync page of the address space.</summary>
     private void Resync(int cpu, AddressSpace mm)
     {
-        if (!_shadows.TryGetValue(mm.Id, out var shadow) || shadow.OutOfSync.Count == 0)
+        if (ShadowOf(mm) is not { } shadow || shadow.OutOfSync.Count == 0)
         {
             return;
         }
@@ -264,7 +264,7 @@ public sealed class ShadowPaging : NativePaging
     {
         Intercept(cpu);
         Resync(cpu, mm);
-        if (_shadows.TryGetValue(mm.Id, out var shadow))
+        if (ShadowOf(mm) is { } shadow)
         {
             shadow.Filled.Remove(vpn); // drop the shadow entry; the next access refills it
         }
@@ -297,7 +297,7 @@ public sealed class ShadowPaging : NativePaging
     /// <summary>Shadow entries that disagree with the guest (a filled entry whose guest PTE is not present), outside out-of-sync pages.</summary>
     public IEnumerable<string> Inconsistencies(AddressSpace mm)
     {
-        if (!_shadows.TryGetValue(mm.Id, out var shadow))
+        if (ShadowOf(mm) is not { } shadow)
         {
             yield break;
         }
