@@ -367,6 +367,25 @@ public sealed partial class Simulator
             {
                 remaining--;
                 execBalanced.Remove(e.Pid);
+                if (Kernel.Find(pidBest) is { Sleeping: true } && !Kernel.IsSpinning(pidBest))
+                {
+                    // It went to sleep in that event, so schedule() runs now, at the event's end: the CPU takes its next
+                    // task or goes idle before any later wake-up is seen (even one applied from an event that began earlier).
+                    cur[best] = -1;
+                    var q = events[pidBest];
+                    while (q.Count > 0 && q.Peek().E.Kind == TraceEventKind.Mark)
+                    {
+                        // A mark rides with the event before it: it is taken now, at the sleep, not when the task next runs.
+                        var (mark, markSeq) = q.Dequeue();
+                        var now = Machine.Cpus[best].Clock;
+                        while (_queue.TryPeekCycle(out var dueFirst) && dueFirst <= now)
+                        {
+                            _queue.TryPop(out var cycle, out var te); // what arrives before the mark is on the mark's near side
+                            Fire(cycle, te, schedule is null || idle[te.Cpu] ? CostCategory.Idle : CostCategory.Descheduled);
+                        }
+                        ApplyOn(best, name, mark with { Cpu = best }, markSeq, now, now, window, order, lastEnd);
+                    }
+                }
             }
         }
         return window.Finish(this);
