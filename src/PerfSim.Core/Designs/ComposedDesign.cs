@@ -625,6 +625,8 @@ public sealed class ComposedDesign : IPlatform
         _paging.ActivateMm(CurrentCpu, mm);
     }
 
+    public void AdoptMm(AddressSpace mm) => _paging.AdoptMm(CurrentCpu, mm);
+
     public void ExitMmap(AddressSpace mm)
     {
         FlushQueue();

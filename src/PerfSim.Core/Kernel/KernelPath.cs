@@ -60,4 +60,7 @@ public enum KernelPath
     PageTableAlloc,
     IpiHandler,
     TlbShootdown,
+    ForkPerEmptySlot,
+    ZapPerEmptySlot,
+    MmTeardown,
 }

@@ -72,6 +72,9 @@ public static class KernelPaths
         P(KernelPath.PageTableAlloc, "page_table_alloc", "pte_alloc_one: allocating a page-table page (clearing is a page operation).");
         P(KernelPath.TlbShootdown, "tlb_shootdown", "flush_tlb_others on the initiating CPU: take tlbstate_lock, publish the mm and address, set flush_cpumask (the IPI send and the wait for acknowledgements are machine operations).");
         P(KernelPath.IpiHandler, "ipi_handler", "An inter-processor interrupt's handler (reschedule: mark the CPU for rescheduling; the entry, APIC acknowledgement and return are machine operations).");
+        P(KernelPath.ForkPerEmptySlot, "fork_per_empty_slot", "copy_page_range: per empty PTE slot inside a VMA whose page table exists (the loop tests every slot, present or not).");
+        P(KernelPath.MmTeardown, "mm_teardown", "exit_mmap's fixed part when the last user of an mm drops it (at exit, or in exec for the old image): the loop set-up and, in 2.4, clear_page_tables' walk over every user page-directory entry; the per-VMA, per-PTE and per-table work is charged apart.");
+        P(KernelPath.ZapPerEmptySlot, "zap_per_empty_slot", "zap_pte_range at exit or munmap: per empty PTE slot inside the range whose page table exists.");
         for (var i = 0; i < d.Length; i++)
         {
             if (d[i] is null)

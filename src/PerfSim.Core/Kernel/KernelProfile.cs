@@ -74,6 +74,20 @@ public sealed class KernelProfile
     /// </summary>
     public bool ForkChildRunsFirst { get; init; }
 
+    /// <summary>
+    /// exec of a process whose mm has no other user tears the old image down in place and keeps the mm, its page
+    /// directory and CR3 (2.4's exec_mmap: mm_release, exit_mmap, no mm_alloc); otherwise (2.6, or a shared mm) exec
+    /// builds a fresh mm, loads it and drops the old one.
+    /// </summary>
+    public bool ExecReusesMm { get; init; }
+
+    /// <summary>
+    /// Each zap of one VMA's range ends with its own TLB flush (2.4's zap_page_range calls tlb_finish_mmu per call: one
+    /// CR3 reload per VMA at exit and at munmap, and exit_mmap's own flush_tlb_mm after the loop); otherwise (2.6's
+    /// unmap_vmas) one gather covers every VMA and is flushed once.
+    /// </summary>
+    public bool ZapFlushesPerVma { get; init; }
+
     public string SourceOf(KernelPath p) => _sources[(int)p];
 
     /// <summary>

@@ -179,6 +179,7 @@ public sealed partial class LinuxKernel
         }
         // A process first seen in the trace already exists (started before recording): an empty mm.
         var mm = NewMm();
+        _p.AdoptMm(mm);
         p = new Process(pid, mm) { TlsKey = pid };
         _procs.Add(pid, p);
         return p;
@@ -493,8 +494,10 @@ public sealed partial class LinuxKernel
                 _p.KernelPath(KernelPath.ForkPerPageTable);
                 var from = Math.Max(vma.Start, src.FirstVpnOf(t));
                 var to = Math.Min(vma.End, src.FirstVpnOf(t + 1));
+                var present = 0L;
                 for (var vpn = src.NextPresent(from, to); vpn >= 0; vpn = src.NextPresent(vpn + 1, to)) // present entries only
                 {
+                    present++;
                     var pte = src.GetPte(vpn);
                     _p.ReadPte(src, vpn, KernelPath.ForkPerPte);
                     if (!dst.HasTable(t))
@@ -513,6 +516,7 @@ public sealed partial class LinuxKernel
                     dst.SetPte(vpn, pte);
                     _p.SetPte(dst, vpn);
                 }
+                EmptySlots(KernelPath.ForkPerEmptySlot, to - from - present); // the loop tests every slot in the range
             }
             _p.LeaveLazyMmu();
         }
@@ -539,19 +543,32 @@ public sealed partial class LinuxKernel
         _stats.Count(Counter.Execs);
         _p.KernelPath(KernelPath.ExecBase);
         var old = proc.Mm;
-        var mm = NewMm();
-        _p.ClearPage(); // pgd_alloc: a fresh page directory
-            _p.AllocPgd(mm);
-        _p.KernelPath(KernelPath.ExecPerArgPage, argPages);
-        proc.Mm = mm;
         var cpu = _p.CurrentCpu;
-        _p.ActivateMm(mm);
-        _p.LoadCr3(mm); // activate_mm
-        mm.BuiltOn = cpu;
-        _activeMm[cpu]?.LoadedOn.Remove(cpu);
-        mm.LoadedOn.Add(cpu);
-        _activeMm[cpu] = mm;
-        DropMm(old);
+        AddressSpace mm;
+        if (_profile.ExecReusesMm && old.Users == 1)
+        {
+            // 2.4's exec_mmap: nobody else uses the mm, so exit_mmap empties it in place; the page directory stays
+            // loaded and the new image is built in the same mm.
+            _p.KernelPath(KernelPath.ExecPerArgPage, argPages);
+            TearDown(old);
+            mm = old;
+            mm.BuiltOn = cpu;
+        }
+        else
+        {
+            mm = NewMm();
+            _p.ClearPage(); // pgd_alloc: a fresh page directory
+            _p.AllocPgd(mm);
+            _p.KernelPath(KernelPath.ExecPerArgPage, argPages);
+            proc.Mm = mm;
+            _p.ActivateMm(mm);
+            _p.LoadCr3(mm); // activate_mm
+            mm.BuiltOn = cpu;
+            _activeMm[cpu]?.LoadedOn.Remove(cpu);
+            mm.LoadedOn.Add(cpu);
+            _activeMm[cpu] = mm;
+            DropMm(old);
+        }
 
         // The new image: text and data from the file, bss and stack anonymous.
         const long textStart = 0x08048;
@@ -613,24 +630,65 @@ public sealed partial class LinuxKernel
             return;
         }
         _p.ExitMmap(mm);
+        TearDown(mm);
+        _p.ReleasePgd(mm);
+    }
+
+    /// <summary>
+    /// exit_mmap's body: zap every VMA, free the page tables, flush the TLB. The page directory is left to the caller
+    /// (freed at the last drop, kept when 2.4's exec reuses the mm).
+    /// </summary>
+    private void TearDown(AddressSpace mm)
+    {
         PullTeardownLines(mm);
-        _gathered = 0; // tlb_gather_mmu
-        _p.EnterLazyMmu();
-        foreach (var vma in mm.Vmas)
-        {
-            _p.KernelPath(KernelPath.ExitPerVma);
-            ZapRange(mm, vma.Start, vma.End, fullMm: true);
-        }
-        _p.LeaveLazyMmu();
+        _p.KernelPath(KernelPath.MmTeardown);
+        ZapVmas(mm, mm.Vmas, fullMm: true);
         foreach (var t in mm.TableIndexes())
         {
             _p.KernelPath(KernelPath.ExitPerPageTable);
             mm.RemoveTable(t);
+            _p.SetPmd(mm, t); // free_one_pmd (2.4) or free_pte_range (2.6): pmd_clear, a page-directory write
             _p.ReleasePageTable(mm, t);
         }
-        FlushTlbMm(mm); // tlb_finish_mmu
-        _p.ReleasePgd(mm);
+        FlushTlbMm(mm); // 2.6 tlb_finish_mmu; 2.4 exit_mmap's flush_tlb_mm after the per-VMA ones
         mm.Vmas.Clear();
+    }
+
+    /// <summary>
+    /// Zaps the ranges of some VMAs: under one gather flushed by the caller (2.6 unmap_vmas), or with
+    /// <see cref="KernelProfile.ZapFlushesPerVma"/> one zap_page_range per VMA, each ending with its own TLB flush (2.4).
+    /// </summary>
+    private void ZapVmas(AddressSpace mm, List<Vma> vmas, bool fullMm)
+    {
+        var perVma = _profile.ZapFlushesPerVma;
+        _gathered = 0; // tlb_gather_mmu
+        if (!perVma)
+        {
+            _p.EnterLazyMmu();
+        }
+        foreach (var vma in vmas)
+        {
+            if (fullMm)
+            {
+                _p.KernelPath(KernelPath.ExitPerVma);
+            }
+            if (perVma)
+            {
+                _p.EnterLazyMmu();
+                ZapRange(mm, vma.Start, vma.End, fullMm);
+                _p.LeaveLazyMmu();
+                FlushTlbMm(mm); // zap_page_range's tlb_finish_mmu: flush_tlb_range is flush_tlb_mm on i386
+                _gathered = 0;
+            }
+            else
+            {
+                ZapRange(mm, vma.Start, vma.End, fullMm);
+            }
+        }
+        if (!perVma)
+        {
+            _p.LeaveLazyMmu();
+        }
     }
 
     private void ZapRange(AddressSpace mm, long start, long end, bool fullMm)
@@ -643,8 +701,10 @@ public sealed partial class LinuxKernel
             }
             var from = Math.Max(start, mm.FirstVpnOf(t));
             var to = Math.Min(end, mm.FirstVpnOf(t + 1));
+            var present = 0L;
             for (var vpn = mm.NextPresent(from, to); vpn >= 0; vpn = mm.NextPresent(vpn + 1, to)) // present entries only
             {
+                present++;
                 var pte = mm.GetPte(vpn);
                 _p.ReadPte(mm, vpn, fullMm ? KernelPath.ExitPerPte : KernelPath.UnmapPerPte); // ptep_get_and_clear returns the old entry
                 mm.SetPte(vpn, 0);
@@ -659,6 +719,16 @@ public sealed partial class LinuxKernel
                     FlushTlbMm(mm);
                 }
             }
+            EmptySlots(KernelPath.ZapPerEmptySlot, to - from - present); // zap_pte_range tests every slot in the range
+        }
+    }
+
+    /// <summary>The empty PTE slots a page-table loop tests besides the present ones (none charged when there are none).</summary>
+    private void EmptySlots(KernelPath path, long slots)
+    {
+        if (slots > 0)
+        {
+            _p.KernelPath(path, slots);
         }
     }
 
@@ -739,14 +809,11 @@ public sealed partial class LinuxKernel
         {
             return;
         }
-        _gathered = 0; // tlb_gather_mmu
-        _p.EnterLazyMmu();
+        ZapVmas(mm, victims, fullMm: false);
         foreach (var v in victims)
         {
-            ZapRange(mm, v.Start, v.End, fullMm: false);
             mm.Vmas.Remove(v);
         }
-        _p.LeaveLazyMmu();
         // free_pgtables: page-table pages no VMA uses any more.
         for (var t = mm.TableIndexOf(start); t <= mm.TableIndexOf(end - 1); t++)
         {
@@ -757,7 +824,10 @@ public sealed partial class LinuxKernel
                 _p.ReleasePageTable(mm, t);
             }
         }
-        FlushTlbMm(mm); // i386 tlb_flush is flush_tlb_mm
+        if (!_profile.ZapFlushesPerVma)
+        {
+            FlushTlbMm(mm); // i386 tlb_flush is flush_tlb_mm (2.4 flushed each VMA's zap already)
+        }
     }
 
     private static bool AnyVmaIn(AddressSpace mm, long start, long end)

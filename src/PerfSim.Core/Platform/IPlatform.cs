@@ -61,6 +61,12 @@ public interface IPlatform
     /// <summary>The last user of an address space begins tearing it down (arch_exit_mmap).</summary>
     void ExitMmap(AddressSpace mm);
 
+    /// <summary>
+    /// An address space built before the trace began (a process first seen already running): the design takes it in
+    /// the state it would be in by now, at no cost in the run.
+    /// </summary>
+    void AdoptMm(AddressSpace mm);
+
     // TLB and address-space switch.
     void LoadCr3(AddressSpace mm);
     void Invlpg(AddressSpace mm, long vpn);

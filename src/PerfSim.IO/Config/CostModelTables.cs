@@ -44,6 +44,8 @@ public static class CostModelTables
             sb.Append("| fork_copies_file_ptes | ").Append(Bool(k.ForkCopiesFilePtes)).Append(" |\n");
             sb.Append("| fork_write_protects_read_only_ptes | ").Append(Bool(k.ForkWriteProtectsReadOnlyPtes)).Append(" |\n");
             sb.Append("| fork_child_runs_first | ").Append(Bool(k.ForkChildRunsFirst)).Append(" |\n");
+            sb.Append("| exec_reuses_mm | ").Append(Bool(k.ExecReusesMm)).Append(" |\n");
+            sb.Append("| zap_flushes_per_vma | ").Append(Bool(k.ZapFlushesPerVma)).Append(" |\n");
             sb.Append("| global_kernel_pages | ").Append(Bool(k.GlobalKernelPages)).Append(" |\n");
             if (k.Scheduler is { } sched)
             {

@@ -12,7 +12,7 @@ public static class KernelProfileLoader
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
         "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "smp_coherence", "fork_child_runs_first",
-        "scheduler", "journal",
+        "exec_reuses_mm", "zap_flushes_per_vma", "scheduler", "journal",
     ];
 
     private static readonly string[] JournalKeys = ["create", "unlink", "source"];
@@ -61,6 +61,8 @@ public static class KernelProfileLoader
         string[]? smpSources = null;
         long[]? coherence = null;
         var childFirst = false;
+        var execReuses = false;
+        var zapFlushes = false;
         SchedulerParams? scheduler = null;
         JournalCounts? journal = null;
         string[]? coherenceSources = null;
@@ -98,6 +100,14 @@ public static class KernelProfileLoader
             if (top.TryGetValue("fork_child_runs_first", out var cf))
             {
                 childFirst = r.Bool(cf.Value, "fork_child_runs_first") ?? false;
+            }
+            if (top.TryGetValue("exec_reuses_mm", out var er))
+            {
+                execReuses = r.Bool(er.Value, "exec_reuses_mm") ?? false;
+            }
+            if (top.TryGetValue("zap_flushes_per_vma", out var zf))
+            {
+                zapFlushes = r.Bool(zf.Value, "zap_flushes_per_vma") ?? false;
             }
             if (top.TryGetValue("scheduler", out var sch) && r.Object(sch.Value, "scheduler", SchedulerKeys, SchedulerKeys) is { } so
                 && so.Count == SchedulerKeys.Length)
@@ -143,6 +153,8 @@ public static class KernelProfileLoader
             SmpCoherence = coherence,
             SmpCoherenceSources = coherenceSources,
             ForkChildRunsFirst = childFirst,
+            ExecReusesMm = execReuses,
+            ZapFlushesPerVma = zapFlushes,
             Scheduler = scheduler,
         }.WithJournal(journal);
     }

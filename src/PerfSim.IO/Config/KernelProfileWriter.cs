@@ -22,6 +22,8 @@ public static class KernelProfileWriter
             w.WriteBoolean("fork_write_protects_read_only_ptes", k.ForkWriteProtectsReadOnlyPtes);
             w.WriteBoolean("global_kernel_pages", k.GlobalKernelPages);
             w.WriteBoolean("fork_child_runs_first", k.ForkChildRunsFirst);
+            w.WriteBoolean("exec_reuses_mm", k.ExecReusesMm);
+            w.WriteBoolean("zap_flushes_per_vma", k.ZapFlushesPerVma);
             if (k.Scheduler is { } sched)
             {
                 w.WriteStartObject("scheduler");

@@ -60,6 +60,8 @@ public static class ResolvedConfigJson
             w.WriteBoolean("fork_copies_file_ptes", kernel.ForkCopiesFilePtes);
             w.WriteBoolean("fork_write_protects_read_only_ptes", kernel.ForkWriteProtectsReadOnlyPtes);
             w.WriteBoolean("fork_child_runs_first", kernel.ForkChildRunsFirst);
+            w.WriteBoolean("exec_reuses_mm", kernel.ExecReusesMm);
+            w.WriteBoolean("zap_flushes_per_vma", kernel.ZapFlushesPerVma);
             w.WriteBoolean("global_kernel_pages", kernel.GlobalKernelPages);
             if (kernel.Scheduler is { } sched)
             {

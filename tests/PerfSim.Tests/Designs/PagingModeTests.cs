@@ -51,6 +51,42 @@ public sealed class PagingModeTests
         Assert.Equal(2 * machine[MachineParam.Store], m.Measured.Cycles[(int)CostCategory.PteUpdate]);
     }
 
+    [Theory]
+    [InlineData(PinPolicy.Eager)]
+    [InlineData(PinPolicy.AtFork)]
+    [InlineData(PinPolicy.LatePin)]
+    public void A_process_already_running_when_the_trace_starts_has_pinned_tables_that_cost_nothing_to_take_in(PinPolicy pin)
+    {
+        // pid 1 never forks or execs in the trace: its mm was built before recording, so its tables are pinned already.
+        var events = new List<TraceEvent>
+        {
+            TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, Page, Protection.Read | Protection.Write, MapFlags.Anonymous),
+            TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, Page, AccessKind.Write),
+        };
+        var machine = TestProfiles.Machine();
+        var sim = new Simulator(Config(Direct(pin), machine));
+        var m = sim.Run(new ListTraceSource("adopted", events));
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.PteSets]);
+        // The fault's new page table is pinned and its PMD entry and the PTE are validated updates.
+        Assert.Equal(2, m.Measured.Counts[(int)Counter.Validations]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.PinOps]); // the new page table's pin; none for taking in the mm
+    }
+
+    [Fact]
+    public void Under_shadow_paging_a_tlb_flush_is_a_cr3_write_and_costs_the_root_switch()
+    {
+        var design = new DesignSpec { Name = "shadow-test", Description = "t", PageTables = PageTableMode.Shadow, Hypervisor = true };
+        var events = TestTraces.WithWrittenRegion(2);
+        events.Add(TraceEvent.Mprotect(0, 1, TraceBuilder.MmapBase, 2 * Page, Protection.Read)); // ends with flush_tlb_range
+        var machine = TestProfiles.Machine();
+        var withFlush = new Simulator(Config(design, machine)).Run(new ListTraceSource("flush", events));
+        Assert.Equal(1, withFlush.Measured.Counts[(int)Counter.TlbFlushes]);
+        Assert.Equal(0, withFlush.Measured.Counts[(int)Counter.Cr3Loads]);
+        var cheaper = machine.With(MachineParam.ShadowRootSwitch, machine[MachineParam.ShadowRootSwitch] - 7, "test");
+        var less = new Simulator(Config(design, cheaper)).Run(new ListTraceSource("flush", events));
+        Assert.Equal(7, withFlush.Measured.Cycles[(int)CostCategory.Shadow] - less.Measured.Cycles[(int)CostCategory.Shadow]);
+    }
+
     public static TheoryData<string> Workloads() => new() { "fork", "exec", "mmap", "page-fault", "ctx-2p-16k", "prot-fault" };
 
     [Theory]

@@ -185,6 +185,76 @@ public sealed class KernelModelTests
         Assert.Contains("event", ex.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Exit_flushes_once_in_2_6_and_once_per_vma_and_once_more_in_2_4_and_clears_each_table_s_directory_entry(bool linux24)
+    {
+        var cfg = TestProfiles.Config(kernel: TestProfiles.Kernel(linux24Teardown: linux24));
+        var probe = Run(TestTraces.Started(), cfg);
+        var vmas = probe.Kernel.Find(1)!.Mm.Vmas.Count;
+        var tables = probe.Kernel.Find(1)!.Mm.TableCount;
+        var present = probe.Kernel.Find(1)!.Mm.PresentPtes;
+        Assert.True(vmas > 2);
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Exit(0, 1));
+        var sim = new Simulator(cfg);
+        var m = sim.Run(new ListTraceSource("exit", events));
+        Assert.Equal(linux24 ? vmas + 1 : 1, m.Measured.Counts[(int)Counter.TlbFlushes]);
+        // zap_pte_range clears each present entry; free_pgtables (2.6) or clear_page_tables (2.4) clears each table's PDE.
+        Assert.Equal(present, m.Measured.Counts[(int)Counter.PteClears]);
+        Assert.Equal(tables, m.Measured.HookCalls[(int)PerfSim.Core.Designs.Hooks.HookOp.SetPmd]);
+        Assert.Equal(tables + 1, m.Measured.Counts[(int)Counter.PageTablesFreed]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Exec_builds_a_new_mm_in_2_6_and_empties_the_old_one_in_place_in_2_4(bool linux24)
+    {
+        var cfg = TestProfiles.Config(kernel: TestProfiles.Kernel(linux24Teardown: linux24));
+        var probe = Run(TestTraces.Started(), cfg);
+        var old = probe.Kernel.Find(1)!.Mm;
+        var (oldId, vmas, tables) = (old.Id, old.Vmas.Count, old.TableCount);
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Exec(0, 1, 4, 2, 1, 1));
+        var sim = new Simulator(cfg);
+        var m = sim.Run(new ListTraceSource("exec", events));
+        var mm = sim.Kernel.Find(1)!.Mm;
+        // 2.4's exec_mmap keeps the mm: no new page directory, no CR3 load, a flush per VMA torn down and one at the end.
+        // 2.6 builds a new mm, loads it, and drops the old one with one flush.
+        Assert.Equal(linux24, mm.Id == oldId);
+        Assert.Equal(linux24 ? 0 : 1, m.Measured.Counts[(int)Counter.Cr3Loads]);
+        Assert.Equal(linux24 ? vmas + 1 : 1, m.Measured.Counts[(int)Counter.TlbFlushes]);
+        Assert.Equal(tables + (linux24 ? 0 : 1), m.Measured.Counts[(int)Counter.PageTablesFreed]);
+        Assert.Equal(mm.TableCount + (linux24 ? 0 : 1), m.Measured.Counts[(int)Counter.PageTablesAllocated]);
+        Assert.Equal(4, mm.Vmas.Count); // text, data, bss and stack of the new image, nothing of the old
+        Assert.Equal(mm.PresentPtes, sim.Kernel.Frames.Allocated); // every old frame went back
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Munmap_of_several_vmas_flushes_once_in_2_6_and_once_per_vma_in_2_4(bool linux24)
+    {
+        var cfg = TestProfiles.Config(kernel: TestProfiles.Kernel(linux24Teardown: linux24));
+        var events = TestTraces.Started();
+        // Three adjacent mappings with different protections stay three VMAs.
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase, 2 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase + 2 * Page, 2 * Page, Protection.Read, MapFlags.Anonymous));
+        events.Add(TraceEvent.Mmap(0, 1, TraceBuilder.MmapBase + 4 * Page, 2 * Page, Protection.Read | Protection.Write, MapFlags.Anonymous));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase, 2 * Page, AccessKind.Write));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.MmapBase + 4 * Page, 2 * Page, AccessKind.Write));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Munmap(0, 1, TraceBuilder.MmapBase, 6 * Page));
+        var sim = new Simulator(cfg);
+        var m = sim.Run(new ListTraceSource("munmap", events));
+        Assert.Equal(4, m.Measured.Counts[(int)Counter.PteClears]);
+        Assert.Equal(linux24 ? 3 : 1, m.Measured.Counts[(int)Counter.TlbFlushes]);
+    }
+
     [Fact]
     public void Munmap_clears_the_range_and_frees_empty_page_tables()
     {

@@ -32,7 +32,9 @@ public static class TestProfiles
         return new MachineProfile("test-machine", "test", "test-kernel", v, Enumerable.Repeat("test", v.Length).ToArray());
     }
 
-    public static KernelProfile Kernel(SyscallEntry entry = SyscallEntry.Sysenter, bool copiesFilePtes = false, bool wrprotectReadOnly = true)
+    /// <param name="linux24Teardown">2.4's exit_mmap and exec: a TLB flush per zapped VMA, exec empties the old mm in place.</param>
+    public static KernelProfile Kernel(SyscallEntry entry = SyscallEntry.Sysenter, bool copiesFilePtes = false, bool wrprotectReadOnly = true,
+        bool linux24Teardown = false)
     {
         var v = new long[KernelPaths.Count];
         for (var i = 0; i < v.Length; i++)
@@ -44,6 +46,8 @@ public static class TestProfiles
         {
             SmpLockedOps = Enumerable.Range(0, v.Length).Select(i => (long)(i % 3)).ToArray(),
             SmpLockedOpSources = Enumerable.Repeat("test", v.Length).ToArray(),
+            ExecReusesMm = linux24Teardown,
+            ZapFlushesPerVma = linux24Teardown,
         };
     }
 
@@ -58,6 +62,8 @@ public static class TestProfiles
             SmpCoherence = coherence,
             SmpCoherenceSources = coherence?.Select(_ => "test").ToArray(),
             ForkChildRunsFirst = childRunsFirst,
+            ExecReusesMm = k.ExecReusesMm,
+            ZapFlushesPerVma = k.ZapFlushesPerVma,
         };
 
     public static ResolvedConfig Config(int cpus = 1, KernelProfile? kernel = null, MachineProfile? machine = null) =>

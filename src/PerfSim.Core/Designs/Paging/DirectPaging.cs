@@ -223,6 +223,14 @@ public class DirectPaging : NativePaging
         }
     }
 
+    public override void AdoptMm(int cpu, AddressSpace mm)
+    {
+        // A process that has been running has pinned tables under every policy (eager: since pgd_alloc; at-fork: since
+        // its fork; late-pin: since its first switch in); the pinning happened before the trace and is not charged.
+        _pinned.Add(mm.Id);
+        _lastAsked = -1;
+    }
+
     public override void ExitMmap(int cpu, AddressSpace mm)
     {
         if (_policy != PinPolicy.Eager && IsPinned(mm))

@@ -49,4 +49,7 @@ public interface IPagingMode
 
     /// <summary>The last user of <paramref name="mm"/> starts tearing it down (arch_exit_mmap).</summary>
     void ExitMmap(int cpu, AddressSpace mm);
+
+    /// <summary><paramref name="mm"/> was built and run before the trace began: take it in that state, uncharged.</summary>
+    void AdoptMm(int cpu, AddressSpace mm);
 }

@@ -137,4 +137,8 @@ public class NativePaging : IPagingMode
     public virtual void ExitMmap(int cpu, AddressSpace mm)
     {
     }
+
+    public virtual void AdoptMm(int cpu, AddressSpace mm)
+    {
+    }
 }

@@ -273,7 +273,10 @@ public sealed class ShadowPaging : NativePaging
 
     public override void FlushTlb(int cpu, AddressSpace mm)
     {
+        // i386's flush is a reload of CR3 with its own value: a CR3 write, which the VMM handles as any other (it finds
+        // the root, the current one, and reloads it), so it costs the root switch of a CR3 load.
         Intercept(cpu);
+        M.Charge(cpu, CostCategory.Shadow, _rootSwitch);
         Resync(cpu, mm);
         base.FlushTlb(cpu, mm);
     }
