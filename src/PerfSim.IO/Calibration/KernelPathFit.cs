@@ -13,6 +13,9 @@ namespace PerfSim.IO.Calibration;
 /// relative error (MathNet QR). The model is linear in each group's path lengths (path cycles and cold-code
 /// cycles are both proportional to instructions), so the sensitivity of every cell to every group is
 /// measured once by running the simulator with that group doubled. Hardware primitives are never fitted.
+/// A fit always starts from the raw lengths: a path whose source names an earlier fit (<c>| fitted ×F</c>) is taken
+/// back to its raw length first (<see cref="Unfitted"/>), so the factors reported are the whole ones and a
+/// shipped profile fits to itself.
 /// </summary>
 public static class KernelPathFit
 {
@@ -29,6 +32,7 @@ public static class KernelPathFit
         {
             throw new ArgumentException("no path group to fit");
         }
+        kernel = Unfitted(kernel, groups);
         var workloads = cells.Select(c => PublishedTable.WorkloadOf(c.Benchmark)
             ?? throw new ArgumentException($"{c.File}:{c.Line}: benchmark '{c.Benchmark}' maps to no PerfSim workload")).ToArray();
         var options = new WorkloadOptions { Seed = seed };
@@ -91,6 +95,7 @@ public static class KernelPathFit
             var loo = Solve(all.Where(j => j != i).ToArray(), linearAtScales, d, y, active);
             fitted[i] = new FitCell(cells[i], workloads[i], y[i], before[i], 0, PredictLinear(i, linearAtScales, d, loo));
         }
+        scales = scales.Select(v => Math.Round(v, 3)).ToArray(); // the factor written down is the factor used
         var final = ScaleAll(kernel, groups, scales, "final");
         var finalRuns = distinct.AsParallel().AsOrdered().Select(w => Predict(final, w)).ToArray();
         for (var i = 0; i < n; i++)
@@ -163,6 +168,36 @@ public static class KernelPathFit
             s[cols[c]] = 1 + x[c];
         }
         return s;
+    }
+
+    /// <summary>
+    /// The profile with every path of the given groups taken back to its raw length: a path whose source ends in an
+    /// earlier fit's note (<c>| fitted ×F (...)</c>) is divided by F (rounded to whole instructions, at least 1) and
+    /// the note dropped; other paths are left as they are. Dividing by the factor that multiplied it gives back the
+    /// raw length, or one that the same factor takes to the same fitted length.
+    /// </summary>
+    public static KernelProfile Unfitted(KernelProfile k, IEnumerable<KernelPathGroup> groups)
+    {
+        var set = groups.ToHashSet();
+        for (var i = 0; i < KernelPaths.Count; i++)
+        {
+            var p = (KernelPath)i;
+            var source = k.SourceOf(p);
+            var cut = source.IndexOf(" | fitted ×", StringComparison.Ordinal);
+            if (!set.Contains(KernelPaths.GroupOf(p)) || cut < 0)
+            {
+                continue;
+            }
+            var digits = source[(cut + " | fitted ×".Length)..];
+            var end = digits.IndexOf(' ');
+            if (!double.TryParse(end < 0 ? digits : digits[..end], NumberStyles.Float, CultureInfo.InvariantCulture, out var factor) || factor <= 0)
+            {
+                throw new ArgumentException($"kernel '{k.Name}', path {KernelPaths.Defs[i].Key}: its source names a fit without a readable factor: '{source[cut..]}'");
+            }
+            var raw = k[p] == 0 ? 0 : Math.Max(1, (long)Math.Round(k[p] / factor, MidpointRounding.AwayFromZero));
+            k = k.With(p, raw, source[..cut]);
+        }
+        return k;
     }
 
     /// <summary>A kernel with every path of one group multiplied by a factor (rounded to whole instructions, at least 1 if it was non-zero).</summary>

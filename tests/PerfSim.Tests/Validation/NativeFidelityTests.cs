@@ -1,8 +1,10 @@
 using PerfSim.Core.Designs;
+using PerfSim.Core.Kernel;
 using PerfSim.Core.Simulation;
 using PerfSim.Core.Workloads;
 using PerfSim.IO.Calibration;
 using PerfSim.IO.Config;
+using PerfSim.Tests.Support;
 
 namespace PerfSim.Tests.Validation;
 
@@ -37,12 +39,43 @@ public sealed class NativeFidelityTests
         var table = PublishedTable.Load(Path.Combine(Catalog.WorkloadsDirectory, "validation", "xen-sosp03-lmbench.csv"))
             .Where(c => c.Config == "L-UP").ToList();
         var machine = Catalog.LoadMachine("xeon-2400-2003");
-        var fit = KernelPathFit.Fit(machine, Catalog.LoadKernel("linux-2.4.21"), table);
-        foreach (var (group, scale) in fit.Scales)
+        var shipped = Catalog.LoadKernel("linux-2.4.21");
+        // The fit starts from the raw lengths (each fitted path divided by the factor its source names), so on the
+        // shipped profile it must find the shipped factors and write every path back as it is.
+        var fit = KernelPathFit.Fit(machine, shipped, table);
+        for (var i = 0; i < KernelPaths.Count; i++)
         {
-            Assert.InRange(scale, 0.98, 1.02);
+            var p = (KernelPath)i;
+            Assert.Equal(shipped[p], fit.Calibrated[p]);
+            Assert.Equal(shipped.SourceOf(p), fit.Calibrated.SourceOf(p));
         }
         Assert.True(fit.MedianAbsErrorPct < 20, $"median |error| {fit.MedianAbsErrorPct:F1}%");
+    }
+
+    [Fact]
+    public void Unfitting_takes_a_fitted_path_back_to_a_raw_length_the_same_factor_takes_to_the_same_value()
+    {
+        var k = TestProfiles.Kernel();
+        foreach (var factor in new[] { 0.951, 2.645, 3.252, 0.3 })
+        {
+            var note = $"fitted ×{factor.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)} (test)";
+            var fitted = KernelPathFit.Scale(k, KernelPathGroup.Memory, factor, note);
+            var raw = KernelPathFit.Unfitted(fitted, [KernelPathGroup.Memory]);
+            var again = KernelPathFit.Scale(raw, KernelPathGroup.Memory, factor, note);
+            for (var i = 0; i < KernelPaths.Count; i++)
+            {
+                var p = (KernelPath)i;
+                Assert.Equal(fitted[p], again[p]);
+                Assert.Equal(k.SourceOf(p), raw.SourceOf(p)); // the note is dropped, the estimate's own text kept
+                if (KernelPaths.GroupOf(p) == KernelPathGroup.Memory && factor >= 1)
+                {
+                    Assert.Equal(k[p], raw[p]); // a factor above 1 loses nothing to rounding
+                }
+            }
+        }
+        // Groups not named keep their fitted lengths.
+        var other = KernelPathFit.Unfitted(KernelPathFit.Scale(k, KernelPathGroup.Syscall, 2, "fitted ×2.000 (test)"), [KernelPathGroup.Memory]);
+        Assert.Equal(2 * k[KernelPath.SysNull], other[KernelPath.SysNull]);
     }
 
     [Fact]
