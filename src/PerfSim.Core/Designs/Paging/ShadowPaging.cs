@@ -210,10 +210,16 @@ public sealed class ShadowPaging : NativePaging
         _lastId = -1;
     }
 
+    /// <summary>A guest CR3 write: intercepted, then the VMM finds the shadow root (the switch's bookkeeping).</summary>
+    private void Cr3Write(int cpu)
+    {
+        Intercept(cpu);
+        M.Charge(cpu, CostCategory.Shadow, _rootSwitch);
+    }
+
     public override void LoadCr3(int cpu, AddressSpace mm)
     {
-        Intercept(cpu); // the CR3 load is intercepted
-        M.Charge(cpu, CostCategory.Shadow, _rootSwitch);
+        Cr3Write(cpu);
         if (ShadowOf(mm) is null)
         {
             S.Count(Counter.ShadowRootMisses);
@@ -275,8 +281,7 @@ public sealed class ShadowPaging : NativePaging
     {
         // i386's flush is a reload of CR3 with its own value: a CR3 write, which the VMM handles as any other (it finds
         // the root, the current one, and reloads it), so it costs the root switch of a CR3 load.
-        Intercept(cpu);
-        M.Charge(cpu, CostCategory.Shadow, _rootSwitch);
+        Cr3Write(cpu);
         Resync(cpu, mm);
         base.FlushTlb(cpu, mm);
     }
