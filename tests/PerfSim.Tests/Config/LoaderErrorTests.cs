@@ -171,6 +171,20 @@ public sealed class LoaderErrorTests
     }
 
     [Fact]
+    public void The_teardown_knobs_load_by_kernel_version_and_a_typo_or_a_bad_value_is_named()
+    {
+        var k24 = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(Workloads.KernelText("linux-2.4.21")), "k.json", "linux-2.4.21");
+        Assert.True(k24.ZapFlushesPerVma && k24.ExecReusesMm);
+        var text = Workloads.KernelText("linux-2.6.20");
+        var k26 = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(text), "k.json", "linux-2.6.20");
+        Assert.False(k26.ZapFlushesPerVma || k26.ExecReusesMm);
+        var typo = text.Replace("\"zap_flushes_per_vma\":", "\"zap_flush_per_vma\":", StringComparison.Ordinal);
+        Assert.Contains(LoadKernel(typo).Errors, x => x.KeyPath == "zap_flush_per_vma" && x.Message.Contains("did you mean 'zap_flushes_per_vma'", StringComparison.Ordinal));
+        var notBool = text.Replace("\"exec_reuses_mm\": false", "\"exec_reuses_mm\": 0", StringComparison.Ordinal);
+        Assert.Contains(LoadKernel(notBool).Errors, x => x.KeyPath == "exec_reuses_mm" && x.Line > 1);
+    }
+
+    [Fact]
     public void Scheduler_settings_load_and_a_typo_or_a_bad_value_is_named()
     {
         var text = Workloads.KernelText("linux-2.6.20");
