@@ -119,9 +119,25 @@ public sealed class Tlb
         }
         else
         {
+            // Evict the least recently used entry and reuse its slot as the most recently used: a rotation of the
+            // recency list, not an unlink and a push.
             slot = _tail[set];
             Unindex(slot);
-            Unlink(set, slot);
+            var p = _prev[slot];
+            if (p != None)
+            {
+                _next[p] = None;
+                _tail[set] = p;
+                var h = _head[set];
+                _prev[slot] = None;
+                _next[slot] = h;
+                _prev[h] = slot;
+                _head[set] = slot;
+            }
+            _tags[slot] = vpn;
+            _global[slot] = global;
+            Index(vpn, slot);
+            return;
         }
         _tags[slot] = vpn;
         _global[slot] = global;
