@@ -119,6 +119,13 @@ public sealed partial class Simulator
         long ClockHere() => Machine.Cpus[Platform.CurrentCpu].Clock;
         var (schedule, deliver) = WireCrossCpu(idle);
 
+        // The earliest timed event (an IPI, a shootdown): a CPU behind it was idle, or (a vCPU with work) descheduled.
+        void FireNext()
+        {
+            _queue.TryPop(out var cycle, out var te);
+            Fire(cycle, te, schedule is null || idle[te.Cpu] ? CostCategory.Idle : CostCategory.Descheduled);
+        }
+
         // Processes that exist when the trace starts: spread over the CPUs in order of first appearance.
         for (var i = 0; i < roots.Count; i++)
         {
@@ -326,8 +333,7 @@ public sealed partial class Simulator
             }
             if (_queue.TryPeekCycle(out var due) && (best < 0 || due <= startAt[best]))
             {
-                _queue.TryPop(out var cycle, out var te);
-                Fire(cycle, te, schedule is null || idle[te.Cpu] ? CostCategory.Idle : CostCategory.Descheduled);
+                FireNext();
                 continue;
             }
             if (best < 0 && settledCpuGotTask)
@@ -380,8 +386,7 @@ public sealed partial class Simulator
                         var now = Machine.Cpus[best].Clock;
                         while (_queue.TryPeekCycle(out var dueFirst) && dueFirst <= now)
                         {
-                            _queue.TryPop(out var cycle, out var te); // what arrives before the mark is on the mark's near side
-                            Fire(cycle, te, schedule is null || idle[te.Cpu] ? CostCategory.Idle : CostCategory.Descheduled);
+                            FireNext(); // what arrives before the mark is on the mark's near side
                         }
                         ApplyOn(best, name, mark with { Cpu = best }, markSeq, now, now, window, order, lastEnd);
                     }
