@@ -32,6 +32,7 @@ public sealed class Tlb
     private readonly int _setMask; // sets - 1 when a power of two, else -1 (then a modulo)
     private readonly int _ways;
     private int _valid;
+    private int _nonGlobal; // valid entries not marked global: a flush with none left has nothing to drop
     private long _absent = -1; // the tag of the last missed lookup, known absent until the next change (-1: none)
 
     public Tlb(int entries, int ways)
@@ -107,6 +108,7 @@ public sealed class Tlb
         _absent = -1;
         if (slot >= 0)
         {
+            _nonGlobal += (_global[slot] ? 1 : 0) - (global ? 1 : 0);
             _global[slot] = global;
             Touch(slot);
             return;
@@ -134,11 +136,13 @@ public sealed class Tlb
                 _prev[h] = slot;
                 _head[set] = slot;
             }
+            _nonGlobal += (_global[slot] ? 1 : 0) - (global ? 1 : 0);
             _tags[slot] = vpn;
             _global[slot] = global;
             Index(vpn, slot);
             return;
         }
+        _nonGlobal += global ? 0 : 1;
         _tags[slot] = vpn;
         _global[slot] = global;
         Index(vpn, slot);
@@ -159,7 +163,9 @@ public sealed class Tlb
     /// <summary>What a CR3 load does: drops every entry not marked global.</summary>
     public void FlushNonGlobal()
     {
-        for (var i = 0; i < _tags.Length && _valid > 0; i++)
+        // Slots in ascending order, stopping after the last non-global entry: the same entries go, in the same order,
+        // as a scan of every slot (global kernel pages stay, so counting all valid entries would never stop early).
+        for (var i = 0; i < _tags.Length && _nonGlobal > 0; i++)
         {
             if (_tags[i] != -1 && !_global[i])
             {
@@ -171,7 +177,7 @@ public sealed class Tlb
     /// <summary>Drops every non-global entry whose tag carries the given address-space id (tag bits above <paramref name="shift"/>).</summary>
     public void FlushTagged(long asid, int shift)
     {
-        for (var i = 0; i < _tags.Length && _valid > 0; i++)
+        for (var i = 0; i < _tags.Length && _nonGlobal > 0; i++)
         {
             if (!_global[i] && _tags[i] != -1 && _tags[i] >> shift == asid)
             {
@@ -254,6 +260,7 @@ public sealed class Tlb
         var set = _setOfSlot[slot];
         Unindex(slot);
         Unlink(set, slot);
+        _nonGlobal -= _global[slot] ? 0 : 1;
         _tags[slot] = -1;
         _free[set * _ways + _freeCount[set]++] = slot;
         _valid--;

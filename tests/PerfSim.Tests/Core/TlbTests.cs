@@ -78,6 +78,36 @@ public sealed class TlbTests
         Assert.False(tlb.Contains(2));
         Assert.Equal(1, tlb.Occupancy());
     }
+
+    [Fact]
+    public void A_flush_follows_an_entry_whose_global_flag_changed()
+    {
+        // The flush stops once no non-global entry is left, so the count of those must follow every change of flag:
+        // a tag re-inserted with the other flag, and an eviction that puts one kind of entry where the other was.
+        var tlb = new Tlb(4, 2); // 2 sets of 2 ways: even tags share set 0
+        tlb.Insert(7, global: true);
+        tlb.Insert(7); // now non-global
+        tlb.FlushNonGlobal();
+        Assert.False(tlb.Contains(7));
+
+        tlb.Insert(5);
+        tlb.Insert(5, global: true); // now global
+        tlb.FlushNonGlobal();
+        Assert.True(tlb.Contains(5));
+
+        tlb.Insert(2, global: true);
+        tlb.Insert(4, global: true);
+        tlb.Insert(6); // evicts 2, a global entry, for a non-global one
+        tlb.FlushNonGlobal();
+        Assert.False(tlb.Contains(6));
+
+        tlb.Insert(8);
+        tlb.Insert(10, global: true); // evicts 4, global, for a global one
+        tlb.Insert(12); // evicts 8, non-global, for a non-global entry
+        tlb.FlushNonGlobal();
+        Assert.False(tlb.Contains(12));
+        Assert.Equal(new long[] { 5, 10 }, tlb.ValidEntries().Select(e => e.Tag).Order());
+    }
 }
 
 public sealed class TlbOracleTests
