@@ -63,4 +63,6 @@ public enum KernelPath
     ForkPerEmptySlot,
     ZapPerEmptySlot,
     MmTeardown,
+    SysCreateCached,
+    DirInsertScan,
 }

@@ -337,6 +337,12 @@ public sealed partial class LinuxKernel
                 _p.KernelPath(KernelPath.DirEntryScan, 2 * dirEntries);
                 Journal(_profile.Journal?.Create);
                 break;
+            case SyscallKind.CreateCached:
+                // The name's negative dentry answers the lookup (an unlink left it): only the insertion scans the directory.
+                _p.KernelPath(KernelPath.SysCreateCached);
+                _p.KernelPath(KernelPath.DirInsertScan, dirEntries);
+                Journal(_profile.Journal?.Create);
+                break;
             case SyscallKind.Unlink:
                 _p.KernelPath(KernelPath.SysUnlink);
                 _p.KernelPath(KernelPath.DirEntryScan, dirEntries);

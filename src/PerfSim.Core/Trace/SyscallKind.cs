@@ -24,4 +24,6 @@ public enum SyscallKind : byte
     Brk = 13,
     /// <summary>Any other system call, charged at the generic path cost.</summary>
     Other = 14,
+    /// <summary>creat() of a new file whose name has a negative dentry in the dcache: the lookup reads no directory block.</summary>
+    CreateCached = 15,
 }

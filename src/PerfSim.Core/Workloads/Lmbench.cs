@@ -64,6 +64,13 @@ public static class Lmbench
                 b.Syscall(Pid, SyscallKind.Close);
             })),
         Loop("delete-10k", "unlink() of a 10 KB file.", 300, (b, o) => b.Syscall(Pid, SyscallKind.Unlink, 10 * 1024)),
+        new Workload("create-0k-lmbench2", "lmbench 2's lat_fs: creat(), a write() of 0 bytes and close() of a new empty file, 1,000 files in one directory (0 to 999 entries before it), each name's negative dentry left by the previous pass's unlink.",
+            o => Trace(o, Lmbench2FilesPerDirectory, (b, i) =>
+            {
+                b.Syscall(Pid, SyscallKind.CreateCached, dirEntries: i % Lmbench2FilesPerDirectory);
+                b.Syscall(Pid, SyscallKind.Write, 0); // lmbench 2's mkfile writes even 0 bytes
+                b.Syscall(Pid, SyscallKind.Close);
+            })),
         Loop("select-tcp", "select() over 100 descriptors of a connected TCP socket, zero timeout.", 300, (b, o) => b.Syscall(Pid, SyscallKind.Select, 100)),
         // Nanobenchmarks in the style of Adams & Agesen (ASPLOS 2006); meant for --kernel nanokernel.
         Loop("nano-divzero", "A divide error handled by the kernel and returned from (Adams & Agesen's divzero).", 500,
@@ -180,6 +187,15 @@ public static class Lmbench
     /// file is always the first live entry (the freed ones are merged into the entry before them).
     /// </summary>
     private const int FilesPerDirectory = 100;
+
+    /// <summary>
+    /// lmbench 2's lat_fs (SCCS 1.11, 1997) creates 1,000 files named "a" to "all" in the current directory, then unlinks
+    /// them in the same order, and repeats both loops for 5 s keeping the fastest pass: a create finds 0 to 999 entries
+    /// before it, and from the second pass on its name's negative dentry (left by the unlink) answers the lookup, so only
+    /// the insertion scans the directory. An unlink's file is the first live entry, as in lmbench 3: its delete is the
+    /// same workload as delete-0k.
+    /// </summary>
+    private const int Lmbench2FilesPerDirectory = 1000;
 
     private static Workload Loop(string name, string description, int iterations, Action<TraceBuilder, WorkloadOptions> body) =>
         new(name, description, o => Trace(o, iterations, (b, _) => body(b, o)));

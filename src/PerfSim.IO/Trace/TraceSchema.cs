@@ -24,7 +24,7 @@ public static class TraceSchema
             Req("name", TraceField.Arg0, TraceValueType.Syscall, "Which system call."),
             Opt("size", TraceField.Arg1, TraceValueType.Count, "Size argument: bytes, or descriptors for select."),
             Opt("pipe", TraceField.Arg2, TraceValueType.Id, "For pipe_read and pipe_write: which pipe (0 = unnamed: the read always finds data). A read of an empty named pipe blocks until a write to it."),
-            Opt("dir_entries", TraceField.Arg3, TraceValueType.Count, "For create and unlink: entries already in the directory, which a linear (ext2/ext3) directory compares one by one: create's lookup miss and insertion both scan them all, unlink scans up to its file's entry. 0 when unknown.")),
+            Opt("dir_entries", TraceField.Arg3, TraceValueType.Count, "For create, create_cached and unlink: entries already in the directory, which a linear (ext2/ext3) directory compares one by one: create's lookup miss and insertion both scan them all, create_cached's insertion alone scans them (its lookup finds the name's negative dentry), unlink scans up to its file's entry. 0 when unknown.")),
         Kind(TraceEventKind.Fork, "fork", "fork, clone or vfork creating a child.",
             Req("child", TraceField.Arg0, TraceValueType.Id, "Pid of the new child."),
             Opt("flags", TraceField.Arg1, TraceValueType.ForkFlags, "Thread (CLONE_VM) or vfork; none for a plain fork.")),

@@ -11,7 +11,7 @@ public static class TraceValues
     private static readonly string[] SyscallNames =
     [
         "null", "read", "write", "stat", "open", "close", "kill", "select",
-        "create", "unlink", "pipe_read", "pipe_write", "msync", "brk", "other",
+        "create", "unlink", "pipe_read", "pipe_write", "msync", "brk", "other", "create_cached",
     ];
 
     private static readonly string[] ForkNames = ["none", "thread", "vfork"];

@@ -395,4 +395,15 @@ public sealed class KernelModelTests
         // Other calls are untouched by either.
         Assert.Equal(KernelPathCycles(SyscallKind.Stat, 40, null), KernelPathCycles(SyscallKind.Stat, 40, journal));
     }
+
+    [Fact]
+    public void A_create_whose_negative_dentry_is_cached_runs_its_own_path_scans_once_for_the_insertion_and_pays_the_create_journal()
+    {
+        var journal = new JournalCounts(new JournalOp(1, 10, 7, 3), new JournalOp(2, 16, 11, 5), "test");
+        var dispatchAndExit = KernelPathCycles(SyscallKind.Create, 0, null) - Length(KernelPath.SysCreate);
+        Assert.Equal(dispatchAndExit + Length(KernelPath.SysCreateCached), KernelPathCycles(SyscallKind.CreateCached, 0, null));
+        Assert.Equal(40 * Length(KernelPath.DirInsertScan), KernelPathCycles(SyscallKind.CreateCached, 40, null) - KernelPathCycles(SyscallKind.CreateCached, 0, null));
+        Assert.Equal(KernelPathCycles(SyscallKind.Create, 0, journal) - KernelPathCycles(SyscallKind.Create, 0, null),
+            KernelPathCycles(SyscallKind.CreateCached, 0, journal) - KernelPathCycles(SyscallKind.CreateCached, 0, null));
+    }
 }

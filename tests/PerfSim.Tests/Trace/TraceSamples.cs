@@ -18,6 +18,7 @@ internal static class TraceSamples
         ("syscall pid=1 name=kill size=1", TraceEvent.Syscall(0, 1, SyscallKind.Kill, 1)),
         ("syscall pid=1 name=select size=100", TraceEvent.Syscall(0, 1, SyscallKind.Select, 100)),
         ("syscall pid=1 name=create", TraceEvent.Syscall(0, 1, SyscallKind.Create)),
+        ("syscall pid=1 name=create_cached dir_entries=12", TraceEvent.Syscall(0, 1, SyscallKind.CreateCached, dirEntries: 12)),
         ("syscall pid=1 name=unlink", TraceEvent.Syscall(0, 1, SyscallKind.Unlink)),
         ("syscall pid=1 name=pipe_read size=512", TraceEvent.Syscall(0, 1, SyscallKind.PipeRead, 512)),
         ("syscall pid=1 name=pipe_write size=512", TraceEvent.Syscall(0, 1, SyscallKind.PipeWrite, 512)),
