@@ -11,6 +11,14 @@ public static class KernelPaths
     public static readonly IReadOnlyList<ParamDef> Defs = Build();
 
     /// <summary>The same keys for a kernel profile's <c>smp_locked_ops</c> table: lock-prefixed operations an SMP build adds per run of the path.</summary>
+    /// <summary>The same keys for a kernel profile's <c>rep_string_ops</c> table: rep movs/stos instructions per run of the path.</summary>
+    public static readonly IReadOnlyList<ParamDef> RepOpDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Count, 0, 100_000,
+        "rep movs and rep stos instructions one run of the path executes (each also counted as one of its instructions): " + d.Description)).ToArray();
+
+    /// <summary>The same keys for a kernel profile's <c>rep_string_dwords</c> table: dwords those instructions move or store per run.</summary>
+    public static readonly IReadOnlyList<ParamDef> RepDwordDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Count, 0, 100_000_000,
+        "Dwords (4 bytes) the path's rep movs and rep stos instructions move or store in one run: " + d.Description)).ToArray();
+
     public static readonly IReadOnlyList<ParamDef> SmpDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.LockedOps, 0, 100_000,
         "Lock-prefixed operations an SMP build of the kernel executes on this path and a UP build does not: " + d.Description)).ToArray();
 

@@ -60,6 +60,20 @@ public sealed class KernelProfile
     public IReadOnlyList<string>? SmpLockedOpSources { get; init; }
 
     /// <summary>
+    /// Per path, the rep movs and rep stos instructions one run executes (each is also one of the path's counted
+    /// instructions; the machine charges their start-up apart), indexed by <see cref="KernelPath"/>; null when the
+    /// profile does not describe them (then they cost only their place in the count).
+    /// </summary>
+    public IReadOnlyList<long>? RepStringOps { get; init; }
+
+    public IReadOnlyList<string>? RepStringOpSources { get; init; }
+
+    /// <summary>Per path, the dwords those instructions move or store in one run; null with <see cref="RepStringOps"/>.</summary>
+    public IReadOnlyList<long>? RepStringDwords { get; init; }
+
+    public IReadOnlyList<string>? RepStringDwordSources { get; init; }
+
+    /// <summary>
     /// Per <see cref="SharedStep"/> the cache lines of a shared kernel object the step touches, then the per-CPU-runqueue
     /// flag (indexed by <see cref="SharedSteps.Defs"/>); null when the profile does not describe them (then moving them
     /// between CPUs costs nothing).

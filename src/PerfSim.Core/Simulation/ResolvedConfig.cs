@@ -44,6 +44,12 @@ public sealed class ResolvedConfig
         for (var i = 0; i < _pathCycles.Length; i++)
         {
             _pathCycles[i] = PathCycles(kernel[(KernelPath)i], cpi);
+            if (kernel.RepStringOps is { } ops && kernel.RepStringDwords is { } dwords)
+            {
+                // Each rep string instruction is one of the path's counted instructions; its microcoded start-up and the
+                // dwords it moves are the machine's, charged apart (not scaled by a calibration of the path lengths).
+                _pathCycles[i] += ops[i] * machine[MachineParam.RepStringStartup] + dwords[i] * machine[MachineParam.RepStringPerDword];
+            }
             // An SMP build runs on several CPUs: its lock prefixes cost a locked read-modify-write each.
             _smpLockCycles[i] = cpus > 1 ? kernel.SmpLockedOps![i] * machine[MachineParam.LockedRmw] : 0;
         }
@@ -72,7 +78,7 @@ public sealed class ResolvedConfig
     public Placement Placement { get; init; } = Placement.Auto;
     public ulong Seed { get; }
 
-    /// <summary>Cycles of one execution of a kernel path on this machine, its code in the instruction cache.</summary>
+    /// <summary>Cycles of one execution of a kernel path on this machine, its code in the instruction cache (with its rep string start-ups and dwords when the kernel profile gives them).</summary>
     public long CyclesOf(KernelPath p) => _pathCycles[(int)p];
 
 

@@ -11,7 +11,7 @@ public static class KernelProfileLoader
     private static readonly string[] TopKeys =
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
-        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "smp_coherence", "fork_child_runs_first",
+        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "smp_coherence", "fork_child_runs_first",
         "exec_reuses_mm", "zap_flushes_per_vma", "scheduler", "journal",
     ];
 
@@ -59,6 +59,10 @@ public static class KernelProfileLoader
         string[] sources = new string[KernelPaths.Count];
         long[]? smp = null;
         string[]? smpSources = null;
+        long[]? repOps = null;
+        string[]? repOpSources = null;
+        long[]? repDwords = null;
+        string[]? repDwordSources = null;
         long[]? coherence = null;
         var childFirst = false;
         var execReuses = false;
@@ -96,6 +100,19 @@ public static class KernelProfileLoader
             if (top.TryGetValue("smp_locked_ops", out var sl))
             {
                 (smp, smpSources) = ParamTableReader.Read(r, sl.Value, "smp_locked_ops", KernelPaths.SmpDefs);
+            }
+            if (top.TryGetValue("rep_string_ops", out var ro))
+            {
+                (repOps, repOpSources) = ParamTableReader.Read(r, ro.Value, "rep_string_ops", KernelPaths.RepOpDefs);
+            }
+            if (top.TryGetValue("rep_string_dwords", out var rd))
+            {
+                (repDwords, repDwordSources) = ParamTableReader.Read(r, rd.Value, "rep_string_dwords", KernelPaths.RepDwordDefs);
+            }
+            if (ro is not null != (rd is not null))
+            {
+                var (given, missing) = ro is not null ? (ro, "rep_string_dwords") : (rd!, "rep_string_ops");
+                r.Error(given.Value.Offset, missing, $"missing: {given.Name} and {missing} come together (give both tables or neither)");
             }
             if (top.TryGetValue("fork_child_runs_first", out var cf))
             {
@@ -150,6 +167,10 @@ public static class KernelProfileLoader
         {
             SmpLockedOps = smp,
             SmpLockedOpSources = smpSources,
+            RepStringOps = repOps,
+            RepStringOpSources = repOpSources,
+            RepStringDwords = repDwords,
+            RepStringDwordSources = repDwordSources,
             SmpCoherence = coherence,
             SmpCoherenceSources = coherenceSources,
             ForkChildRunsFirst = childFirst,

@@ -70,6 +70,25 @@ public static class KernelProfileWriter
                 }
                 w.WriteEndObject();
             }
+            if (k.RepStringOps is { } ops && k.RepStringDwords is { } dwords)
+            {
+                foreach (var (key, values, sources, defs) in new[]
+                {
+                    ("rep_string_ops", ops, k.RepStringOpSources!, KernelPaths.RepOpDefs),
+                    ("rep_string_dwords", dwords, k.RepStringDwordSources!, KernelPaths.RepDwordDefs),
+                })
+                {
+                    w.WriteStartObject(key);
+                    for (var i = 0; i < KernelPaths.Count; i++)
+                    {
+                        w.WriteStartObject(defs[i].Key);
+                        w.WriteNumber(ParamUnit.Count.Key(), values[i]);
+                        w.WriteString("source", sources[i]);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndObject();
+                }
+            }
             if (k.SmpCoherence is { } coh)
             {
                 w.WriteStartObject("smp_coherence");

@@ -170,6 +170,50 @@ public sealed class LoaderErrorTests
         Assert.Contains(LoadKernel(typo).Errors, x => x.KeyPath == "smp_locked_ops.fork_per_ptee" && x.Message.Contains("did you mean 'fork_per_pte'", StringComparison.Ordinal));
     }
 
+    /// <summary>A kernel text with rep_string_ops and rep_string_dwords tables: zero everywhere but the given paths.</summary>
+    private static string WithRepTables(string text, IReadOnlyDictionary<string, (long Ops, long Dwords)> given, bool ops = true, bool dwords = true)
+    {
+        string Table(string key, Func<(long Ops, long Dwords), long> pick) =>
+            $",\n  \"{key}\": {{\n" + string.Join(",\n", PerfSim.Core.Kernel.KernelPaths.Defs.Select(d =>
+                $"    \"{d.Key}\": {{ \"count\": {(given.TryGetValue(d.Key, out var v) ? pick(v) : 0)}, \"source\": \"test\" }}")) + "\n  }";
+        var cut = text.LastIndexOf('}');
+        return text[..cut].TrimEnd() + (ops ? Table("rep_string_ops", v => v.Ops) : "") + (dwords ? Table("rep_string_dwords", v => v.Dwords) : "") + "\n}\n";
+    }
+
+    [Fact]
+    public void Rep_string_tables_load_price_a_path_at_the_machine_s_start_up_and_dword_costs_and_come_in_pairs()
+    {
+        var text = Workloads.KernelText("linux-2.6.20");
+        var plain = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(text), "k.json", "linux-2.6.20");
+        Assert.Null(plain.RepStringOps);
+        var given = new Dictionary<string, (long, long)> { ["sys_kill"] = (3, 40), ["signal_setup_frame"] = (22, 340) };
+        var k = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(WithRepTables(text, given)), "k.json", "linux-2.6.20");
+        Assert.Equal(3, k.RepStringOps![(int)PerfSim.Core.Kernel.KernelPath.SysKill]);
+        Assert.Equal(340, k.RepStringDwords![(int)PerfSim.Core.Kernel.KernelPath.SignalSetupFrame]);
+        Assert.Equal(0, k.RepStringOps[(int)PerfSim.Core.Kernel.KernelPath.SysNull]);
+
+        // Priced on top of the path's instructions, at the machine's costs, and not on a path without rep strings.
+        var machine = MachineProfileLoader.Parse(Encoding.UTF8.GetBytes(Workloads.MachineText(Machine)), File, Machine);
+        var startup = machine[PerfSim.Core.Machine.MachineParam.RepStringStartup];
+        var perDword = machine[PerfSim.Core.Machine.MachineParam.RepStringPerDword];
+        Assert.True(startup > 0 && perDword > 0);
+        var without = new PerfSim.Core.Simulation.ResolvedConfig(machine, plain, PerfSim.Core.Designs.DesignSpec.Native, 1, 1);
+        var with = new PerfSim.Core.Simulation.ResolvedConfig(machine, k, PerfSim.Core.Designs.DesignSpec.Native, 1, 1);
+        Assert.Equal(3 * startup + 40 * perDword, with.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysKill) - without.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysKill));
+        Assert.Equal(without.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysNull), with.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysNull));
+
+        // The writer keeps them (a calibrated profile carries its rep strings over).
+        var again = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(KernelProfileWriter.Render(k)), "k.json", "linux-2.6.20");
+        Assert.Equal(k.RepStringOps, again.RepStringOps);
+        Assert.Equal(k.RepStringDwords, again.RepStringDwords);
+
+        // One table without the other is refused, naming the missing one; a typo in a path key is named.
+        Assert.Contains(LoadKernel(WithRepTables(text, given, dwords: false)).Errors, x => x.KeyPath == "rep_string_dwords" && x.Message.Contains("come together", StringComparison.Ordinal));
+        Assert.Contains(LoadKernel(WithRepTables(text, given, ops: false)).Errors, x => x.KeyPath == "rep_string_ops" && x.Line > 1);
+        var typo = WithRepTables(text, given).Replace("\"sys_kill\": { \"count\": 3", "\"sys_kil\": { \"count\": 3", StringComparison.Ordinal);
+        Assert.Contains(LoadKernel(typo).Errors, x => x.KeyPath == "rep_string_ops.sys_kil" && x.Message.Contains("did you mean 'sys_kill'", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_teardown_knobs_load_by_kernel_version_and_a_typo_or_a_bad_value_is_named()
     {
