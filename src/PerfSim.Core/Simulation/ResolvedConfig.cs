@@ -41,14 +41,15 @@ public sealed class ResolvedConfig
         _pathCycles = new long[KernelPaths.Count];
         _smpLockCycles = new long[KernelPaths.Count];
         var cpi = machine[MachineParam.KernelCpi];
+        // Each rep string instruction is one of its path's counted instructions; its microcoded start-up and the dwords it
+        // moves are the machine's, charged apart (not scaled by a calibration of the path lengths).
+        var (repOps, repDwords) = (kernel.RepStringOps, kernel.RepStringDwords);
         for (var i = 0; i < _pathCycles.Length; i++)
         {
             _pathCycles[i] = PathCycles(kernel[(KernelPath)i], cpi);
-            if (kernel.RepStringOps is { } ops && kernel.RepStringDwords is { } dwords)
+            if (repOps is not null && repDwords is not null)
             {
-                // Each rep string instruction is one of the path's counted instructions; its microcoded start-up and the
-                // dwords it moves are the machine's, charged apart (not scaled by a calibration of the path lengths).
-                _pathCycles[i] += ops[i] * machine[MachineParam.RepStringStartup] + dwords[i] * machine[MachineParam.RepStringPerDword];
+                _pathCycles[i] += repOps[i] * machine[MachineParam.RepStringStartup] + repDwords[i] * machine[MachineParam.RepStringPerDword];
             }
             // An SMP build runs on several CPUs: its lock prefixes cost a locked read-modify-write each.
             _smpLockCycles[i] = cpus > 1 ? kernel.SmpLockedOps![i] * machine[MachineParam.LockedRmw] : 0;
