@@ -185,6 +185,16 @@ public sealed class KernelModelTests
         Assert.Contains("event", ex.Message);
     }
 
+    /// <summary>The started trace, the measure mark, then one event: the simulator after it and what it measured.</summary>
+    private static (Simulator Sim, Measurement M) RunMeasured(ResolvedConfig cfg, TraceEvent e)
+    {
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(e);
+        var sim = new Simulator(cfg);
+        return (sim, sim.Run(new ListTraceSource(e.Kind.ToString(), events)));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -196,11 +206,7 @@ public sealed class KernelModelTests
         var tables = probe.Kernel.Find(1)!.Mm.TableCount;
         var present = probe.Kernel.Find(1)!.Mm.PresentPtes;
         Assert.True(vmas > 2);
-        var events = TestTraces.Started();
-        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
-        events.Add(TraceEvent.Exit(0, 1));
-        var sim = new Simulator(cfg);
-        var m = sim.Run(new ListTraceSource("exit", events));
+        var (_, m) = RunMeasured(cfg, TraceEvent.Exit(0, 1));
         Assert.Equal(linux24 ? vmas + 1 : 1, m.Measured.Counts[(int)Counter.TlbFlushes]);
         // zap_pte_range clears each present entry; free_pgtables (2.6) or clear_page_tables (2.4) clears each table's PDE.
         Assert.Equal(present, m.Measured.Counts[(int)Counter.PteClears]);
@@ -217,11 +223,7 @@ public sealed class KernelModelTests
         var probe = Run(TestTraces.Started(), cfg);
         var old = probe.Kernel.Find(1)!.Mm;
         var (oldId, vmas, tables) = (old.Id, old.Vmas.Count, old.TableCount);
-        var events = TestTraces.Started();
-        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
-        events.Add(TraceEvent.Exec(0, 1, 4, 2, 1, 1));
-        var sim = new Simulator(cfg);
-        var m = sim.Run(new ListTraceSource("exec", events));
+        var (sim, m) = RunMeasured(cfg, TraceEvent.Exec(0, 1, 4, 2, 1, 1));
         var mm = sim.Kernel.Find(1)!.Mm;
         // 2.4's exec_mmap keeps the mm: no new page directory, no CR3 load, a flush per VMA torn down and one at the end.
         // 2.6 builds a new mm, loads it, and drops the old one with one flush.
