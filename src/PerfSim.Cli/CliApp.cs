@@ -143,18 +143,22 @@ public static class CliApp
         var fitDesign = new Option<string?>("--design") { Description = "Fit machine cost parameters of this design to the --config column's ratios to native, instead of kernel path lengths." };
         var fitParams = new Option<string?>("--fit") { Description = "With --design: comma-separated machine parameters to fit (see 'perfsim list params')." };
         var free = new Option<string?>("--free") { Description = "Without --design: the kernel path-length groups to fit, comma-separated (" + string.Join(", ", Enum.GetNames<KernelPathGroup>()) + "; default all)." };
+        var tie = new Option<string?>("--tie") { Description = "Without --design: machine cost parameters to fit as one more factor alongside the path groups, their ratios kept (e.g. trap_entry,trap_exit); writes the calibrated machine profile too." };
         var calibrate = new Command("calibrate", "Fit kernel path-length groups to a published native table, or (--design, --fit) a design's machine cost parameters to a published column of ratios to native, by least squares; write the calibrated profile and calibration.csv.")
         {
-            machine, kernel, table, config, nativeConfig, fitDesign, fitParams, free, cpus, seed, outDir,
+            machine, kernel, table, config, nativeConfig, fitDesign, fitParams, free, tie, cpus, seed, outDir,
         };
         calibrate.SetAction(p => p.GetValue(fitDesign) is { } design
-            ? CalibrateDesign(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(nativeConfig)!, design,
+            ? p.GetValue(tie) is not null
+                ? throw new UsageException("--tie fits machine costs alongside kernel path groups; with --design, name the design's parameters with --fit")
+                : CalibrateDesign(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, p.GetValue(nativeConfig)!, design,
                 p.GetValue(fitParams), p.GetValue(cpus), p.GetValue(seed), p.GetValue(outDir), stdout, stderr)
             : p.GetValue(fitParams) is not null
                 ? throw new UsageException("--fit names machine parameters of a design: give the design with --design (or --free for kernel path groups)")
                 : p.GetValue(cpus) != 1
                 ? throw new UsageException("--cpus applies to a design fit (--design, --fit); kernel path lengths are fitted on one CPU")
-                : Calibrate(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, FreeGroups(p.GetValue(free)), p.GetValue(seed), p.GetValue(outDir), stdout, stderr));
+                : Calibrate(p.GetValue(machine), p.GetValue(kernel), p.GetValue(table)!, p.GetValue(config)!, FreeGroups(p.GetValue(free)),
+                    p.GetValue(tie) is { } t ? CostParams("--tie", t) : [], p.GetValue(seed), p.GetValue(outDir), stdout, stderr));
         root.Subcommands.Add(calibrate);
         root.Subcommands.Add(ValidateCommand.Build(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Build(stdout, stderr));
@@ -208,7 +212,31 @@ public static class CliApp
         return groups.Count > 0 ? groups : throw new UsageException("--free: name at least one group");
     }
 
-    private static int Calibrate(string? machineName, string? kernelName, string tablePath, string config, IReadOnlyList<KernelPathGroup>? free, ulong seed, string? outDir, TextWriter stdout, TextWriter stderr)
+    /// <summary>A comma-separated list of machine cost parameters; an unknown, non-cost or repeated name is a usage error naming the option.</summary>
+    private static List<MachineParam> CostParams(string option, string list)
+    {
+        var parameters = new List<MachineParam>();
+        foreach (var key in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!MachineParams.TryFind(key, out var p))
+            {
+                throw new UsageException($"{option}: unknown machine parameter '{key}'{KeySuggester.Hint(key, MachineParams.Defs.Select(d => d.Key))}");
+            }
+            if (MachineParams.Defs[(int)p].Unit is not (ParamUnit.Cycles or ParamUnit.CyclesPer1000Instructions))
+            {
+                throw new UsageException($"{option}: '{key}' is not a cost in cycles; only cost parameters can be fitted");
+            }
+            if (parameters.Contains(p))
+            {
+                throw new UsageException($"{option}: '{key}' is named twice");
+            }
+            parameters.Add(p);
+        }
+        return parameters.Count > 0 ? parameters : throw new UsageException($"{option}: name at least one machine parameter");
+    }
+
+    private static int Calibrate(string? machineName, string? kernelName, string tablePath, string config, IReadOnlyList<KernelPathGroup>? free,
+        IReadOnlyList<MachineParam> tie, ulong seed, string? outDir, TextWriter stdout, TextWriter stderr)
     {
         var catalog = ConfigCatalog.Locate();
         var machine = catalog.LoadMachine(machineName ?? RunPlan.DefaultMachine);
@@ -223,12 +251,22 @@ public static class CliApp
         {
             throw new UsageException(string.Join(Environment.NewLine, unmapped.Select(c => $"{c.File}:{c.Line}: field 'benchmark': '{c.Benchmark}' maps to no PerfSim workload")));
         }
-        stderr.WriteLine($"perfsim {Version}: fitting {free?.Count ?? Enum.GetValues<KernelPathGroup>().Length} path groups of {kernel.Name} to {cells.Count} '{config}' cells on {machine.Name}");
-        var fit = PerfSim.IO.Calibration.KernelPathFit.Fit(machine, kernel, cells, seed, free);
+        foreach (var p in tie.Where(p => machine[p] == 0))
+        {
+            throw new UsageException($"--tie: '{MachineParams.Defs[(int)p].Key}' is 0 on {machine.Name}: a factor cannot move it");
+        }
+        var tieNames = string.Join(" + ", tie.Select(p => MachineParams.Defs[(int)p].Key));
+        stderr.WriteLine($"perfsim {Version}: fitting {free?.Count ?? Enum.GetValues<KernelPathGroup>().Length} path groups of {kernel.Name}" +
+            $"{(tie.Count > 0 ? $" and {tieNames} as one factor" : "")} to {cells.Count} '{config}' cells on {machine.Name}");
+        var fit = PerfSim.IO.Calibration.KernelPathFit.Fit(machine, kernel, cells, seed, free, tie);
         var inv = CultureInfo.InvariantCulture;
         foreach (var (g, v) in fit.Scales)
         {
             stdout.WriteLine($"  {g,-11} x{v.ToString("F3", inv)}");
+        }
+        if (fit.TieScale is { } ts)
+        {
+            stdout.WriteLine($"  {tieNames} x{ts.ToString("F3", inv)}: {string.Join(", ", tie.Select(p => $"{MachineParams.Defs[(int)p].Key} {fit.Machine[p].ToString(inv)}"))} cycles");
         }
         var csv = new System.Text.StringBuilder("benchmark,workload,published_cycles,before_cycles,fitted_cycles,error_pct,loo_cycles,loo_error_pct\n");
         stdout.WriteLine($"{"benchmark",-12} {"published",10} {"before",10} {"fitted",10} {"error",8} {"leave-1-out",12}");
@@ -238,17 +276,29 @@ public static class CliApp
             csv.Append(inv, $"{c.Cell.Benchmark},{c.Workload},{c.Published:F0},{c.Before:F0},{c.Fitted:F0},{c.ErrorPct:F1},{c.LeaveOneOut:F0},{c.LeaveOneOutErrorPct:F1}\n");
         }
         stdout.WriteLine($"median |error| {fit.MedianAbsErrorPct.ToString("F1", inv)}%, leave-one-out {fit.MedianAbsLeaveOneOutErrorPct.ToString("F1", inv)}%");
-        return WriteCalibration(outDir, csv.ToString(), "kernel", kernel.Name, KernelProfileWriter.Render(fit.Calibrated), "kernels", stdout);
+        List<(string, string, string, string)> profiles = [("kernel", kernel.Name, KernelProfileWriter.Render(fit.Calibrated), "kernels")];
+        if (tie.Count > 0)
+        {
+            profiles.Add(("machine", machine.Name, MachineProfileWriter.Render(fit.Machine), "machines"));
+        }
+        return WriteCalibration(outDir, csv.ToString(), profiles, stdout);
     }
 
-    /// <summary>Writes calibration.csv and the calibrated profile atomically into the output folder.</summary>
-    private static int WriteCalibration(string? outDir, string csv, string kind, string name, string profileJson, string folder, TextWriter stdout)
+    /// <summary>Writes calibration.csv and the calibrated profiles (kind, name, JSON, workloads folder) atomically into the output folder.</summary>
+    private static int WriteCalibration(string? outDir, string csv, IReadOnlyList<(string Kind, string Name, string Json, string Folder)> profiles, TextWriter stdout)
     {
         var dir = outDir ?? Path.Combine("results", "calibrate-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(dir);
         AtomicFile.WriteAllText(Path.Combine(dir, "calibration.csv"), csv);
-        AtomicFile.WriteAllText(Path.Combine(dir, name + ".json"), profileJson);
-        stdout.WriteLine($"Calibrated {kind} profile and calibration.csv written to {dir}/ (copy {name}.json into workloads/{folder}/ to use it)");
+        foreach (var (_, name, json, _) in profiles)
+        {
+            AtomicFile.WriteAllText(Path.Combine(dir, name + ".json"), json);
+        }
+        foreach (var (kind, name, _, folder) in profiles)
+        {
+            stdout.WriteLine($"Calibrated {kind} profile written to {dir}/ (copy {name}.json into workloads/{folder}/ to use it)");
+        }
+        stdout.WriteLine($"calibration.csv written to {dir}/");
         return Ok;
     }
 
@@ -276,23 +326,7 @@ public static class CliApp
         {
             throw new UsageException("--design needs --fit: the machine parameters to fit, comma-separated (see 'perfsim list params')");
         }
-        var parameters = new List<MachineParam>();
-        foreach (var key in fitList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!MachineParams.TryFind(key, out var p))
-            {
-                throw new UsageException($"--fit: unknown machine parameter '{key}'{KeySuggester.Hint(key, MachineParams.Defs.Select(d => d.Key))}");
-            }
-            if (MachineParams.Defs[(int)p].Unit is not (ParamUnit.Cycles or ParamUnit.CyclesPer1000Instructions))
-            {
-                throw new UsageException($"--fit: '{key}' is not a cost in cycles; only cost parameters can be fitted");
-            }
-            if (parameters.Contains(p))
-            {
-                throw new UsageException($"--fit: '{key}' is named twice");
-            }
-            parameters.Add(p);
-        }
+        var parameters = CostParams("--fit", fitList);
         var all = PerfSim.IO.Calibration.PublishedTable.InMicroseconds(PerfSim.IO.Calibration.PublishedTable.Load(tablePath), machine.FrequencyMhz);
         var cells = all.Where(c => c.Config == config).ToList();
         var natives = all.Where(c => c.Config == nativeConfig).ToList();
@@ -326,7 +360,7 @@ public static class CliApp
             csv.Append(inv, $"{c.Cell.Benchmark},{c.Workload},{c.Published:F4},{c.Before:F4},{c.BeforeErrorPct:F1},{c.Fitted:F4},{c.ErrorPct:F1},{c.LeaveOneOut:F4},{c.LeaveOneOutErrorPct:F1}\n");
         }
         stdout.WriteLine($"median |error| before {fit.MedianAbsBeforeErrorPct.ToString("F1", inv)}%, fitted {fit.MedianAbsErrorPct.ToString("F1", inv)}%, leave-one-out {fit.MedianAbsLeaveOneOutErrorPct.ToString("F1", inv)}%");
-        return WriteCalibration(outDir, csv.ToString(), "machine", machine.Name, MachineProfileWriter.Render(fit.Calibrated), "machines", stdout);
+        return WriteCalibration(outDir, csv.ToString(), [("machine", machine.Name, MachineProfileWriter.Render(fit.Calibrated), "machines")], stdout);
     }
 
     private static int List(string what, TextWriter o)

@@ -12,7 +12,10 @@ namespace PerfSim.IO.Calibration;
 /// Fits one scale factor per <see cref="KernelPathGroup"/> to published native cells by least squares on the
 /// relative error (MathNet QR). The model is linear in each group's path lengths (path cycles and cold-code
 /// cycles are both proportional to instructions), so the sensitivity of every cell to every group is
-/// measured once by running the simulator with that group doubled. Hardware primitives are never fitted.
+/// measured once by running the simulator with that group raised. Hardware primitives are not fitted unless asked:
+/// <c>tie</c> names machine cost parameters that get one more factor between them (their ratios kept), for a
+/// primitive the sources only bracket, such as a trap's entry and exit, whose cost trades off against the Syscall
+/// group's (every system call pays both). The model is exactly linear in a cost parameter.
 /// A fit always starts from the raw lengths: a path whose source names an earlier fit (<c>| fitted ×F</c>) is taken
 /// back to its raw length first (<see cref="Unfitted"/>), so the factors reported are the whole ones and a
 /// shipped profile fits to itself.
@@ -20,9 +23,27 @@ namespace PerfSim.IO.Calibration;
 public static class KernelPathFit
 {
     /// <param name="free">The groups to fit (default: all of them); the others keep their path lengths.</param>
+    /// <param name="tie">Machine cost parameters scaled by one more fitted factor (none by default); like a path, each
+    /// starts from its value before any earlier fit (<see cref="UnfittedMachine"/>).</param>
     public static PathFitResult Fit(MachineProfile machine, KernelProfile kernel, IReadOnlyList<PublishedCell> cells, ulong seed = 1,
-        IReadOnlyCollection<KernelPathGroup>? free = null)
+        IReadOnlyCollection<KernelPathGroup>? free = null, IReadOnlyList<MachineParam>? tie = null)
     {
+        tie ??= [];
+        foreach (var p in tie)
+        {
+            if (MachineParams.Defs[(int)p].Unit != ParamUnit.Cycles)
+            {
+                throw new ArgumentException($"{MachineParams.Defs[(int)p].Key} is not a cost in cycles; only cost parameters can be fitted");
+            }
+            if (machine[p] == 0)
+            {
+                throw new ArgumentException($"{MachineParams.Defs[(int)p].Key} is 0 on {machine.Name}: a factor cannot move it");
+            }
+        }
+        if (tie.Distinct().Count() != tie.Count)
+        {
+            throw new ArgumentException("a machine parameter is named twice in the tie");
+        }
         if (cells.Count == 0)
         {
             throw new ArgumentException("no cells to fit");
@@ -33,11 +54,13 @@ public static class KernelPathFit
             throw new ArgumentException("no path group to fit");
         }
         kernel = Unfitted(kernel, groups);
+        machine = UnfittedMachine(machine, tie);
+        var cols = groups.Length + (tie.Count > 0 ? 1 : 0);
         var workloads = cells.Select(c => PublishedTable.WorkloadOf(c.Benchmark)
             ?? throw new ArgumentException($"{c.File}:{c.Line}: benchmark '{c.Benchmark}' maps to no PerfSim workload")).ToArray();
         var options = new WorkloadOptions { Seed = seed };
-        double Predict(KernelProfile k, string w) =>
-            ScenarioRunner.Run(new ResolvedConfig(machine, k, DesignSpec.Native, 1, seed), Lmbench.Find(w)!, options).CyclesPerIter;
+        double Predict(MachineProfile m, KernelProfile k, string w) =>
+            ScenarioRunner.Run(new ResolvedConfig(m, k, DesignSpec.Native, 1, seed), Lmbench.Find(w)!, options).CyclesPerIter;
 
         var distinct = workloads.Distinct().ToArray();
         var n = cells.Count;
@@ -47,29 +70,37 @@ public static class KernelPathFit
         // The model is nearly linear in each group's scale (path cycles are; the code cache adds kinks where a
         // footprint crosses the capacity), so Gauss-Newton: measure the sensitivity at the current scales,
         // solve the linear least-squares problem, repeat until the scales settle.
-        var scales = Enumerable.Repeat(1.0, groups.Length).ToArray();
+        var scales = Enumerable.Repeat(1.0, cols).ToArray();
         double[] before = [];
         double[] t0 = [];
-        var d = new double[n, groups.Length];
+        var d = new double[n, cols];
         bool[] active = [];
         for (var iteration = 0; iteration < MaxIterations; iteration++)
         {
             var at = ScaleAll(kernel, groups, scales, "sensitivity");
-            var variants = new KernelProfile[groups.Length + 1];
-            variants[0] = at;
+            var atMachine = tie.Count > 0 ? ScaleMachine(machine, tie, scales[^1], "sensitivity") : machine;
+            var variants = new (MachineProfile M, KernelProfile K)[cols + 1];
+            variants[0] = (atMachine, at);
             for (var g = 0; g < groups.Length; g++)
             {
-                variants[g + 1] = Scale(at, groups[g], 1 + Step, "sensitivity");
+                variants[g + 1] = (atMachine, Scale(at, groups[g], 1 + Step, "sensitivity"));
+            }
+            if (tie.Count > 0)
+            {
+                variants[cols] = (ScaleMachine(atMachine, tie, 1 + Step, "sensitivity"), at);
             }
             var runs = new double[distinct.Length, variants.Length];
             Parallel.For(0, distinct.Length * variants.Length, i =>
-                runs[i / variants.Length, i % variants.Length] = Predict(variants[i % variants.Length], distinct[i / variants.Length]));
+            {
+                var v = variants[i % variants.Length];
+                runs[i / variants.Length, i % variants.Length] = Predict(v.M, v.K, distinct[i / variants.Length]);
+            });
             t0 = new double[n];
             for (var i = 0; i < n; i++)
             {
                 var w = Array.IndexOf(distinct, workloads[i]);
                 t0[i] = runs[w, 0];
-                for (var g = 0; g < groups.Length; g++)
+                for (var g = 0; g < cols; g++)
                 {
                     // Per unit of scale, at the current scale (t0 is the prediction at scales; s - 1 below is relative).
                     d[i, g] = (runs[w, g + 1] - runs[w, 0]) / (Step * scales[g]);
@@ -78,7 +109,7 @@ public static class KernelPathFit
             if (iteration == 0)
             {
                 before = (double[])t0.Clone();
-                active = groups.Select((_, g) => all.Any(i => Math.Abs(d[i, g]) > 1e-9)).ToArray();
+                active = Enumerable.Range(0, cols).Select(g => all.Any(i => Math.Abs(d[i, g]) > 1e-9)).ToArray();
             }
             var next = Solve(all, Shift(t0, d, scales), d, y, active);
             var settled = next.Zip(scales).All(p => Math.Abs(p.First - p.Second) <= Tolerance * Math.Abs(p.Second));
@@ -96,8 +127,12 @@ public static class KernelPathFit
             fitted[i] = new FitCell(cells[i], workloads[i], y[i], before[i], 0, PredictLinear(i, linearAtScales, d, loo));
         }
         scales = scales.Select(v => Math.Round(v, 3)).ToArray(); // the factor written down is the factor used
+        var inv = CultureInfo.InvariantCulture;
+        var where = $"least squares on {Path.GetFileName(cells[0].File)} {cells[0].Config} on {machine.Name}";
+        var calibratedMachine = tie.Count == 0 ? machine : ScaleMachine(machine, tie, scales[^1],
+            $"fitted ×{scales[^1].ToString("F3", inv)} ({string.Join(" + ", tie.Select(p => MachineParams.Defs[(int)p].Key))} as one factor, {where} jointly with {kernel.Name}'s path groups; see docs/cost-model.md)");
         var final = ScaleAll(kernel, groups, scales, "final");
-        var finalRuns = distinct.AsParallel().AsOrdered().Select(w => Predict(final, w)).ToArray();
+        var finalRuns = distinct.AsParallel().AsOrdered().Select(w => Predict(calibratedMachine, final, w)).ToArray();
         for (var i = 0; i < n; i++)
         {
             fitted[i] = fitted[i] with { Fitted = finalRuns[Array.IndexOf(distinct, workloads[i])] };
@@ -108,9 +143,9 @@ public static class KernelPathFit
         {
             scaleMap[groups[g]] = scales[g];
             calibrated = Scale(calibrated, groups[g], scales[g],
-                $"fitted ×{scales[g].ToString("F3", CultureInfo.InvariantCulture)} ({groups[g]} group, least squares on {Path.GetFileName(cells[0].File)} {cells[0].Config} on {machine.Name}; see docs/cost-model.md)");
+                $"fitted ×{scales[g].ToString("F3", inv)} ({groups[g]} group, {where}{(tie.Count > 0 ? $" jointly with {string.Join(" + ", tie.Select(p => MachineParams.Defs[(int)p].Key))}" : "")}; see docs/cost-model.md)");
         }
-        return new PathFitResult(scaleMap, calibrated, fitted);
+        return new PathFitResult(scaleMap, calibrated, fitted, calibratedMachine, tie.Count > 0 ? scales[^1] : null);
     }
 
     private const int MaxIterations = 8;
@@ -188,16 +223,54 @@ public static class KernelPathFit
             {
                 continue;
             }
-            var digits = source[(cut + " | fitted ×".Length)..];
-            var end = digits.IndexOf(' ');
-            if (!double.TryParse(end < 0 ? digits : digits[..end], NumberStyles.Float, CultureInfo.InvariantCulture, out var factor) || factor <= 0)
-            {
-                throw new ArgumentException($"kernel '{k.Name}', path {KernelPaths.Defs[i].Key}: its source names a fit without a readable factor: '{source[cut..]}'");
-            }
+            var factor = FactorAfter(source[(cut + " | fitted ×".Length)..], $"kernel '{k.Name}', path {KernelPaths.Defs[i].Key}");
             var raw = k[p] == 0 ? 0 : Math.Max(1, (long)Math.Round(k[p] / factor, MidpointRounding.AwayFromZero));
             k = k.With(p, raw, source[..cut]);
         }
         return k;
+    }
+
+    /// <summary>
+    /// The machine with each named parameter taken back to its value before an earlier fit: a source ending in a fit's
+    /// note (<c>| fitted ×F (...)</c>) is divided by F (whole cycles, at least 1) and the note dropped.
+    /// </summary>
+    public static MachineProfile UnfittedMachine(MachineProfile m, IEnumerable<MachineParam> parameters)
+    {
+        foreach (var p in parameters)
+        {
+            var source = m.SourceOf(p);
+            var cut = source.IndexOf(" | fitted ×", StringComparison.Ordinal);
+            if (cut < 0)
+            {
+                continue;
+            }
+            var factor = FactorAfter(source[(cut + " | fitted ×".Length)..], $"machine '{m.Name}', parameter {MachineParams.Defs[(int)p].Key}");
+            m = m.With(p, Math.Max(1, (long)Math.Round(m[p] / factor, MidpointRounding.AwayFromZero)), source[..cut]);
+        }
+        return m;
+    }
+
+    /// <summary>A machine with each named cost multiplied by a factor (whole cycles, at least 1), its fit noted after its source.</summary>
+    public static MachineProfile ScaleMachine(MachineProfile m, IEnumerable<MachineParam> parameters, double factor, string source)
+    {
+        foreach (var p in parameters)
+        {
+            var v = Math.Max(1, (long)Math.Round(m[p] * factor, MidpointRounding.AwayFromZero));
+            var old = m.SourceOf(p);
+            var cut = old.IndexOf(" | fitted", StringComparison.Ordinal);
+            m = m.With(p, v, source == "sensitivity" ? old : $"{(cut >= 0 ? old[..cut] : old)} | {source}");
+        }
+        return m;
+    }
+
+    private static double FactorAfter(string digits, string what)
+    {
+        var end = digits.IndexOf(' ');
+        if (!double.TryParse(end < 0 ? digits : digits[..end], NumberStyles.Float, CultureInfo.InvariantCulture, out var factor) || factor <= 0)
+        {
+            throw new ArgumentException($"{what}: its source names a fit without a readable factor: '{digits}'");
+        }
+        return factor;
     }
 
     /// <summary>A kernel with every path of one group multiplied by a factor (rounded to whole instructions, at least 1 if it was non-zero).</summary>

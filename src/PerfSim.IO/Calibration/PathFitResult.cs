@@ -1,4 +1,5 @@
 using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
 
 namespace PerfSim.IO.Calibration;
 
@@ -13,8 +14,12 @@ public sealed record FitCell(PublishedCell Cell, string Workload, double Publish
     public double BeforeErrorPct => 100 * (Before - Published) / Published;
 }
 
-/// <summary>The fitted scale factor of each path group, the calibrated kernel, and the per-cell errors.</summary>
-public sealed record PathFitResult(IReadOnlyDictionary<KernelPathGroup, double> Scales, KernelProfile Calibrated, IReadOnlyList<FitCell> Cells)
+/// <summary>
+/// The fitted scale factor of each path group, the calibrated kernel, and the per-cell errors; with a tie, also the
+/// machine with its tied costs scaled by <see cref="TieScale"/> (otherwise the machine as given).
+/// </summary>
+public sealed record PathFitResult(IReadOnlyDictionary<KernelPathGroup, double> Scales, KernelProfile Calibrated, IReadOnlyList<FitCell> Cells,
+    MachineProfile Machine, double? TieScale)
 {
     public double MedianAbsErrorPct => FitStats.MedianAbs(Cells.Select(c => c.ErrorPct));
     public double MedianAbsLeaveOneOutErrorPct => FitStats.MedianAbs(Cells.Select(c => c.LeaveOneOutErrorPct));
