@@ -108,7 +108,7 @@ public static class DesignCostFit
             var names = string.Join(", ", parameters.Select(p => MachineParams.Defs[(int)p].Key));
             calibrated = calibrated.With(parameters[j], v,
                 $"fitted: least squares over the {n} '{config}' ratios to native in {Path.GetFileName(cells[0].File)} with {design.Name}{(cpus > 1 ? $" on {cpus} CPUs" : "")} on {machine.Name} " +
-                $"(free: {names}; before the fit {machine[parameters[j]].ToString(inv)}: {machine.SourceOf(parameters[j])}); see {(cpus > 1 ? "docs/smp.md" : "docs/designs.md")}");
+                $"(free: {names}; before the fit {Prior(machine, parameters[j])}); see {(cpus > 1 ? "docs/smp.md" : "docs/designs.md")}");
         }
         var final = distinct.AsParallel().AsOrdered().Select(w => Run(calibrated, design, cpus, w) / Run(calibrated, DesignSpec.Native, 1, w)).ToArray();
         var result = new FitCell[n];
@@ -177,6 +177,21 @@ public static class DesignCostFit
         }
 
         (double[] X, IReadOnlyList<int> Pinned) Solve(Linear l, int[] rowsUsed) => NonNegative(rowsUsed, l.A, l.B, k);
+    }
+
+    /// <summary>
+    /// "value: source" of a parameter before any fit: an earlier fit's source keeps the estimate it started from
+    /// ("before the fit V: S"), so a refit names that estimate again instead of nesting the earlier fit's note.
+    /// </summary>
+    private static string Prior(MachineProfile m, MachineParam p)
+    {
+        var source = m.SourceOf(p);
+        const string Mark = "; before the fit ";
+        var at = source.IndexOf(Mark, StringComparison.Ordinal);
+        var end = source.LastIndexOf("); see ", StringComparison.Ordinal);
+        return source.StartsWith("fitted: ", StringComparison.Ordinal) && at >= 0 && end > at
+            ? source[(at + Mark.Length)..end]
+            : $"{m[p].ToString(CultureInfo.InvariantCulture)}: {source}";
     }
 
     /// <summary>The model linearized at X0: each cell's design time T0 and native time Nat, their sensitivities D and E per parameter, and the least-squares system A x = B.</summary>

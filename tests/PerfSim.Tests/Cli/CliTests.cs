@@ -217,6 +217,10 @@ public sealed class CliTests : IDisposable
         Assert.Contains("hypercall", stdout);
         var profile = PerfSim.IO.Config.MachineProfileLoader.Load(Path.Combine(_dir, "xeon-2400-2003.json"));
         Assert.StartsWith("fitted:", profile.SourceOf(PerfSim.Core.Machine.MachineParam.FaultBounce), StringComparison.Ordinal);
+        // The shipped value was fitted already: the refit names the estimate that fit started from, not the fit.
+        var source = profile.SourceOf(PerfSim.Core.Machine.MachineParam.Hypercall);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(source, "before the fit"));
+        Assert.Contains("before the fit 750: estimate:", source, StringComparison.Ordinal);
         var lines = File.ReadAllLines(Path.Combine(_dir, "calibration.csv"));
         Assert.Equal("benchmark,workload,published_ratio,before_ratio,before_error_pct,fitted_ratio,error_pct,loo_ratio,loo_error_pct", lines[0]);
         Assert.Equal(15, lines.Length);
