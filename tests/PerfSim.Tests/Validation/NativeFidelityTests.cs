@@ -1,5 +1,6 @@
 using PerfSim.Core.Designs;
 using PerfSim.Core.Kernel;
+using PerfSim.Core.Machine;
 using PerfSim.Core.Simulation;
 using PerfSim.Core.Workloads;
 using PerfSim.IO.Calibration;
@@ -40,16 +41,69 @@ public sealed class NativeFidelityTests
             .Where(c => c.Config == "L-UP").ToList();
         var machine = Catalog.LoadMachine("xeon-2400-2003");
         var shipped = Catalog.LoadKernel("linux-2.4.21");
-        // The fit starts from the raw lengths (each fitted path divided by the factor its source names), so on the
-        // shipped profile it must find the shipped factors and write every path back as it is.
-        var fit = KernelPathFit.Fit(machine, shipped, table);
+        // The fit starts from the raw lengths (each fitted path divided by the factor its source names) and from the
+        // trap pair's estimate, so on the shipped profiles it must find the shipped factors and write every path and
+        // both trap costs back as they are (docs/cost-model.md gives the command).
+        var fit = KernelPathFit.Fit(machine, shipped, table, tie: [MachineParam.TrapEntry, MachineParam.TrapExit]);
         for (var i = 0; i < KernelPaths.Count; i++)
         {
             var p = (KernelPath)i;
             Assert.Equal(shipped[p], fit.Calibrated[p]);
             Assert.Equal(shipped.SourceOf(p), fit.Calibrated.SourceOf(p));
         }
+        foreach (var p in new[] { MachineParam.TrapEntry, MachineParam.TrapExit })
+        {
+            Assert.Equal(machine[p], fit.Machine[p]);
+            Assert.Equal(machine.SourceOf(p), fit.Machine.SourceOf(p));
+            Assert.Contains(" | fitted ×", machine.SourceOf(p), StringComparison.Ordinal);
+        }
         Assert.True(fit.MedianAbsErrorPct < 20, $"median |error| {fit.MedianAbsErrorPct:F1}%");
+    }
+
+    [Fact]
+    public void A_tied_fit_recovers_a_planted_trap_cost_and_the_path_factors_beside_it()
+    {
+        // Published cells made by the model itself with the trap pair 1.5 times the shipped one: fitting from the
+        // shipped profiles must find that pair again, keep the 60/40 split, and leave the path groups where they were.
+        var machine = Catalog.LoadMachine("xeon-2400-2003");
+        var kernel = Catalog.LoadKernel("linux-2.4.21");
+        MachineParam[] tie = [MachineParam.TrapEntry, MachineParam.TrapExit];
+        var planted = KernelPathFit.ScaleMachine(machine, tie, 1.5, "planted");
+        var benchmarks = new[] { "null_call", "null_io", "stat", "sig_inst", "sig_hndl", "fork_proc", "ctx_2p_0k", "delete_0k", "prot_fault", "page_fault" };
+        var cells = benchmarks.Select((b, i) => new PublishedCell("t", b, "L-UP",
+            ScenarioRunner.Run(new ResolvedConfig(planted, kernel, DesignSpec.Native, 1, 1), Lmbench.Find(PublishedTable.WorkloadOf(b)!)!, new WorkloadOptions()).CyclesPerIter
+                / machine.FrequencyMhz, "synthetic.csv", i + 2)).ToList();
+        var fit = KernelPathFit.Fit(machine, kernel, cells, tie: tie);
+        foreach (var p in tie)
+        {
+            Assert.InRange(fit.Machine[p], planted[p] * 0.98, planted[p] * 1.02);
+        }
+        var shippedFit = KernelPathFit.Fit(machine, kernel, cells.Select(c => c with
+        {
+            Value = ScenarioRunner.Run(new ResolvedConfig(machine, kernel, DesignSpec.Native, 1, 1), Lmbench.Find(PublishedTable.WorkloadOf(c.Benchmark)!)!, new WorkloadOptions()).CyclesPerIter / machine.FrequencyMhz,
+        }).ToList(), tie: tie);
+        foreach (var (g, v) in fit.Scales)
+        {
+            Assert.InRange(v, shippedFit.Scales[g] * 0.97, shippedFit.Scales[g] * 1.03);
+        }
+        Assert.True(fit.MedianAbsErrorPct < 1, $"median |error| {fit.MedianAbsErrorPct:F2}% on cells the model made");
+    }
+
+    [Fact]
+    public void Unfitting_a_machine_cost_takes_it_back_to_its_estimate_and_drops_the_note()
+    {
+        var machine = Catalog.LoadMachine("p4-672-2006");
+        MachineParam[] tie = [MachineParam.TrapEntry, MachineParam.TrapExit];
+        var fitted = KernelPathFit.ScaleMachine(machine, tie, 1.366, "fitted ×1.366 (test)");
+        Assert.Equal((long)Math.Round(machine[MachineParam.TrapEntry] * 1.366, MidpointRounding.AwayFromZero), fitted[MachineParam.TrapEntry]);
+        var raw = KernelPathFit.UnfittedMachine(fitted, tie);
+        foreach (var p in tie)
+        {
+            Assert.Equal(machine[p], raw[p]);
+            Assert.Equal(machine.SourceOf(p), raw.SourceOf(p));
+        }
+        // A parameter not named keeps its value and its source.
+        Assert.Equal(fitted[MachineParam.TrapExit], KernelPathFit.UnfittedMachine(fitted, [MachineParam.TrapEntry])[MachineParam.TrapExit]);
     }
 
     [Fact]
