@@ -10,7 +10,6 @@ public static class KernelPaths
     /// <summary>Metadata, indexed by <see cref="KernelPath"/>; the unit is always instructions.</summary>
     public static readonly IReadOnlyList<ParamDef> Defs = Build();
 
-    /// <summary>The same keys for a kernel profile's <c>smp_locked_ops</c> table: lock-prefixed operations an SMP build adds per run of the path.</summary>
     /// <summary>The same keys for a kernel profile's <c>rep_string_ops</c> table: rep movs/stos instructions per run of the path.</summary>
     public static readonly IReadOnlyList<ParamDef> RepOpDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Count, 0, 100_000,
         "rep movs and rep stos instructions one run of the path executes (each also counted as one of its instructions): " + d.Description)).ToArray();
@@ -19,6 +18,15 @@ public static class KernelPaths
     public static readonly IReadOnlyList<ParamDef> RepDwordDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Count, 0, 100_000_000,
         "Dwords (4 bytes) the path's rep movs and rep stos instructions move or store in one run: " + d.Description)).ToArray();
 
+    /// <summary>The same keys for a kernel profile's <c>rep_scan_ops</c> table: rep cmps/scas instructions per run of the path.</summary>
+    public static readonly IReadOnlyList<ParamDef> RepScanOpDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Count, 0, 100_000,
+        "rep cmps and rep scas instructions (an inlined memcmp, strlen, find_first_zero_bit) one run of the path executes (each also counted as one of its instructions): " + d.Description)).ToArray();
+
+    /// <summary>The same keys for a kernel profile's <c>rep_scan_elements</c> table: elements those instructions compare or scan per run.</summary>
+    public static readonly IReadOnlyList<ParamDef> RepScanElementDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Count, 0, 100_000_000,
+        "Elements (bytes for cmpsb and scasb, dwords for scasl) the path's rep cmps and rep scas instructions compare or scan in one run: " + d.Description)).ToArray();
+
+    /// <summary>The same keys for a kernel profile's <c>smp_locked_ops</c> table: lock-prefixed operations an SMP build adds per run of the path.</summary>
     public static readonly IReadOnlyList<ParamDef> SmpDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.LockedOps, 0, 100_000,
         "Lock-prefixed operations an SMP build of the kernel executes on this path and a UP build does not: " + d.Description)).ToArray();
 

@@ -74,6 +74,19 @@ public sealed class KernelProfile
     public IReadOnlyList<string>? RepStringDwordSources { get; init; }
 
     /// <summary>
+    /// Per path, the rep cmps and rep scas instructions one run executes (compares and scans: no fast-string set-up, a
+    /// microcoded loop per element), indexed by <see cref="KernelPath"/>; null when the profile does not describe them.
+    /// </summary>
+    public IReadOnlyList<long>? RepScanOps { get; init; }
+
+    public IReadOnlyList<string>? RepScanOpSources { get; init; }
+
+    /// <summary>Per path, the elements those instructions compare or scan in one run; null with <see cref="RepScanOps"/>.</summary>
+    public IReadOnlyList<long>? RepScanElements { get; init; }
+
+    public IReadOnlyList<string>? RepScanElementSources { get; init; }
+
+    /// <summary>
     /// Per <see cref="SharedStep"/> the cache lines of a shared kernel object the step touches, then the per-CPU-runqueue
     /// flag (indexed by <see cref="SharedSteps.Defs"/>); null when the profile does not describe them (then moving them
     /// between CPUs costs nothing).

@@ -101,6 +101,8 @@ public enum MachineParam
     PageTransfer,
     RepStringStartup,
     RepStringPerDword,
+    RepScanStartup,
+    RepScanPerElement,
 }
 
 public static class MachineParams
@@ -198,8 +200,10 @@ public static class MachineParams
         C(MachineParam.ApicEmulate, "apic_emulate", "A VMM's emulation of one trapped local-APIC register access (decode the MMIO write, update the virtual APIC, pick the target vCPUs), besides the trap or exit.");
         C(MachineParam.CacheLineTransfer, "cache_line_transfer", "Moving one 64-byte line another CPU's cache holds modified into this CPU's (a snoop hit on a modified line).");
         C(MachineParam.PageTransfer, "page_transfer", "Moving a whole 4 KB page another CPU's cache holds modified (a copy's source): bandwidth-bound, the lines' misses overlapping.");
-        C(MachineParam.RepStringStartup, "rep_string_startup", "Start-up of a rep string instruction (movs, stos; cmps and scas are priced the same) beyond its count as one instruction of its path (the microcode's set-up), charged per instruction a path's rep_string_ops table gives.");
+        C(MachineParam.RepStringStartup, "rep_string_startup", "Start-up of a rep movs or rep stos string instruction beyond its count as one instruction of its path (the microcode's set-up), charged per instruction a path's rep_string_ops table gives.");
         C(MachineParam.RepStringPerDword, "rep_string_per_dword", "Per 4 bytes a rep movs or rep stos moves or stores, charged per dword a path's rep_string_dwords table gives.");
+        C(MachineParam.RepScanStartup, "rep_scan_startup", "Start-up of a rep cmps or rep scas instruction (an inlined memcmp, strlen or bit search) beyond its count as one instruction of its path, its exit included, charged per instruction a path's rep_scan_ops table gives.");
+        C(MachineParam.RepScanPerElement, "rep_scan_per_element", "Per element (a byte for cmpsb and scasb, a dword for scasl) a rep cmps or rep scas compares or scans, charged per element a path's rep_scan_elements table gives.");
         C(MachineParam.ApicEoi, "apic_eoi", "Acknowledging an interrupt at the local APIC: one uncached write to the EOI register.");
         C(MachineParam.IpiLatency, "ipi_latency", "From the end of an IPI's send to the start of its delivery on the target CPU (the message on the APIC bus or system bus, and waking the target core).");
         C(MachineParam.EvtchnSend, "evtchn_send", "Xen's work for one event-channel send besides the hypercall round trip: mark the port pending, set the target vCPU's upcall flag (a physical IPI to a running target is ipi_send).");

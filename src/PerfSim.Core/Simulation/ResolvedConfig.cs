@@ -44,12 +44,17 @@ public sealed class ResolvedConfig
         // Each rep string instruction is one of its path's counted instructions; its microcoded start-up and the dwords it
         // moves are the machine's, charged apart (not scaled by a calibration of the path lengths).
         var (repOps, repDwords) = (kernel.RepStringOps, kernel.RepStringDwords);
+        var (scanOps, scanElements) = (kernel.RepScanOps, kernel.RepScanElements);
         for (var i = 0; i < _pathCycles.Length; i++)
         {
             _pathCycles[i] = PathCycles(kernel[(KernelPath)i], cpi);
             if (repOps is not null && repDwords is not null)
             {
                 _pathCycles[i] += repOps[i] * machine[MachineParam.RepStringStartup] + repDwords[i] * machine[MachineParam.RepStringPerDword];
+            }
+            if (scanOps is not null && scanElements is not null)
+            {
+                _pathCycles[i] += scanOps[i] * machine[MachineParam.RepScanStartup] + scanElements[i] * machine[MachineParam.RepScanPerElement];
             }
             // An SMP build runs on several CPUs: its lock prefixes cost a locked read-modify-write each.
             _smpLockCycles[i] = cpus > 1 ? kernel.SmpLockedOps![i] * machine[MachineParam.LockedRmw] : 0;

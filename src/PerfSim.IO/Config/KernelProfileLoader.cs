@@ -11,7 +11,7 @@ public static class KernelProfileLoader
     private static readonly string[] TopKeys =
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
-        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "smp_coherence", "fork_child_runs_first",
+        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "rep_scan_ops", "rep_scan_elements", "smp_coherence", "fork_child_runs_first",
         "exec_reuses_mm", "zap_flushes_per_vma", "scheduler", "journal",
     ];
 
@@ -63,6 +63,10 @@ public static class KernelProfileLoader
         string[]? repOpSources = null;
         long[]? repDwords = null;
         string[]? repDwordSources = null;
+        long[]? scanOps = null;
+        string[]? scanOpSources = null;
+        long[]? scanElements = null;
+        string[]? scanElementSources = null;
         long[]? coherence = null;
         var childFirst = false;
         var execReuses = false;
@@ -112,6 +116,19 @@ public static class KernelProfileLoader
             if (ro is not null != (rd is not null))
             {
                 var (given, missing) = ro is not null ? (ro, "rep_string_dwords") : (rd!, "rep_string_ops");
+                r.Error(given.Value.Offset, missing, $"missing: {given.Name} and {missing} come together (give both tables or neither)");
+            }
+            if (top.TryGetValue("rep_scan_ops", out var rso))
+            {
+                (scanOps, scanOpSources) = ParamTableReader.Read(r, rso.Value, "rep_scan_ops", KernelPaths.RepScanOpDefs);
+            }
+            if (top.TryGetValue("rep_scan_elements", out var rse))
+            {
+                (scanElements, scanElementSources) = ParamTableReader.Read(r, rse.Value, "rep_scan_elements", KernelPaths.RepScanElementDefs);
+            }
+            if (rso is not null != (rse is not null))
+            {
+                var (given, missing) = rso is not null ? (rso, "rep_scan_elements") : (rse!, "rep_scan_ops");
                 r.Error(given.Value.Offset, missing, $"missing: {given.Name} and {missing} come together (give both tables or neither)");
             }
             if (top.TryGetValue("fork_child_runs_first", out var cf))
@@ -171,6 +188,10 @@ public static class KernelProfileLoader
             RepStringOpSources = repOpSources,
             RepStringDwords = repDwords,
             RepStringDwordSources = repDwordSources,
+            RepScanOps = scanOps,
+            RepScanOpSources = scanOpSources,
+            RepScanElements = scanElements,
+            RepScanElementSources = scanElementSources,
             SmpCoherence = coherence,
             SmpCoherenceSources = coherenceSources,
             ForkChildRunsFirst = childFirst,

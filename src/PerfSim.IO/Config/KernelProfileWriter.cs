@@ -70,13 +70,19 @@ public static class KernelProfileWriter
                 }
                 w.WriteEndObject();
             }
+            var repTables = new List<(string, IReadOnlyList<long>, IReadOnlyList<string>, IReadOnlyList<ParamDef>)>();
             if (k.RepStringOps is { } ops && k.RepStringDwords is { } dwords)
             {
-                foreach (var (key, values, sources, defs) in new[]
-                {
-                    ("rep_string_ops", ops, k.RepStringOpSources!, KernelPaths.RepOpDefs),
-                    ("rep_string_dwords", dwords, k.RepStringDwordSources!, KernelPaths.RepDwordDefs),
-                })
+                repTables.Add(("rep_string_ops", ops, k.RepStringOpSources!, KernelPaths.RepOpDefs));
+                repTables.Add(("rep_string_dwords", dwords, k.RepStringDwordSources!, KernelPaths.RepDwordDefs));
+            }
+            if (k.RepScanOps is { } scans && k.RepScanElements is { } elements)
+            {
+                repTables.Add(("rep_scan_ops", scans, k.RepScanOpSources!, KernelPaths.RepScanOpDefs));
+                repTables.Add(("rep_scan_elements", elements, k.RepScanElementSources!, KernelPaths.RepScanElementDefs));
+            }
+            {
+                foreach (var (key, values, sources, defs) in repTables)
                 {
                     w.WriteStartObject(key);
                     for (var i = 0; i < KernelPaths.Count; i++)

@@ -170,23 +170,53 @@ public sealed class LoaderErrorTests
         Assert.Contains(LoadKernel(typo).Errors, x => x.KeyPath == "smp_locked_ops.fork_per_ptee" && x.Message.Contains("did you mean 'fork_per_pte'", StringComparison.Ordinal));
     }
 
-    /// <summary>A kernel text with rep_string_ops and rep_string_dwords tables: zero everywhere but the given paths.</summary>
-    private static string WithRepTables(string text, IReadOnlyDictionary<string, (long Ops, long Dwords)> given, bool ops = true, bool dwords = true)
+    /// <summary>A kernel text with rep_string_ops and rep_string_dwords tables (or, with <paramref name="scan"/>, rep_scan_ops and rep_scan_elements): zero everywhere but the given paths.</summary>
+    private static string WithRepTables(string text, IReadOnlyDictionary<string, (long Ops, long Dwords)> given, bool ops = true, bool dwords = true, bool scan = false)
     {
         string Table(string key, Func<(long Ops, long Dwords), long> pick) =>
             $",\n  \"{key}\": {{\n" + string.Join(",\n", PerfSim.Core.Kernel.KernelPaths.Defs.Select(d =>
                 $"    \"{d.Key}\": {{ \"count\": {(given.TryGetValue(d.Key, out var v) ? pick(v) : 0)}, \"source\": \"test\" }}")) + "\n  }";
         var cut = text.LastIndexOf('}');
-        return text[..cut].TrimEnd() + (ops ? Table("rep_string_ops", v => v.Ops) : "") + (dwords ? Table("rep_string_dwords", v => v.Dwords) : "") + "\n}\n";
+        return text[..cut].TrimEnd() + (ops ? Table(scan ? "rep_scan_ops" : "rep_string_ops", v => v.Ops) : "")
+            + (dwords ? Table(scan ? "rep_scan_elements" : "rep_string_dwords", v => v.Dwords) : "") + "\n}\n";
+    }
+
+    /// <summary>linux-2.6.20's text without its rep string and rep scan tables (they sit just before smp_coherence).</summary>
+    private static string WithoutRepTables()
+    {
+        var shipped = Workloads.KernelText("linux-2.6.20");
+        var (from, to) = (shipped.IndexOf("  \"rep_string_ops\": {", StringComparison.Ordinal), shipped.IndexOf("  \"smp_coherence\": {", StringComparison.Ordinal));
+        Assert.True(from > 0 && to > from, "linux-2.6.20 carries its rep tables just before smp_coherence");
+        return shipped[..from] + shipped[to..];
+    }
+
+    [Fact]
+    public void Rep_scan_tables_load_price_a_path_at_the_machine_s_scan_costs_and_come_in_pairs()
+    {
+        var text = WithoutRepTables();
+        var plain = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(text), "k.json", "linux-2.6.20");
+        Assert.Null(plain.RepScanOps);
+        var given = new Dictionary<string, (long, long)> { ["dir_entry_scan"] = (2, 5) };
+        var k = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(WithRepTables(text, given, scan: true)), "k.json", "linux-2.6.20");
+        Assert.Null(k.RepStringOps);
+        var machine = MachineProfileLoader.Parse(Encoding.UTF8.GetBytes(Workloads.MachineText(Machine)), File, Machine);
+        var (startup, perElement) = (machine[PerfSim.Core.Machine.MachineParam.RepScanStartup], machine[PerfSim.Core.Machine.MachineParam.RepScanPerElement]);
+        Assert.True(startup > 0 && perElement > 0 && startup != machine[PerfSim.Core.Machine.MachineParam.RepStringStartup]);
+        var without = new PerfSim.Core.Simulation.ResolvedConfig(machine, plain, PerfSim.Core.Designs.DesignSpec.Native, 1, 1);
+        var with = new PerfSim.Core.Simulation.ResolvedConfig(machine, k, PerfSim.Core.Designs.DesignSpec.Native, 1, 1);
+        Assert.Equal(2 * startup + 5 * perElement, with.CyclesOf(PerfSim.Core.Kernel.KernelPath.DirEntryScan) - without.CyclesOf(PerfSim.Core.Kernel.KernelPath.DirEntryScan));
+        Assert.Equal(without.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysNull), with.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysNull));
+        var again = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(KernelProfileWriter.Render(k)), "k.json", "linux-2.6.20");
+        Assert.Equal(k.RepScanOps, again.RepScanOps);
+        Assert.Equal(k.RepScanElements, again.RepScanElements);
+        Assert.Contains(LoadKernel(WithRepTables(text, given, dwords: false, scan: true)).Errors, x => x.KeyPath == "rep_scan_elements" && x.Message.Contains("come together", StringComparison.Ordinal));
+        Assert.Contains(LoadKernel(WithRepTables(text, given, ops: false, scan: true)).Errors, x => x.KeyPath == "rep_scan_ops");
     }
 
     [Fact]
     public void Rep_string_tables_load_price_a_path_at_the_machine_s_start_up_and_dword_costs_and_come_in_pairs()
     {
-        var shipped = Workloads.KernelText("linux-2.6.20");
-        var (from, to) = (shipped.IndexOf("  \"rep_string_ops\": {", StringComparison.Ordinal), shipped.IndexOf("  \"smp_coherence\": {", StringComparison.Ordinal));
-        Assert.True(from > 0 && to > from, "linux-2.6.20 carries its rep string tables just before smp_coherence");
-        var text = shipped[..from] + shipped[to..]; // the profile without its tables
+        var text = WithoutRepTables();
         var plain = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(text), "k.json", "linux-2.6.20");
         Assert.Null(plain.RepStringOps);
         var given = new Dictionary<string, (long, long)> { ["sys_kill"] = (3, 40), ["signal_setup_frame"] = (22, 340) };
