@@ -258,7 +258,15 @@ public static class CliApp
         var tieNames = string.Join(" + ", tie.Select(p => MachineParams.Defs[(int)p].Key));
         stderr.WriteLine($"perfsim {Version}: fitting {free?.Count ?? Enum.GetValues<KernelPathGroup>().Length} path groups of {kernel.Name}" +
             $"{(tie.Count > 0 ? $" and {tieNames} as one factor" : "")} to {cells.Count} '{config}' cells on {machine.Name}");
-        var fit = PerfSim.IO.Calibration.KernelPathFit.Fit(machine, kernel, cells, seed, free, tie);
+        PerfSim.IO.Calibration.PathFitResult fit;
+        try
+        {
+            fit = PerfSim.IO.Calibration.KernelPathFit.Fit(machine, kernel, cells, seed, free, tie);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message); // a request the cells cannot answer, not a fault
+        }
         var inv = CultureInfo.InvariantCulture;
         foreach (var (g, v) in fit.Scales)
         {
@@ -345,7 +353,15 @@ public static class CliApp
             throw new UsageException($"{cells.Count} cells cannot fix {parameters.Count} parameters");
         }
         stderr.WriteLine($"perfsim {Version}: fitting {parameters.Count} cost parameters of {design.Name}{(cpus > 1 ? $" on {cpus} CPUs" : "")} to {cells.Count} '{config}'/'{nativeConfig}' ratios on {machine.Name}");
-        var fit = PerfSim.IO.Calibration.DesignCostFit.Fit(machine, kernel, design, parameters, cells, natives, seed, cpus);
+        PerfSim.IO.Calibration.DesignFitResult fit;
+        try
+        {
+            fit = PerfSim.IO.Calibration.DesignCostFit.Fit(machine, kernel, design, parameters, cells, natives, seed, cpus);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message); // e.g. a parameter no cell depends on
+        }
         var inv = CultureInfo.InvariantCulture;
         foreach (var p in parameters)
         {

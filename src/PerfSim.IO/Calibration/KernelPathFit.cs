@@ -31,7 +31,7 @@ public static class KernelPathFit
         tie ??= [];
         foreach (var p in tie)
         {
-            if (MachineParams.Defs[(int)p].Unit != ParamUnit.Cycles)
+            if (MachineParams.Defs[(int)p].Unit is not (ParamUnit.Cycles or ParamUnit.CyclesPer1000Instructions))
             {
                 throw new ArgumentException($"{MachineParams.Defs[(int)p].Key} is not a cost in cycles; only cost parameters can be fitted");
             }
@@ -110,6 +110,10 @@ public static class KernelPathFit
             {
                 before = (double[])t0.Clone();
                 active = Enumerable.Range(0, cols).Select(g => all.Any(i => Math.Abs(d[i, g]) > 1e-9)).ToArray();
+                if (tie.Count > 0 && !active[^1])
+                {
+                    throw new ArgumentException($"no cell depends on {string.Join(" + ", tie.Select(p => MachineParams.Defs[(int)p].Key))} natively: it cannot be fitted to these cells");
+                }
             }
             var next = Solve(all, Shift(t0, d, scales), d, y, active);
             var settled = next.Zip(scales).All(p => Math.Abs(p.First - p.Second) <= Tolerance * Math.Abs(p.Second));

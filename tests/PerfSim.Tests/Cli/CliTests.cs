@@ -236,6 +236,8 @@ public sealed class CliTests : IDisposable
     [InlineData("--config", "L-UP", "--tie", "trap_entry,trap_entry", "'trap_entry' is named twice")]
     [InlineData("--config", "L-UP", "--tie", "global_pages", "not a cost in cycles")]
     [InlineData("--design", "xen-1.0", "--tie", "trap_entry", "with --design, name the design's parameters with --fit")]
+    [InlineData("--design", "xen-1.0", "--fit", "apic_eoi", "no cell depends on apic_eoi")]
+    [InlineData("--config", "L-UP", "--tie", "apic_eoi", "no cell depends on apic_eoi")]
     public void Calibrate_design_refuses_bad_requests_with_exit_code_2(string k1, string v1, string k2, string v2, string message)
     {
         var (code, _, stderr) = Run("calibrate", "--table", XenTable, k1, v1, k2, v2, "--out", _dir);
