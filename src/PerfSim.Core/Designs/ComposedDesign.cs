@@ -90,6 +90,7 @@ public sealed class ComposedDesign : IPlatform
         _hookCycles = _s.HookCycles;
         _cpu = machine.Cpus[0];
         var d = config.Design;
+        GuestGuardsDr7 = d.GuestGuardsDr7;
         _paging = d.PageTables switch
         {
             PageTableMode.Native => new NativePaging(machine),
@@ -826,9 +827,14 @@ public sealed class ComposedDesign : IPlatform
         EndHook(HookOp.LazyMode, t);
     }
 
-    private void CpuState(HookOp op, long nativeCycles, int hypercalls = 1, bool batchable = true, int faults = 1)
+    /// <param name="hardwareWrite">Whoever emulates the operation also performs it on the hardware (nativeCycles more).</param>
+    private void CpuState(HookOp op, long nativeCycles, int hypercalls = 1, bool batchable = true, int faults = 1, bool hardwareWrite = false)
     {
         var t = BeginHook(op);
+        if (hardwareWrite && (Trapped(op) || _bt || _cpuHypercalls))
+        {
+            Charge(CostCategory.CpuState, nativeCycles);
+        }
         if (Trapped(op))
         {
             ChargeTrap(CostCategory.CpuState, faults); // the hypervisor emulates the instructions instead of a hypercall
@@ -875,7 +881,13 @@ public sealed class ComposedDesign : IPlatform
     public void Stts() => CpuState(HookOp.WriteCr0, _cr0r + _cr0w, faults: _vmExits ? 1 : 2);
 
     /// <summary>mov to a debug register; under Xen a set_debugreg hypercall of its own (XenLinux and pv_ops Xen make it outside the switch's multicall).</summary>
-    public void SetDebugReg() => CpuState(HookOp.SetDebugReg, _movDr, batchable: false);
+    /// <summary>
+    /// A debug register must hold the guest's value while guest code runs (its breakpoints fire there), so whatever
+    /// reaches the hypervisor or VMM (a hypercall, a trap, a translator's callout) ends in the same hardware write.
+    /// </summary>
+    public void SetDebugReg() => CpuState(HookOp.SetDebugReg, _movDr, batchable: false, hardwareWrite: true);
+
+    public bool GuestGuardsDr7 { get; }
 
     public void FpuSave() => Charge(CostCategory.CpuState, _fxsave);
 

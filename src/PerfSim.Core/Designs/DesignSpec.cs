@@ -188,6 +188,12 @@ public sealed record DesignSpec
     /// <summary>The guest may mark its kernel mappings global (Xen's 32-bit PV guests could not).</summary>
     public bool GuestGlobalPages { get; init; } = true;
 
+    /// <summary>
+    /// The guest port reloads DR7 at signal delivery only when the process has breakpoints, where its kernel would do it
+    /// every time (XenoLinux: a ring-1 kernel cannot write a debug register, and its do_signal guards the hypercall).
+    /// </summary>
+    public bool GuestGuardsDr7 { get; init; }
+
     public static readonly DesignSpec Native = new()
     {
         Name = "native",

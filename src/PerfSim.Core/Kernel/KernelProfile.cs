@@ -109,6 +109,12 @@ public sealed class KernelProfile
     public bool ExecReusesMm { get; init; }
 
     /// <summary>
+    /// do_signal reloads DR7 on every signal delivery, breakpoints or not (i386 Linux up to 2.6.10: "Reenable any
+    /// watchpoints before delivering the signal"); otherwise only for a process that has breakpoints set.
+    /// </summary>
+    public bool SignalWritesDr7 { get; init; }
+
+    /// <summary>
     /// Each zap of one VMA's range ends with its own TLB flush (2.4's zap_page_range calls tlb_finish_mmu per call: one
     /// CR3 reload per VMA at exit and at munmap, and exit_mmap's own flush_tlb_mm after the loop); otherwise (2.6's
     /// unmap_vmas) one gather covers every VMA and is flushed once.

@@ -405,6 +405,12 @@ public sealed partial class LinuxKernel
         // setup_frame saves the FPU state into the frame (save_i387: the process has used the FPU, as
         // lmbench's floating-point timing code has), then writes the sigcontext to the user stack.
         _p.KernelPath(KernelPath.SignalSetupFrame);
+        // do_signal reloads DR7 before handle_signal: on every delivery in 2.4 (unless the port guards it, as
+        // XenoLinux's does), only with breakpoints set in later kernels.
+        if (proc.DebugRegisters || (_profile.SignalWritesDr7 && !_p.GuestGuardsDr7))
+        {
+            _p.SetDebugReg();
+        }
         _p.FpuSave();
         Touch(proc, proc.StackTopVpn * PageSize, 1, AccessKind.Write);
         SyscallEnter();

@@ -106,6 +106,8 @@ public interface IPlatform
     void Stts();
     /// <summary>Loads one debug register (__switch_to loads dr0-dr3, dr6 and dr7 for a task whose debug registers are set).</summary>
     void SetDebugReg();
+    /// <summary>The guest port skips a DR7 reload its kernel makes unconditionally when no breakpoint is set (<see cref="Designs.DesignSpec.GuestGuardsDr7"/>).</summary>
+    bool GuestGuardsDr7 { get; }
     void FpuSave();
     void FpuRestore();
 }

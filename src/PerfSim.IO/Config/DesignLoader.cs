@@ -14,7 +14,7 @@ public static class DesignLoader
     private static readonly string[] TopKeys =
     [
         "name", "description", "hook", "page_table_mode", "pte_policy", "batch_size", "batch_outside_lazy_mode",
-        "hazard_mode", "pinning", "hypervisor", "guest_global_pages", "shadow_fill", "shadow_roots", "shadow_out_of_sync",
+        "hazard_mode", "pinning", "hypervisor", "guest_global_pages", "guest_guards_dr7", "shadow_fill", "shadow_roots", "shadow_out_of_sync",
         "irq_flag", "cpu_state", "syscalls", "context_switch_multicall", "trap_via", "supervisor_mode_kernel",
         "hook_overrides", "ipi",
     ];
@@ -63,6 +63,7 @@ public static class DesignLoader
             Pinning = Get("pinning", (n, k) => r.Choice(n, k, PinPolicies)) ?? spec.Pinning,
             Hypervisor = Get("hypervisor", (n, k) => r.Choice(n, k, Hypervisors)) ?? spec.Hypervisor,
             GuestGlobalPages = Get("guest_global_pages", (n, k) => r.Bool(n, k)) ?? spec.GuestGlobalPages,
+            GuestGuardsDr7 = Get("guest_guards_dr7", (n, k) => r.Bool(n, k)) ?? spec.GuestGuardsDr7,
             ShadowFill = Get("shadow_fill", (n, k) => r.Choice(n, k, Fills)) ?? spec.ShadowFill,
             ShadowRoots = (int)(Get("shadow_roots", (n, k) => r.Integer(n, k, 1, 1024)) ?? spec.ShadowRoots),
             ShadowOutOfSync = Get("shadow_out_of_sync", (n, k) => r.Bool(n, k)) ?? spec.ShadowOutOfSync,

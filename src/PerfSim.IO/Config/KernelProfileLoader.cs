@@ -12,7 +12,7 @@ public static class KernelProfileLoader
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
         "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "rep_scan_ops", "rep_scan_elements", "smp_coherence", "fork_child_runs_first",
-        "exec_reuses_mm", "zap_flushes_per_vma", "scheduler", "journal",
+        "exec_reuses_mm", "zap_flushes_per_vma", "signal_writes_dr7", "scheduler", "journal",
     ];
 
     private static readonly string[] JournalKeys = ["create", "unlink", "source"];
@@ -70,6 +70,7 @@ public static class KernelProfileLoader
         long[]? coherence = null;
         var childFirst = false;
         var execReuses = false;
+        var signalDr7 = false;
         var zapFlushes = false;
         SchedulerParams? scheduler = null;
         JournalCounts? journal = null;
@@ -139,6 +140,10 @@ public static class KernelProfileLoader
             {
                 execReuses = r.Bool(er.Value, "exec_reuses_mm") ?? false;
             }
+            if (top.TryGetValue("signal_writes_dr7", out var sd))
+            {
+                signalDr7 = r.Bool(sd.Value, "signal_writes_dr7") ?? false;
+            }
             if (top.TryGetValue("zap_flushes_per_vma", out var zf))
             {
                 zapFlushes = r.Bool(zf.Value, "zap_flushes_per_vma") ?? false;
@@ -196,6 +201,7 @@ public static class KernelProfileLoader
             SmpCoherenceSources = coherenceSources,
             ForkChildRunsFirst = childFirst,
             ExecReusesMm = execReuses,
+            SignalWritesDr7 = signalDr7,
             ZapFlushesPerVma = zapFlushes,
             Scheduler = scheduler,
         }.WithJournal(journal);

@@ -24,6 +24,7 @@ public static class KernelProfileWriter
             w.WriteBoolean("fork_child_runs_first", k.ForkChildRunsFirst);
             w.WriteBoolean("exec_reuses_mm", k.ExecReusesMm);
             w.WriteBoolean("zap_flushes_per_vma", k.ZapFlushesPerVma);
+            w.WriteBoolean("signal_writes_dr7", k.SignalWritesDr7);
             if (k.Scheduler is { } sched)
             {
                 w.WriteStartObject("scheduler");

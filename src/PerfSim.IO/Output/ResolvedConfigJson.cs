@@ -62,6 +62,7 @@ public static class ResolvedConfigJson
             w.WriteBoolean("fork_child_runs_first", kernel.ForkChildRunsFirst);
             w.WriteBoolean("exec_reuses_mm", kernel.ExecReusesMm);
             w.WriteBoolean("zap_flushes_per_vma", kernel.ZapFlushesPerVma);
+            w.WriteBoolean("signal_writes_dr7", kernel.SignalWritesDr7);
             w.WriteBoolean("global_kernel_pages", kernel.GlobalKernelPages);
             if (kernel.Scheduler is { } sched)
             {
@@ -108,6 +109,7 @@ public static class ResolvedConfigJson
                 w.WriteBoolean("hypervisor", d.Hypervisor);
                 w.WriteBoolean("supervisor_mode_kernel", d.SupervisorModeKernel);
                 w.WriteBoolean("guest_global_pages", d.GuestGlobalPages);
+                w.WriteBoolean("guest_guards_dr7", d.GuestGuardsDr7);
                 w.WriteString("shadow_fill", d.ShadowFill.ToString());
                 w.WriteNumber("shadow_roots", d.ShadowRoots);
                 w.WriteBoolean("shadow_out_of_sync", d.ShadowOutOfSync);

@@ -127,7 +127,8 @@ public sealed class TrapMechanismTests
         var d = Hypervisor with { TrapVia = TrapMechanism.VmExit, HookOverrides = Trap(HookOp.SetDebugReg) };
         var r = Run(d, "ctx-2p-0k", m, Debugged);
         Assert.Equal(6, r.HookCallsPerIter[(int)HookOp.SetDebugReg], 6);
-        Assert.Equal(6 * (m[MachineParam.VmExit] + m[MachineParam.VmEmulate]), r.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
+        // The emulation ends in the hardware write the guest asked for (its breakpoints must fire in guest code).
+        Assert.Equal(6 * (m[MachineParam.VmExit] + m[MachineParam.VmEmulate] + m[MachineParam.MovDr]), r.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
     }
 
     [Fact]
@@ -137,7 +138,7 @@ public sealed class TrapMechanismTests
         var xen = Hypervisor with { CpuState = CpuStateMechanism.Hypercall, ContextSwitchMulticall = true };
         var hypercall = Run(xen, "ctx-2p-0k", m, Debugged);
         var trapped = Run(xen with { HookOverrides = Trap(HookOp.SetDebugReg) }, "ctx-2p-0k", m, Debugged);
-        Assert.Equal(6 * m[MachineParam.TrapEmulate], trapped.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
+        Assert.Equal(6 * (m[MachineParam.TrapEmulate] + m[MachineParam.MovDr]), trapped.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
         Assert.Equal(hypercall.CounterValue(Counter.Hypercalls) - 6, trapped.CounterValue(Counter.Hypercalls), 6);
         Assert.Equal(6, trapped.CounterValue(Counter.PrivilegedTraps), 6);
     }
@@ -168,7 +169,30 @@ public sealed class TrapMechanismTests
         var plain = Run(xen, "ctx-2p-0k", m);
         var debugged = Run(xen, "ctx-2p-0k", m, Debugged);
         Assert.Equal(plain.CounterValue(Counter.Hypercalls) + 6, debugged.CounterValue(Counter.Hypercalls), 6);
-        Assert.Equal(6 * (m[MachineParam.Hypercall] + m[MachineParam.MulticallEntry]), debugged.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
+        Assert.Equal(6 * (m[MachineParam.Hypercall] + m[MachineParam.MulticallEntry] + m[MachineParam.MovDr]), debugged.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
+    }
+
+    [Theory]
+    [InlineData("linux-2.4.21", "native", false, 1)] // 2.4's do_signal reloads DR7 on every delivery
+    [InlineData("linux-2.4.21", "fullvirt-bt", false, 1)] // the translated native kernel does too
+    [InlineData("linux-2.4.21", "xen-1.0", false, 0)] // XenoLinux guards it: no breakpoints, no hypercall
+    [InlineData("linux-2.4.21", "xen-1.0", true, 1)]
+    [InlineData("linux-2.6.20", "native", false, 0)] // later kernels reload it only with breakpoints set
+    [InlineData("linux-2.6.20", "native", true, 1)]
+    public void Signal_delivery_reloads_dr7_as_the_kernel_and_its_port_do(string kernel, string design, bool breakpoints, int writes)
+    {
+        var catalog = PerfSim.IO.Config.ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("xeon-2400-2003");
+        var k = catalog.LoadKernel(kernel);
+        var d = catalog.LoadDesign(design);
+        var r = ScenarioRunner.Run(new ResolvedConfig(m, k, d, 1, 1), Lmbench.Find("sig-handle")!, breakpoints ? Debugged : new WorkloadOptions());
+        Assert.Equal(1, r.CounterValue(Counter.SignalsDelivered), 6);
+        Assert.Equal(writes, r.HookCallsPerIter[(int)HookOp.SetDebugReg], 6);
+        if (writes > 0)
+        {
+            // Natively the write costs mov_dr; a VMM's or hypervisor's emulation ends in the same hardware write.
+            Assert.True(r.HookCyclesPerIter[(int)HookOp.SetDebugReg] >= m[MachineParam.MovDr]);
+        }
     }
 
     [Fact]
@@ -177,7 +201,7 @@ public sealed class TrapMechanismTests
         var m = TestProfiles.Machine();
         var bt = Hypervisor with { Hook = HookMechanism.Bt, PageTables = PageTableMode.Shadow };
         var r = Run(bt, "ctx-2p-0k", m, Debugged);
-        Assert.Equal(6 * m[MachineParam.BtCallout], r.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
+        Assert.Equal(6 * (m[MachineParam.BtCallout] + m[MachineParam.MovDr]), r.HookCyclesPerIter[(int)HookOp.SetDebugReg], 6);
     }
 
     [Fact]
@@ -220,7 +244,7 @@ public sealed class TrapMechanismTests
         var dr = Assert.Single(rows, row => row[4] == "set_debugreg");
         Assert.Equal("trap", dr[5]);
         Assert.Equal("6.0000", dr[6]);
-        Assert.Equal((6 * m[MachineParam.TrapEmulate]).ToString("F2", System.Globalization.CultureInfo.InvariantCulture), dr[7]);
+        Assert.Equal((6 * (m[MachineParam.TrapEmulate] + m[MachineParam.MovDr])).ToString("F2", System.Globalization.CultureInfo.InvariantCulture), dr[7]);
         Assert.Equal("inline", Assert.Single(rows, row => row[4] == "load_esp0")[5]);
     }
 }

@@ -113,7 +113,7 @@ public sealed class DesignFidelityTests
             Assert.StartsWith("fitted:", machine.SourceOf(p), StringComparison.Ordinal);
         }
         Assert.Empty(fit.Pinned);
-        // Today: Xen 3.9%, VMW 10.2% median |error| over the column.
+        // Today: Xen 3.5%, VMW 10.4% median |error| over the column.
         Assert.True(fit.MedianAbsErrorPct < (design == "xen-1.0" ? 6 : 11), $"median |error| {fit.MedianAbsErrorPct:F1}%");
     }
 

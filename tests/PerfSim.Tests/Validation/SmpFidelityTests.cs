@@ -50,7 +50,7 @@ public sealed class SmpFidelityTests
             table.Where(c => c.Config == "L-SMP").ToList(), table.Where(c => c.Config == "L-UP").ToList(), cpus: 2);
         Assert.InRange(fit.Fitted[MachineParam.CacheLineTransfer], machine[MachineParam.CacheLineTransfer] - 2, machine[MachineParam.CacheLineTransfer] + 2);
         Assert.StartsWith("fitted:", machine.SourceOf(MachineParam.CacheLineTransfer), StringComparison.Ordinal);
-        Assert.True(fit.MedianAbsErrorPct < 12, $"median |error| {fit.MedianAbsErrorPct:F1}%"); // today 10.4%
+        Assert.True(fit.MedianAbsErrorPct < 12, $"median |error| {fit.MedianAbsErrorPct:F1}%"); // today 10.5%
     }
 
     [Fact]
