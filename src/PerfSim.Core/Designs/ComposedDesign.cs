@@ -196,7 +196,12 @@ public sealed class ComposedDesign : IPlatform
         _btPath = new long[KernelPaths.Count];
         for (var i = 0; i < _btPath.Length; i++)
         {
-            _btPath[i] = _bt ? ResolvedConfig.PathCycles(config.Kernel[(KernelPath)i], p[MachineParam.BtKernelCpiExtra]) : 0;
+            // A translator's extra falls on returns and indirect calls and jumps (each target looked up in the translation
+            // cache): per transfer where the kernel profile counts them (per 1,000 runs, rounded once), else per
+            // instruction, an average over them.
+            _btPath[i] = !_bt ? 0
+                : config.Kernel.IndirectTransfers is { } transfers ? (transfers[i] * p[MachineParam.BtIndirectTransfer] + 500) / 1000
+                : ResolvedConfig.PathCycles(config.Kernel[(KernelPath)i], p[MachineParam.BtKernelCpiExtra]);
         }
 
         _batched = d.PteUpdates == PtePolicy.Batched;

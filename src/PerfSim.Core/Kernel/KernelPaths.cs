@@ -26,6 +26,10 @@ public static class KernelPaths
     public static readonly IReadOnlyList<ParamDef> RepScanElementDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Count, 0, 100_000_000,
         "Elements (bytes for cmpsb and scasb, dwords for scasl) the path's rep cmps and rep scas instructions compare or scan in one run: " + d.Description)).ToArray();
 
+    /// <summary>The same keys for a kernel profile's <c>indirect_transfers</c> table: returns and indirect calls and jumps per 1,000 runs.</summary>
+    public static readonly IReadOnlyList<ParamDef> IndirectTransferDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Per1000Runs, 0, 100_000_000,
+        "Returns and indirect calls and jumps (switch tables, function pointers) 1,000 runs of the path execute: the control transfers a binary translator resolves through a lookup. " + d.Description)).ToArray();
+
     /// <summary>The same keys for a kernel profile's <c>smp_locked_ops</c> table: lock-prefixed operations an SMP build adds per run of the path.</summary>
     public static readonly IReadOnlyList<ParamDef> SmpDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.LockedOps, 0, 100_000,
         "Lock-prefixed operations an SMP build of the kernel executes on this path and a UP build does not: " + d.Description)).ToArray();

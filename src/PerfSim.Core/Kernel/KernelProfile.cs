@@ -87,6 +87,15 @@ public sealed class KernelProfile
     public IReadOnlyList<string>? RepScanElementSources { get; init; }
 
     /// <summary>
+    /// Per path, the returns and indirect calls and jumps 1,000 runs execute (a binary translator looks each target up;
+    /// a direct call translates to a direct call), indexed by <see cref="KernelPath"/>; null when the profile does not
+    /// count them (then a translator charges only its per-instruction extra).
+    /// </summary>
+    public IReadOnlyList<long>? IndirectTransfers { get; init; }
+
+    public IReadOnlyList<string>? IndirectTransferSources { get; init; }
+
+    /// <summary>
     /// Per <see cref="SharedStep"/> the cache lines of a shared kernel object the step touches, then the per-CPU-runqueue
     /// flag (indexed by <see cref="SharedSteps.Defs"/>); null when the profile does not describe them (then moving them
     /// between CPUs costs nothing).

@@ -103,6 +103,7 @@ public enum MachineParam
     RepStringPerDword,
     RepScanStartup,
     RepScanPerElement,
+    BtIndirectTransfer,
 }
 
 public static class MachineParams
@@ -192,7 +193,7 @@ public static class MachineParams
         C(MachineParam.BtFaultReflect, "bt_fault_reflect", "Extra cost of reflecting a guest fault through the VMM into translated kernel code.");
         C(MachineParam.BtPteWrite, "bt_pte_write", "The VMM's work for one guest page-table write under binary translation, besides the callout: emulate it and update the shadow (an adaptive translator's callout, or an older VMM's trace).");
         C(MachineParam.BtCr3Switch, "bt_cr3_switch", "The VMM's work for one guest CR3 load under binary translation, besides the callout: switch to (or find) the shadow root.");
-        U(MachineParam.BtKernelCpiExtra, "bt_kernel_cpi_extra", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 kernel instructions run from the translation cache (indirect control flow: calls and returns).");
+        U(MachineParam.BtKernelCpiExtra, "bt_kernel_cpi_extra", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 kernel instructions run from the translation cache (indirect control flow: calls and returns), for a kernel profile that does not count its paths' indirect transfers (otherwise bt_indirect_transfer prices them).");
         U(MachineParam.KernelCpi, "kernel_cpi", ParamUnit.CyclesPer1000Instructions, 1, 100_000, "Cycles per 1,000 instructions of kernel path code whose code is in the instruction cache (converts kernel path lengths to cycles).");
         U(MachineParam.KernelCodeCache, "kernel_code_cache", ParamUnit.Instructions, 1, 100_000_000, "Kernel instructions the instruction cache (NetBurst: trace cache) holds; paths whose code was evicted since their last run are fetched cold.");
         U(MachineParam.KernelCodeMiss, "kernel_code_miss", ParamUnit.CyclesPer1000Instructions, 0, 1_000_000, "Extra cycles per 1,000 instructions of a kernel path whose code is fetched cold (from L2 and decoded).");
@@ -204,6 +205,7 @@ public static class MachineParams
         C(MachineParam.RepStringPerDword, "rep_string_per_dword", "Per 4 bytes a rep movs or rep stos moves or stores, charged per dword a path's rep_string_dwords table gives.");
         C(MachineParam.RepScanStartup, "rep_scan_startup", "Start-up of a rep cmps or rep scas instruction (an inlined memcmp, strlen or bit search) beyond its count as one instruction of its path, its exit included, charged per instruction a path's rep_scan_ops table gives.");
         C(MachineParam.RepScanPerElement, "rep_scan_per_element", "Per element (a byte for cmpsb and scasb, a dword for scasl) a rep cmps or rep scas compares or scans, charged per element a path's rep_scan_elements table gives.");
+        C(MachineParam.BtIndirectTransfer, "bt_indirect_transfer", "Extra cycles a binary translator spends on one return or indirect call or jump of translated kernel code (looking the translated target up), charged per transfer a kernel path's indirect_transfers table counts.");
         C(MachineParam.ApicEoi, "apic_eoi", "Acknowledging an interrupt at the local APIC: one uncached write to the EOI register.");
         C(MachineParam.IpiLatency, "ipi_latency", "From the end of an IPI's send to the start of its delivery on the target CPU (the message on the APIC bus or system bus, and waking the target core).");
         C(MachineParam.EvtchnSend, "evtchn_send", "Xen's work for one event-channel send besides the hypercall round trip: mark the port pending, set the target vCPU's upcall flag (a physical IPI to a running target is ipi_send).");

@@ -29,6 +29,8 @@ public enum ParamUnit
     LockedOps,
     /// <summary>64-byte cache lines.</summary>
     Lines,
+    /// <summary>Events per 1,000 runs of a kernel path (fixed point: a path may average half an event per run).</summary>
+    Per1000Runs,
 }
 
 public static class ParamUnitNames
@@ -49,6 +51,7 @@ public static class ParamUnitNames
         ParamUnit.Millicycles => "millicycles",
         ParamUnit.LockedOps => "locked_ops",
         ParamUnit.Lines => "lines",
+        ParamUnit.Per1000Runs => "per_1000_runs",
         _ => throw new ArgumentOutOfRangeException(nameof(unit)),
     };
 }

@@ -11,7 +11,7 @@ public static class KernelProfileLoader
     private static readonly string[] TopKeys =
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
-        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "rep_scan_ops", "rep_scan_elements", "smp_coherence", "fork_child_runs_first",
+        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "rep_scan_ops", "rep_scan_elements", "indirect_transfers", "smp_coherence", "fork_child_runs_first",
         "exec_reuses_mm", "zap_flushes_per_vma", "signal_writes_dr7", "scheduler", "journal",
     ];
 
@@ -67,6 +67,8 @@ public static class KernelProfileLoader
         string[]? scanOpSources = null;
         long[]? scanElements = null;
         string[]? scanElementSources = null;
+        long[]? transfers = null;
+        string[]? transferSources = null;
         long[]? coherence = null;
         var childFirst = false;
         var execReuses = false;
@@ -118,6 +120,10 @@ public static class KernelProfileLoader
             {
                 var (given, missing) = ro is not null ? (ro, "rep_string_dwords") : (rd!, "rep_string_ops");
                 r.Error(given.Value.Offset, missing, $"missing: {given.Name} and {missing} come together (give both tables or neither)");
+            }
+            if (top.TryGetValue("indirect_transfers", out var it))
+            {
+                (transfers, transferSources) = ParamTableReader.Read(r, it.Value, "indirect_transfers", KernelPaths.IndirectTransferDefs);
             }
             if (top.TryGetValue("rep_scan_ops", out var rso))
             {
@@ -197,6 +203,8 @@ public static class KernelProfileLoader
             RepScanOpSources = scanOpSources,
             RepScanElements = scanElements,
             RepScanElementSources = scanElementSources,
+            IndirectTransfers = transfers,
+            IndirectTransferSources = transferSources,
             SmpCoherence = coherence,
             SmpCoherenceSources = coherenceSources,
             ForkChildRunsFirst = childFirst,

@@ -82,6 +82,10 @@ public static class KernelProfileWriter
                 repTables.Add(("rep_scan_ops", scans, k.RepScanOpSources!, KernelPaths.RepScanOpDefs));
                 repTables.Add(("rep_scan_elements", elements, k.RepScanElementSources!, KernelPaths.RepScanElementDefs));
             }
+            if (k.IndirectTransfers is { } transfers)
+            {
+                repTables.Add(("indirect_transfers", transfers, k.IndirectTransferSources!, KernelPaths.IndirectTransferDefs));
+            }
             {
                 foreach (var (key, values, sources, defs) in repTables)
                 {
@@ -89,7 +93,7 @@ public static class KernelProfileWriter
                     for (var i = 0; i < KernelPaths.Count; i++)
                     {
                         w.WriteStartObject(defs[i].Key);
-                        w.WriteNumber(ParamUnit.Count.Key(), values[i]);
+                        w.WriteNumber(defs[i].Unit.Key(), values[i]);
                         w.WriteString("source", sources[i]);
                         w.WriteEndObject();
                     }

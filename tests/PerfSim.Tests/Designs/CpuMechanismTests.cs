@@ -35,6 +35,23 @@ public sealed class CpuMechanismTests
     }
 
     [Fact]
+    public void A_translator_pays_per_return_and_indirect_transfer_where_the_kernel_counts_them()
+    {
+        // linux-2.4.21 counts them: a null call runs the dispatch's indirect call and getppid's return (1,000 per 1,000
+        // runs each), so its translated code costs two lookups, and the per-instruction extra is not charged.
+        var catalog = PerfSim.IO.Config.ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("xeon-2400-2003");
+        var k = catalog.LoadKernel("linux-2.4.21");
+        Assert.Equal(1000, k.IndirectTransfers![(int)KernelPath.SyscallDispatch]);
+        Assert.Equal(1000, k.IndirectTransfers[(int)KernelPath.SysNull]);
+        var bt = ScenarioRunner.Run(new ResolvedConfig(m, k, catalog.LoadDesign("fullvirt-bt"), 1, 1), Lmbench.Find("null-call")!, new WorkloadOptions());
+        Assert.Equal(2 * m[MachineParam.BtIndirectTransfer], bt.Category(CostCategory.TranslatedCode), 6);
+        var doubled = m.With(MachineParam.BtIndirectTransfer, 2 * m[MachineParam.BtIndirectTransfer], "test").With(MachineParam.BtKernelCpiExtra, 0, "test");
+        var again = ScenarioRunner.Run(new ResolvedConfig(doubled, k, catalog.LoadDesign("fullvirt-bt"), 1, 1), Lmbench.Find("null-call")!, new WorkloadOptions());
+        Assert.Equal(4 * m[MachineParam.BtIndirectTransfer], again.Category(CostCategory.TranslatedCode), 6);
+    }
+
+    [Fact]
     public void Binary_translated_page_table_writes_are_callouts_not_traps()
     {
         var r = Run(Bt, "fork");

@@ -24,7 +24,7 @@ public sealed class DesignFidelityTests
     /// <summary>The fitted parameters of each design (the same lists docs/designs.md gives for perfsim calibrate --fit).</summary>
     public static readonly MachineParam[] XenFitted = [MachineParam.Hypercall, MachineParam.FaultBounce, MachineParam.ValidateEntry];
     public static readonly MachineParam[] VmwFitted =
-        [MachineParam.BtSyscall, MachineParam.BtFaultReflect, MachineParam.BtPteWrite, MachineParam.BtCr3Switch, MachineParam.BtKernelCpiExtra];
+        [MachineParam.BtSyscall, MachineParam.BtFaultReflect, MachineParam.BtPteWrite, MachineParam.BtCr3Switch];
 
     private static readonly Lazy<Dictionary<(string Benchmark, string Design), double>> Ratios = new(() =>
     {

@@ -30,7 +30,7 @@ public sealed class ValidateTests : IDisposable
     {
         var s = Summary("xen-sosp03-lmbench");
         Assert.Equal(56, s.Cells);
-        // Today: Xen 3.5%, VMW 10.4%, L-SMP 10.5% median |error| of the ratio to native; native 7.3%; Spearman 0.95.
+        // Today: Xen 3.5%, VMW 10.4%, L-SMP 10.5% median |error| of the ratio to native; native 7.3%; Spearman 0.92.
         Assert.True(PerConfig(s, "Xen") < 5, Validator.Format(s));
         Assert.True(PerConfig(s, "VMW") < 12, Validator.Format(s));
         Assert.True(PerConfig(s, "L-SMP") < 12, Validator.Format(s));
