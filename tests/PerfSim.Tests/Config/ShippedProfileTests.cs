@@ -126,6 +126,50 @@ public sealed class ShippedProfileTests
         Assert.True(k.ForkWriteProtectsReadOnlyPtes);
     }
 
+    [Fact]
+    public void Linux_2_6_20_carries_the_factors_linux_2_4_21_is_fitted_with_today()
+    {
+        // Each 2.6.20 path scaled by a carried fit names the 2.4.21 group factor it carries, and the factor it applies
+        // (that one, or that one times the conversion to the counting method's scale); a refit of 2.4.21 that is not
+        // carried over leaves them stale, which this catches.
+        var k24 = Workloads.Catalog.LoadKernel("linux-2.4.21");
+        var fitted = new Dictionary<string, double>();
+        for (var i = 0; i < KernelPaths.Count; i++)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(k24.SourceOf((KernelPath)i), @"\| fitted ×([0-9.]+) \((\w+) group");
+            if (m.Success)
+            {
+                fitted[m.Groups[2].Value] = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        Assert.Equal(4, fitted.Count);
+        var k26 = Workloads.Catalog.LoadKernel("linux-2.6.20");
+        var checkedPaths = 0;
+        for (var i = 0; i < KernelPaths.Count; i++)
+        {
+            var source = k26.SourceOf((KernelPath)i);
+            var m = System.Text.RegularExpressions.Regex.Match(source, @"scaled ×([0-9.]+) \((\w+) group\)(.*)$");
+            if (!m.Success)
+            {
+                continue;
+            }
+            checkedPaths++;
+            double Num(string s) => double.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
+            var (applied, group, rest) = (Num(m.Groups[1].Value), m.Groups[2].Value, m.Groups[3].Value);
+            var conv = System.Text.RegularExpressions.Regex.Match(rest, @"\(×([0-9.]+)\) carried over to an estimate made the earlier way, first converted ×([0-9.]+)");
+            if (conv.Success)
+            {
+                Assert.Equal(fitted[group], Num(conv.Groups[1].Value));
+                Assert.Equal(Math.Round(Num(conv.Groups[2].Value) * fitted[group], 3), applied, 3);
+            }
+            else
+            {
+                Assert.Equal(fitted[group], applied);
+            }
+        }
+        Assert.True(checkedPaths > 50, $"{checkedPaths} carried paths");
+    }
+
     [Theory]
     [MemberData(nameof(KernelNames))]
     public void Every_shipped_kernel_survives_the_writer_that_calibrate_uses(string name)
