@@ -45,6 +45,25 @@ public static class KernelProfileLoader
 
     /// <summary>Parses a kernel profile from UTF-8 JSON. <paramref name="expectedName"/>, if given, must equal the "name" field.</summary>
     /// <exception cref="ConfigException">The JSON is malformed or invalid.</exception>
+    /// <summary>
+    /// Two per-path tables that only mean something together (instructions and what they move or visit): both, or
+    /// neither; one alone is an error at it naming the other.
+    /// </summary>
+    private static (long[]? A, string[]? ASources, long[]? B, string[]? BSources) ReadPair(ConfigReader r, Dictionary<string, JsonProperty> top,
+        string keyA, IReadOnlyList<PerfSim.Core.Machine.ParamDef> defsA, string keyB, IReadOnlyList<PerfSim.Core.Machine.ParamDef> defsB)
+    {
+        top.TryGetValue(keyA, out var a);
+        top.TryGetValue(keyB, out var b);
+        var (va, sa) = a is null ? (null, null) : ParamTableReader.Read(r, a.Value, keyA, defsA);
+        var (vb, sb) = b is null ? (null, null) : ParamTableReader.Read(r, b.Value, keyB, defsB);
+        if (a is not null != (b is not null))
+        {
+            var (given, missing) = a is not null ? (a, keyB) : (b!, keyA);
+            r.Error(given.Value.Offset, missing, $"missing: {given.Name} and {missing} come together (give both tables or neither)");
+        }
+        return (va, sa, vb, sb);
+    }
+
     public static KernelProfile Parse(byte[] utf8, string file, string? expectedName = null)
     {
         var r = new ConfigReader(file, ConfigFile.StripBom(utf8));
@@ -108,36 +127,14 @@ public static class KernelProfileLoader
             {
                 (smp, smpSources) = ParamTableReader.Read(r, sl.Value, "smp_locked_ops", KernelPaths.SmpDefs);
             }
-            if (top.TryGetValue("rep_string_ops", out var ro))
-            {
-                (repOps, repOpSources) = ParamTableReader.Read(r, ro.Value, "rep_string_ops", KernelPaths.RepOpDefs);
-            }
-            if (top.TryGetValue("rep_string_dwords", out var rd))
-            {
-                (repDwords, repDwordSources) = ParamTableReader.Read(r, rd.Value, "rep_string_dwords", KernelPaths.RepDwordDefs);
-            }
-            if (ro is not null != (rd is not null))
-            {
-                var (given, missing) = ro is not null ? (ro, "rep_string_dwords") : (rd!, "rep_string_ops");
-                r.Error(given.Value.Offset, missing, $"missing: {given.Name} and {missing} come together (give both tables or neither)");
-            }
+            (repOps, repOpSources, repDwords, repDwordSources) =
+                ReadPair(r, top, "rep_string_ops", KernelPaths.RepOpDefs, "rep_string_dwords", KernelPaths.RepDwordDefs);
             if (top.TryGetValue("indirect_transfers", out var it))
             {
                 (transfers, transferSources) = ParamTableReader.Read(r, it.Value, "indirect_transfers", KernelPaths.IndirectTransferDefs);
             }
-            if (top.TryGetValue("rep_scan_ops", out var rso))
-            {
-                (scanOps, scanOpSources) = ParamTableReader.Read(r, rso.Value, "rep_scan_ops", KernelPaths.RepScanOpDefs);
-            }
-            if (top.TryGetValue("rep_scan_elements", out var rse))
-            {
-                (scanElements, scanElementSources) = ParamTableReader.Read(r, rse.Value, "rep_scan_elements", KernelPaths.RepScanElementDefs);
-            }
-            if (rso is not null != (rse is not null))
-            {
-                var (given, missing) = rso is not null ? (rso, "rep_scan_elements") : (rse!, "rep_scan_ops");
-                r.Error(given.Value.Offset, missing, $"missing: {given.Name} and {missing} come together (give both tables or neither)");
-            }
+            (scanOps, scanOpSources, scanElements, scanElementSources) =
+                ReadPair(r, top, "rep_scan_ops", KernelPaths.RepScanOpDefs, "rep_scan_elements", KernelPaths.RepScanElementDefs);
             if (top.TryGetValue("fork_child_runs_first", out var cf))
             {
                 childFirst = r.Bool(cf.Value, "fork_child_runs_first") ?? false;

@@ -190,6 +190,12 @@ public sealed class LoaderErrorTests
         return shipped[..from] + shipped[to..];
     }
 
+    /// <summary>The cycles a path costs natively under <paramref name="with"/> beyond what it costs under <paramref name="without"/>.</summary>
+    private static long ExtraCycles(PerfSim.Core.Machine.MachineProfile machine, PerfSim.Core.Kernel.KernelProfile without, PerfSim.Core.Kernel.KernelProfile with,
+        PerfSim.Core.Kernel.KernelPath path) =>
+        new PerfSim.Core.Simulation.ResolvedConfig(machine, with, PerfSim.Core.Designs.DesignSpec.Native, 1, 1).CyclesOf(path)
+        - new PerfSim.Core.Simulation.ResolvedConfig(machine, without, PerfSim.Core.Designs.DesignSpec.Native, 1, 1).CyclesOf(path);
+
     [Fact]
     public void Rep_scan_tables_load_price_a_path_at_the_machine_s_scan_costs_and_come_in_pairs()
     {
@@ -202,10 +208,8 @@ public sealed class LoaderErrorTests
         var machine = MachineProfileLoader.Parse(Encoding.UTF8.GetBytes(Workloads.MachineText(Machine)), File, Machine);
         var (startup, perElement) = (machine[PerfSim.Core.Machine.MachineParam.RepScanStartup], machine[PerfSim.Core.Machine.MachineParam.RepScanPerElement]);
         Assert.True(startup > 0 && perElement > 0 && startup != machine[PerfSim.Core.Machine.MachineParam.RepStringStartup]);
-        var without = new PerfSim.Core.Simulation.ResolvedConfig(machine, plain, PerfSim.Core.Designs.DesignSpec.Native, 1, 1);
-        var with = new PerfSim.Core.Simulation.ResolvedConfig(machine, k, PerfSim.Core.Designs.DesignSpec.Native, 1, 1);
-        Assert.Equal(2 * startup + 5 * perElement, with.CyclesOf(PerfSim.Core.Kernel.KernelPath.DirEntryScan) - without.CyclesOf(PerfSim.Core.Kernel.KernelPath.DirEntryScan));
-        Assert.Equal(without.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysNull), with.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysNull));
+        Assert.Equal(2 * startup + 5 * perElement, ExtraCycles(machine, plain, k, PerfSim.Core.Kernel.KernelPath.DirEntryScan));
+        Assert.Equal(0, ExtraCycles(machine, plain, k, PerfSim.Core.Kernel.KernelPath.SysNull));
         var again = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(KernelProfileWriter.Render(k)), "k.json", "linux-2.6.20");
         Assert.Equal(k.RepScanOps, again.RepScanOps);
         Assert.Equal(k.RepScanElements, again.RepScanElements);
@@ -230,10 +234,8 @@ public sealed class LoaderErrorTests
         var startup = machine[PerfSim.Core.Machine.MachineParam.RepStringStartup];
         var perDword = machine[PerfSim.Core.Machine.MachineParam.RepStringPerDword];
         Assert.True(startup > 0 && perDword > 0);
-        var without = new PerfSim.Core.Simulation.ResolvedConfig(machine, plain, PerfSim.Core.Designs.DesignSpec.Native, 1, 1);
-        var with = new PerfSim.Core.Simulation.ResolvedConfig(machine, k, PerfSim.Core.Designs.DesignSpec.Native, 1, 1);
-        Assert.Equal(3 * startup + 40 * perDword, with.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysKill) - without.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysKill));
-        Assert.Equal(without.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysNull), with.CyclesOf(PerfSim.Core.Kernel.KernelPath.SysNull));
+        Assert.Equal(3 * startup + 40 * perDword, ExtraCycles(machine, plain, k, PerfSim.Core.Kernel.KernelPath.SysKill));
+        Assert.Equal(0, ExtraCycles(machine, plain, k, PerfSim.Core.Kernel.KernelPath.SysNull));
 
         // The writer keeps them (a calibrated profile carries its rep strings over).
         var again = KernelProfileLoader.Parse(Encoding.UTF8.GetBytes(KernelProfileWriter.Render(k)), "k.json", "linux-2.6.20");
