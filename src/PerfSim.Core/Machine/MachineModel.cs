@@ -47,6 +47,9 @@ public sealed class MachineModel
     /// <summary>Whether TLB entries are tagged with an address-space id, so switching address spaces flushes nothing.</summary>
     public bool Tagged => _tagged;
 
+    /// <summary>Counts first-level TLB hits made without a lookup, by a caller that knows they hit and change nothing.</summary>
+    public void CountHits(long lookups) => _counts[(int)Counter.TlbLookups] += lookups;
+
     /// <summary>Charges cycles on a CPU to one category.</summary>
     public void Charge(int cpu, CostCategory category, long cycles) => Charge(Cpus[cpu], category, cycles);
 

@@ -80,6 +80,12 @@ public sealed class Tlb
         _indexShift = 64 - System.Numerics.BitOperations.Log2((uint)size);
     }
 
+    /// <summary>
+    /// Changes with every insert, removal and change of recency order: two equal readings mean the TLB held the same
+    /// entries in the same order in between (a hit on a set's most recent entry changes nothing and leaves it).
+    /// </summary>
+    public long Version { get; private set; }
+
     public int Entries => _tags.Length;
     public int Ways => _ways;
 
@@ -104,6 +110,7 @@ public sealed class Tlb
     /// <summary>Inserts a translation, evicting the least recently used entry of its set.</summary>
     public void Insert(long vpn, bool global = false)
     {
+        Version++;
         var slot = vpn == _absent && vpn != -1 ? None : Find(vpn);
         _absent = -1;
         if (slot >= 0)
@@ -256,6 +263,7 @@ public sealed class Tlb
 
     private void Remove(int slot)
     {
+        Version++;
         _absent = -1;
         var set = _setOfSlot[slot];
         Unindex(slot);
@@ -268,6 +276,7 @@ public sealed class Tlb
 
     private void Touch(int slot)
     {
+        Version++;
         var set = _setOfSlot[slot];
         if (_head[set] != slot)
         {

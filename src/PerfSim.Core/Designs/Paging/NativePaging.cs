@@ -31,6 +31,12 @@ public class NativePaging : IPagingMode
     /// <summary>Whether this mode's <see cref="Translate"/> is the plain TLB access (nothing of its own on a miss).</summary>
     public virtual bool TranslatesPlainly => true;
 
+    /// <summary>
+    /// Changes whenever what a TLB hit through this mode's <see cref="Translate"/> does may have changed (writable page
+    /// tables: which table page is disconnected). Plain and shadow modes do nothing on a hit, so theirs never changes.
+    /// </summary>
+    public long TranslateEpoch { get; protected set; }
+
     /// <summary><see cref="NestedWalks"/>, for a caller that makes the plain access itself.</summary>
     public bool WalksNested => NestedWalks;
 

@@ -146,6 +146,7 @@ public sealed class WritablePaging : DirectPaging
         }
         M.Charge(cpu, CostCategory.PteTrap, _compare); // snapshot the (cache-hot) page: one pass over its entries, like the compare
         s.Mm = mm;
+        TranslateEpoch++;
         s.Table = table;
         NativeWrite(cpu, op);
         s.Record(vpn, op == PteOp.WriteProtect);
@@ -162,6 +163,7 @@ public sealed class WritablePaging : DirectPaging
         S.Count(Counter.Validations, fast);
         Validate(cpu, full);
         s.Mm = null;
+        TranslateEpoch++;
         s.Table = -1;
         s.Clear();
     }
