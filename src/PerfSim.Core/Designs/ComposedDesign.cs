@@ -45,6 +45,7 @@ public sealed class ComposedDesign : IPlatform
 
     // Hook mechanism, per operation class.
     private readonly HookMechanism[] _hookOf;
+    private readonly long[] _entryCycles, _entryMilli; // per hook site: EntryCost, computed once
     private readonly bool _hypervisor;
     private readonly long _callDirect, _callIndirect, _mispredictMilli, _nopByteMilli;
     private readonly long[] _milli;
@@ -217,6 +218,12 @@ public sealed class ComposedDesign : IPlatform
         }
         _queued = new int[cpus];
         _lazyMmu = new bool[cpus];
+        _entryCycles = new long[HookSites.Count];
+        _entryMilli = new long[HookSites.Count];
+        for (var i = 0; i < HookSites.Count; i++)
+        {
+            (_entryCycles[i], _entryMilli[i]) = EntryCost((HookOp)i);
+        }
     }
 
     public int CurrentCpu
@@ -257,40 +264,47 @@ public sealed class ComposedDesign : IPlatform
         }
     }
 
-    /// <summary>Enters a hook site: counts it and charges how the design reaches the operation. Returns the start clock.</summary>
-    private long BeginHook(HookOp op)
+    /// <summary>What reaching one hook site costs before its operation runs: whole cycles, then thousandths.</summary>
+    private (long Cycles, long Milli) EntryCost(HookOp op)
     {
-        _hookCalls[(int)op]++;
-        var start = _cpu.Clock;
         switch (_hookOf[(int)op])
         {
             case HookMechanism.Patched:
                 var site = HookSites.Of(op);
                 if (site.InlineBytes > 0)
                 {
-                    ChargeMilli((site.SiteBytes - site.InlineBytes) * _nopByteMilli); // the instruction inline, NOP padding after
+                    return (0, (site.SiteBytes - site.InlineBytes) * _nopByteMilli); // the instruction inline, NOP padding after
                 }
-                else if (site.NativeNop && !_hypervisor)
+                if (site.NativeNop && !_hypervisor)
                 {
-                    ChargeMilli(site.SiteBytes * _nopByteMilli); // a no-op hook: the whole site is NOPs
+                    return (0, site.SiteBytes * _nopByteMilli); // a no-op hook: the whole site is NOPs
                 }
-                else
-                {
-                    Charge(CostCategory.Hook, _callDirect); // a 5-byte direct call in the site, one NOP byte
-                    ChargeMilli((site.SiteBytes - 5) * _nopByteMilli);
-                }
-                break;
+                return (_callDirect, (site.SiteBytes - 5) * _nopByteMilli); // a 5-byte direct call in the site, one NOP byte
             case HookMechanism.Indirect:
-                Charge(CostCategory.Hook, _callIndirect);
-                ChargeMilli(_mispredictMilli);
-                break;
+                return (_callIndirect, _mispredictMilli);
             case HookMechanism.Rom:
-                Charge(CostCategory.Hook, _callDirect); // call into the ROM and back
-                break;
+                return (_callDirect, 0); // call into the ROM and back
             case HookMechanism.Bt:
-                Charge(CostCategory.Hook, _btCallout); // the translation calls out to the VMM, which emulates the operation
-                break;
-            // Trap: the native instruction sits in the site and faults; the operation's body charges the trap.
+                return (_btCallout, 0); // the translation calls out to the VMM, which emulates the operation
+            default:
+                return (0, 0); // Trap: the native instruction sits in the site and faults; the operation's body charges the trap
+        }
+    }
+
+    /// <summary>Enters a hook site: counts it and charges how the design reaches the operation. Returns the start clock.</summary>
+    private long BeginHook(HookOp op)
+    {
+        _hookCalls[(int)op]++;
+        var start = _cpu.Clock;
+        var cycles = _entryCycles[(int)op];
+        if (cycles != 0)
+        {
+            Charge(CostCategory.Hook, cycles);
+        }
+        var milli = _entryMilli[(int)op];
+        if (milli != 0)
+        {
+            ChargeMilli(milli); // after the whole cycles, as the site runs them
         }
         return start;
     }
@@ -314,9 +328,7 @@ public sealed class ComposedDesign : IPlatform
     // has changed the ITLB (its version), the CPU, the loaded address space or what the mode does on a hit (its
     // epoch), the same lookups hit again and leave the ITLB as it is: they are counted, not made. Exact: the
     // reference run is unchanged and a test compares every design with the shortcut on and off.
-    private int _repeatPath = -1;
-    private Cpu? _repeatCpu;
-    private AddressSpace? _repeatMm;
+    private int _repeatPath = -1, _repeatCpu, _repeatMm; // ids, not references: no GC write barrier per run
     private long _repeatItlb, _repeatEpoch;
 
     /// <summary>Whether <see cref="KernelPath"/> may count a repeated path's text lookups instead of making them (tests turn it off).</summary>
@@ -343,7 +355,8 @@ public sealed class ComposedDesign : IPlatform
         }
         var cpu = _cpu;
         var mm = _loadedMm[_currentCpu];
-        if (p == _repeatPath && cpu == _repeatCpu && mm == _repeatMm && cpu.Itlb.Version == _repeatItlb
+        var mmId = mm?.Id ?? -1; // address spaces are told apart by id, as the TLB tags them
+        if (p == _repeatPath && _currentCpu == _repeatCpu && mmId == _repeatMm && cpu.Itlb.Version == _repeatItlb
             && _paging.TranslateEpoch == _repeatEpoch && RepeatShortcut)
         {
             RepeatShortcuts++;
@@ -364,8 +377,8 @@ public sealed class ComposedDesign : IPlatform
             }
             var allHit = _s.Counts[(int)Counter.TlbMisses] == misses;
             _repeatPath = allHit ? p : -1;
-            _repeatCpu = cpu;
-            _repeatMm = mm;
+            _repeatCpu = _currentCpu;
+            _repeatMm = mmId;
             _repeatItlb = cpu.Itlb.Version;
             _repeatEpoch = _paging.TranslateEpoch;
         }
