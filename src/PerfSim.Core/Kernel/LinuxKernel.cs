@@ -402,8 +402,9 @@ public sealed partial class LinuxKernel
         _stats.Count(Counter.SignalsDelivered);
         _p.Cli(); // dequeue_signal under spin_lock_irq(&siglock)
         _p.Sti();
-        // setup_frame saves the FPU state into the frame (save_i387: the process has used the FPU, as
-        // lmbench's floating-point timing code has), then writes the sigcontext to the user stack.
+        // setup_frame writes the sigcontext and the FPU state to the user stack (save_i387: the process has used
+        // the FPU, as lmbench's floating-point timing code has, so the FXSR image is converted and copied: the
+        // path's counted work).
         _p.KernelPath(KernelPath.SignalSetupFrame);
         // do_signal reloads DR7 before handle_signal: on every delivery in 2.4 (unless the port guards it, as
         // XenoLinux's does), only with breakpoints set in later kernels.
@@ -411,11 +412,19 @@ public sealed partial class LinuxKernel
         {
             _p.SetDebugReg();
         }
-        _p.FpuSave();
+        if (proc.UsedFpu)
+        {
+            // save_i387's unlazy_fpu: FXSAVE and stts only while the FPU holds this task's live state (PF_USEDFPU).
+            // lat_sig's loop runs no FP instruction, so in its steady state neither happens.
+            _p.FpuSave();
+            _p.Stts();
+            proc.UsedFpu = false;
+        }
         Touch(proc, proc.StackTopVpn * PageSize, 1, AccessKind.Write);
         SyscallEnter();
+        // restore_i387 copies the frame's state into the task (clear_fpu finds the FPU already given up): no FXRSTOR.
+        // The state is loaded lazily, by the #NM trap of the next FP instruction (LazyFpuRestore).
         _p.KernelPath(KernelPath.SysSigreturn);
-        _p.FpuRestore(); // restore_i387
         SyscallExit(forceIret: true);
     }
 

@@ -332,6 +332,32 @@ public sealed class KernelModelTests
     }
 
     [Fact]
+    public void A_signal_saves_the_fpu_only_while_the_task_holds_it_and_sigreturn_never_reloads_it()
+    {
+        // 2.4's save_i387 runs unlazy_fpu (FXSAVE, stts) only with PF_USEDFPU set; restore_i387 copies the frame into
+        // the task and leaves the reload to the next FP instruction's #NM (docs/research/signal-delivery-2.4.md).
+        static long CpuState(bool fpuLive)
+        {
+            var events = TestTraces.Started();
+            events.Add(TraceEvent.SigInstall(0, 1, 10));
+            if (fpuLive)
+            {
+                events.Add(TraceEvent.Compute(0, 1, 100, usesFpu: true));
+            }
+            events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+            events.Add(TraceEvent.SigDeliver(0, 1, 10));
+            events.Add(TraceEvent.SigDeliver(0, 1, 10));
+            var m = new Simulator(TestProfiles.Config()).Run(new ListTraceSource("sig", events));
+            Assert.Equal(2, m.Measured.Counts[(int)Counter.SignalsDelivered]);
+            return m.Measured.Cycles[(int)CostCategory.CpuState];
+        }
+        var machine = TestProfiles.Machine();
+        Assert.Equal(0, CpuState(fpuLive: false));
+        // Live at the first signal only: one save and one stts; the second finds the FPU given up.
+        Assert.Equal(machine[MachineParam.Fxsave] + machine[MachineParam.ReadCr0] + machine[MachineParam.WriteCr0], CpuState(fpuLive: true));
+    }
+
+    [Fact]
     public void With_tagged_tlbs_a_switch_back_finds_the_previous_entries()
     {
         var events = TestTraces.Started();
