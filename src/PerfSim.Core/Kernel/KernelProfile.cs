@@ -130,6 +130,24 @@ public sealed class KernelProfile
     /// </summary>
     public bool ZapFlushesPerVma { get; init; }
 
+    /// <summary>
+    /// Freed page-table pages go onto a quicklist and a new page table is popped from it without a clear (2.4 i386's
+    /// pte_free_fast and pte_alloc_one_fast: a freed table is already empty; check_pgt_cache trims the list above
+    /// <see cref="PteQuicklistHigh"/> pages); otherwise every new page table is a fresh page cleared (2.6.20's
+    /// pte_alloc_one with __GFP_ZERO).
+    /// </summary>
+    public bool PteQuicklist { get; init; }
+
+    /// <summary>The quicklist's high-water mark: check_pgt_cache frees pages above it (2.4's pgt_cache_water, 25-50).</summary>
+    public const int PteQuicklistHigh = 50;
+
+    /// <summary>
+    /// A copy-on-write copy writes the new entry over the old one and then flushes the page (2.4's break_cow:
+    /// establish_pte, one set_pte and flush_tlb_page); otherwise it clears the entry and flushes before setting the new
+    /// one (2.6's ptep_clear_flush, then set_pte_at): one PTE write more.
+    /// </summary>
+    public bool CowSetsInPlace { get; init; }
+
     public string SourceOf(KernelPath p) => _sources[(int)p];
 
     /// <summary>

@@ -27,6 +27,7 @@ public sealed partial class LinuxKernel
     private readonly AddressSpace?[] _activeMm;
     private int _nextMmId = 1;
     private long _nextFileKey = 1;
+    private readonly int[] _pteQuicklist; // per CPU: freed page-table pages on 2.4's quicklist (cpu_data's pte_quick)
     private readonly PageTablePool _tablePool;
 
     public LinuxKernel(KernelProfile profile, IPlatform platform, RunStats stats, int cpus)
@@ -36,6 +37,7 @@ public sealed partial class LinuxKernel
         _stats = stats;
         _current = new Process?[cpus];
         _activeMm = new AddressSpace?[cpus];
+        _pteQuicklist = new int[cpus];
         _runqueueWriter = Enumerable.Repeat(-1, cpus).ToArray();
         _tablePool = new PageTablePool(profile.EntriesPerTable);
     }
@@ -546,7 +548,14 @@ public sealed partial class LinuxKernel
     private void NewPageTable(AddressSpace mm, long tableIndex)
     {
         _p.KernelPath(KernelPath.PageTableAlloc);
-        _p.ClearPage();
+        if (_profile.PteQuicklist && _pteQuicklist[_p.CurrentCpu] > 0)
+        {
+            _pteQuicklist[_p.CurrentCpu]--; // pte_alloc_one_fast: a freed table, already empty
+        }
+        else
+        {
+            _p.ClearPage(); // a fresh page, cleared
+        }
         mm.AddTable(tableIndex);
         _p.AllocPageTable(mm, tableIndex);
         _p.SetPmd(mm, tableIndex);
@@ -634,6 +643,15 @@ public sealed partial class LinuxKernel
         SyscallExit(forceIret: true); // TIF_IRET: the first return from exec uses iret
     }
 
+    /// <summary>A freed page-table page: onto this CPU's quicklist, which check_pgt_cache keeps at most at its high-water mark.</summary>
+    private void FreePageTable()
+    {
+        if (_profile.PteQuicklist && _pteQuicklist[_p.CurrentCpu] < KernelProfile.PteQuicklistHigh)
+        {
+            _pteQuicklist[_p.CurrentCpu]++;
+        }
+    }
+
     private void EnsureTable(AddressSpace mm, long vpn)
     {
         var t = mm.TableIndexOf(vpn);
@@ -670,6 +688,7 @@ public sealed partial class LinuxKernel
             mm.RemoveTable(t);
             _p.SetPmd(mm, t); // free_one_pmd (2.4) or free_pte_range (2.6): pmd_clear, a page-directory write
             _p.ReleasePageTable(mm, t);
+            FreePageTable();
         }
         FlushTlbMm(mm); // 2.6 tlb_finish_mmu; 2.4 exit_mmap's flush_tlb_mm after the per-VMA ones
         mm.Vmas.Clear();
@@ -843,6 +862,7 @@ public sealed partial class LinuxKernel
                 mm.RemoveTable(t);
                 _p.SetPmd(mm, t);
                 _p.ReleasePageTable(mm, t);
+                FreePageTable();
             }
         }
         if (!_profile.ZapFlushesPerVma)
@@ -1038,12 +1058,23 @@ public sealed partial class LinuxKernel
                 var copy = _frames.AllocateAnonymous();
                 CopyFrom(frame);
                 _frames.SetLastWriter(copy, _p.CurrentCpu);
-                mm.SetPte(vpn, 0);
-                _p.ClearPte(mm, vpn, fullMmTeardown: false); // ptep_clear_flush
-                FlushTlbPage(mm, vpn);
-                _frames.Put(frame);
-                mm.SetPte(vpn, Pte.Make(copy, writable: true));
-                _p.SetPte(mm, vpn);
+                if (_profile.CowSetsInPlace)
+                {
+                    // 2.4's break_cow: establish_pte writes the new entry over the old one, then flushes the page.
+                    mm.SetPte(vpn, Pte.Make(copy, writable: true));
+                    _p.SetPte(mm, vpn);
+                    FlushTlbPage(mm, vpn);
+                    _frames.Put(frame);
+                }
+                else
+                {
+                    mm.SetPte(vpn, 0);
+                    _p.ClearPte(mm, vpn, fullMmTeardown: false); // ptep_clear_flush
+                    FlushTlbPage(mm, vpn);
+                    _frames.Put(frame);
+                    mm.SetPte(vpn, Pte.Make(copy, writable: true));
+                    _p.SetPte(mm, vpn);
+                }
                 vma.HasAnonVma = true;
             }
             NoteFault(FaultKind.CopyOnWrite);

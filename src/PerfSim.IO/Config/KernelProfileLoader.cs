@@ -12,7 +12,7 @@ public static class KernelProfileLoader
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
         "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "rep_scan_ops", "rep_scan_elements", "indirect_transfers", "smp_coherence", "fork_child_runs_first",
-        "exec_reuses_mm", "zap_flushes_per_vma", "signal_writes_dr7", "scheduler", "journal",
+        "exec_reuses_mm", "zap_flushes_per_vma", "signal_writes_dr7", "pte_quicklist", "cow_sets_in_place", "scheduler", "journal",
     ];
 
     private static readonly string[] JournalKeys = ["create", "unlink", "source"];
@@ -92,6 +92,8 @@ public static class KernelProfileLoader
         var childFirst = false;
         var execReuses = false;
         var signalDr7 = false;
+        var quicklist = false;
+        var cowInPlace = false;
         var zapFlushes = false;
         SchedulerParams? scheduler = null;
         JournalCounts? journal = null;
@@ -146,6 +148,14 @@ public static class KernelProfileLoader
             if (top.TryGetValue("signal_writes_dr7", out var sd))
             {
                 signalDr7 = r.Bool(sd.Value, "signal_writes_dr7") ?? false;
+            }
+            if (top.TryGetValue("pte_quicklist", out var pq))
+            {
+                quicklist = r.Bool(pq.Value, "pte_quicklist") ?? false;
+            }
+            if (top.TryGetValue("cow_sets_in_place", out var cp))
+            {
+                cowInPlace = r.Bool(cp.Value, "cow_sets_in_place") ?? false;
             }
             if (top.TryGetValue("zap_flushes_per_vma", out var zf))
             {
@@ -207,6 +217,8 @@ public static class KernelProfileLoader
             ForkChildRunsFirst = childFirst,
             ExecReusesMm = execReuses,
             SignalWritesDr7 = signalDr7,
+            PteQuicklist = quicklist,
+            CowSetsInPlace = cowInPlace,
             ZapFlushesPerVma = zapFlushes,
             Scheduler = scheduler,
         }.WithJournal(journal);

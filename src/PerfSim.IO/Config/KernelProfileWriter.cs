@@ -25,6 +25,8 @@ public static class KernelProfileWriter
             w.WriteBoolean("exec_reuses_mm", k.ExecReusesMm);
             w.WriteBoolean("zap_flushes_per_vma", k.ZapFlushesPerVma);
             w.WriteBoolean("signal_writes_dr7", k.SignalWritesDr7);
+            w.WriteBoolean("pte_quicklist", k.PteQuicklist);
+            w.WriteBoolean("cow_sets_in_place", k.CowSetsInPlace);
             if (k.Scheduler is { } sched)
             {
                 w.WriteStartObject("scheduler");

@@ -130,6 +130,46 @@ public sealed class KernelModelTests
         Assert.True(Pte.IsWritable(sim.Kernel.Find(2)!.Mm.GetPte(vpn)));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_cow_copy_writes_the_entry_once_in_2_4_and_clears_it_first_in_2_6(bool inPlace)
+    {
+        // 2.4's break_cow is establish_pte (set_pte, flush_tlb_page); 2.6 clears and flushes (ptep_clear_flush) first.
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Touch(0, 2, TraceBuilder.StackTop, 1, AccessKind.Write));
+        var sim = new Simulator(TestProfiles.Config(kernel: TestProfiles.Kernel(cowInPlace: inPlace)));
+        var m = sim.Run(new ListTraceSource("cow", events));
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.PageCopies]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.Invlpgs]);
+        Assert.Equal(1, m.Measured.Counts[(int)Counter.PteSets]);
+        Assert.Equal(inPlace ? 0 : 1, m.Measured.Counts[(int)Counter.PteClears]);
+        var vpn = TraceBuilder.StackTop / Page;
+        Assert.True(Pte.IsWritable(sim.Kernel.Find(2)!.Mm.GetPte(vpn)));
+        Assert.NotEqual(Pte.FrameOf(sim.Kernel.Find(1)!.Mm.GetPte(vpn)), Pte.FrameOf(sim.Kernel.Find(2)!.Mm.GetPte(vpn)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void With_2_4s_quicklist_a_fork_after_an_exit_reuses_the_freed_page_tables_without_clearing(bool quicklist)
+    {
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Exit(0, 2));
+        events.Add(TraceEvent.Wait(0, 1, 2));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Fork(0, 1, 3));
+        var sim = new Simulator(TestProfiles.Config(kernel: TestProfiles.Kernel(pteQuicklist: quicklist)));
+        var m = sim.Run(new ListTraceSource("quicklist", events));
+        var tables = m.Measured.Counts[(int)Counter.PageTablesAllocated] - 1; // less the page directory
+        Assert.True(tables > 0);
+        // The page directory is always a cleared page (2.4's get_pgd_slow); the page tables only without the quicklist.
+        Assert.Equal(quicklist ? 1 : 1 + tables, m.Measured.Counts[(int)Counter.PageClears]);
+    }
+
     [Fact]
     public void Cow_fault_after_the_other_sharer_exits_reuses_the_page_without_copying()
     {

@@ -33,8 +33,10 @@ public static class TestProfiles
     }
 
     /// <param name="linux24Teardown">2.4's exit_mmap and exec: a TLB flush per zapped VMA, exec empties the old mm in place.</param>
+    /// <param name="pteQuicklist">2.4's page-table quicklist: freed tables are reused without a clear.</param>
+    /// <param name="cowInPlace">2.4's break_cow: a copy-on-write copy sets the new entry over the old one.</param>
     public static KernelProfile Kernel(SyscallEntry entry = SyscallEntry.Sysenter, bool copiesFilePtes = false, bool wrprotectReadOnly = true,
-        bool linux24Teardown = false)
+        bool linux24Teardown = false, bool pteQuicklist = false, bool cowInPlace = false)
     {
         var v = new long[KernelPaths.Count];
         for (var i = 0; i < v.Length; i++)
@@ -48,6 +50,8 @@ public static class TestProfiles
             SmpLockedOpSources = Enumerable.Repeat("test", v.Length).ToArray(),
             ExecReusesMm = linux24Teardown,
             ZapFlushesPerVma = linux24Teardown,
+            PteQuicklist = pteQuicklist,
+            CowSetsInPlace = cowInPlace,
         };
     }
 
