@@ -65,4 +65,5 @@ public enum KernelPath
     MmTeardown,
     SysCreateCached,
     DirInsertScan,
+    SysKillProbe,
 }

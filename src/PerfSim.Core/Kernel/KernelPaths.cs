@@ -96,6 +96,7 @@ public static class KernelPaths
         P(KernelPath.MmTeardown, "mm_teardown", "exit_mmap's fixed part when the last user of an mm drops it (at exit, or in exec for the old image): the loop set-up and, in 2.4, clear_page_tables' walk over every user page-directory entry; the per-VMA, per-PTE and per-table work is charged apart.");
         P(KernelPath.SysCreateCached, "sys_create_cached", "creat() of a new empty file whose name has a negative dentry in the dcache (an earlier unlink left it), plus the close: sys_create without the lookup's miss work (d_alloc, the file system's lookup, its directory read).");
         P(KernelPath.DirInsertScan, "dir_insert_scan", "Per existing entry of a linear ext2/ext3 directory that an insertion alone scans (ext3_add_entry's record checks), when the lookup before it read no directory block.");
+        P(KernelPath.SysKillProbe, "sys_kill_probe", "kill() with signal 0, the existence and permission probe: the task lookup and the permission check; send_sig_info returns before the signal lock, the sigqueue and the wake-up.");
         P(KernelPath.ZapPerEmptySlot, "zap_per_empty_slot", "zap_pte_range at exit or munmap: per empty PTE slot inside the range whose page table exists.");
         for (var i = 0; i < d.Length; i++)
         {
@@ -114,6 +115,7 @@ public static class KernelPaths
             or KernelPath.SysWritePerPage or KernelPath.JournalTransaction or KernelPath.JournalWriteAccess
             or KernelPath.JournalDirtyMetadata or KernelPath.InodeUpdate or KernelPath.DirEntryScan or KernelPath.SysCreateCached
             or KernelPath.DirInsertScan => KernelPathGroup.FileSystem,
+        KernelPath.SysKillProbe => KernelPathGroup.Syscall, // numbered after the fault paths, a system call's all the same
         KernelPath.Schedule or KernelPath.SwitchTo => KernelPathGroup.Scheduler,
         >= KernelPath.ForkBase and <= KernelPath.WaitBase => KernelPathGroup.Memory,
         KernelPath.IpiHandler or KernelPath.TlbShootdown => KernelPathGroup.Scheduler,

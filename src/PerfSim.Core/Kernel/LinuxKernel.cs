@@ -324,6 +324,10 @@ public sealed partial class LinuxKernel
             case SyscallKind.Stat: _p.KernelPath(KernelPath.SysStat); break;
             case SyscallKind.Open: _p.KernelPath(KernelPath.SysOpen); break;
             case SyscallKind.Close: _p.KernelPath(KernelPath.SysClose); break;
+            case SyscallKind.Kill when size == 0:
+                // Signal 0 probes the target's existence and the permission: send_sig_info returns before the siglock.
+                _p.KernelPath(KernelPath.SysKillProbe);
+                break;
             case SyscallKind.Kill:
                 _p.KernelPath(KernelPath.SysKill);
                 IrqSave(); // send_sig_info takes the siglock with interrupts off

@@ -398,6 +398,31 @@ public sealed class KernelModelTests
     }
 
     [Fact]
+    public void Kill_with_signal_0_only_probes_and_takes_no_signal_lock()
+    {
+        // send_sig_info returns for a null signal before spin_lock_irqsave, the sigqueue and the wake-up; lmbench's
+        // sig_hndl subtracts exactly that probe (docs/research/signal-delivery-2.4.md section 1).
+        static StatsSnapshot Kill(int signal)
+        {
+            var events = TestTraces.Started();
+            events.Add(TraceEvent.SigInstall(0, 1, 10));
+            events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+            events.Add(TraceEvent.Syscall(0, 1, SyscallKind.Kill, signal));
+            return new Simulator(TestProfiles.Config()).Run(new ListTraceSource("kill", events)).Measured;
+        }
+        var probe = Kill(0);
+        var real = Kill(10);
+        var kernel = TestProfiles.Kernel();
+        Assert.NotEqual(kernel[KernelPath.SysKill], kernel[KernelPath.SysKillProbe]);
+        // The kernel paths differ by the two bodies' lengths alone (dispatch is common), at the machine's CPI.
+        var perInstruction = (double)(real.Cycles[(int)CostCategory.KernelPath] - probe.Cycles[(int)CostCategory.KernelPath])
+            / (kernel[KernelPath.SysKill] - kernel[KernelPath.SysKillProbe]);
+        Assert.Equal((double)probe.Cycles[(int)CostCategory.KernelPath] / (kernel[KernelPath.SyscallDispatch] + kernel[KernelPath.SysKillProbe]), perInstruction, 2);
+        // The real signal saves the flags and disables interrupts around the siglock and restores them; the probe does none of it.
+        Assert.Equal(probe.Counts[(int)Counter.InterruptFlagOps] + 3, real.Counts[(int)Counter.InterruptFlagOps]);
+    }
+
+    [Fact]
     public void With_tagged_tlbs_a_switch_back_finds_the_previous_entries()
     {
         var events = TestTraces.Started();
