@@ -412,6 +412,8 @@ public sealed partial class LinuxKernel
         // the FPU, as lmbench's floating-point timing code has, so the FXSR image is converted and copied: the
         // path's counted work).
         _p.KernelPath(KernelPath.SignalSetupFrame);
+        _p.Cli(); // handle_signal: blocked |= sa_mask under spin_lock_irq(&sigmask_lock)
+        _p.Sti();
         // do_signal reloads DR7 before handle_signal: on every delivery in 2.4 (unless the port guards it, as
         // XenoLinux's does), only with breakpoints set in later kernels.
         if (proc.DebugRegisters || (_profile.SignalWritesDr7 && !_p.GuestGuardsDr7))
@@ -431,6 +433,8 @@ public sealed partial class LinuxKernel
         // restore_i387 copies the frame's state into the task (clear_fpu finds the FPU already given up): no FXRSTOR.
         // The state is loaded lazily, by the #NM trap of the next FP instruction (LazyFpuRestore).
         _p.KernelPath(KernelPath.SysSigreturn);
+        _p.Cli(); // sys_sigreturn: blocked = the saved mask under spin_lock_irq(&sigmask_lock)
+        _p.Sti();
         SyscallExit(forceIret: true);
     }
 

@@ -211,9 +211,10 @@ public static class KernelPathFit
 
     /// <summary>
     /// The profile with every path of the given groups taken back to its raw length: a path whose source ends in an
-    /// earlier fit's note (<c>| fitted ×F (...)</c>) is divided by F (rounded to whole instructions, at least 1) and
-    /// the note dropped; other paths are left as they are. Dividing by the factor that multiplied it gives back the
-    /// raw length, or one that the same factor takes to the same fitted length.
+    /// earlier fit's note (<c>| fitted ×F (...) from N</c>) goes back to the raw length N the note keeps (a note without
+    /// it, from an older profile, is divided by F, rounded to whole instructions, at least 1) and the note is dropped;
+    /// other paths are left as they are. Dividing alone is not exact: below 1 a factor takes several raw lengths to one
+    /// fitted length.
     /// </summary>
     public static KernelProfile Unfitted(KernelProfile k, IEnumerable<KernelPathGroup> groups)
     {
@@ -228,7 +229,9 @@ public static class KernelPathFit
                 continue;
             }
             var factor = FactorAfter(source[(cut + " | fitted ×".Length)..], $"kernel '{k.Name}', path {KernelPaths.Defs[i].Key}");
-            var raw = k[p] == 0 ? 0 : Math.Max(1, (long)Math.Round(k[p] / factor, MidpointRounding.AwayFromZero));
+            var noted = RawFrom.Match(source, cut);
+            var raw = noted.Success ? long.Parse(noted.Groups[1].Value, CultureInfo.InvariantCulture)
+                : k[p] == 0 ? 0 : Math.Max(1, (long)Math.Round(k[p] / factor, MidpointRounding.AwayFromZero));
             k = k.With(p, raw, source[..cut]);
         }
         return k;
@@ -267,6 +270,9 @@ public static class KernelPathFit
         return m;
     }
 
+    /// <summary>The raw length a fit notes after itself (<c>... from N</c>, at the end of the source).</summary>
+    private static readonly System.Text.RegularExpressions.Regex RawFrom = new(@"\) from (\d+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     private static double FactorAfter(string digits, string what)
     {
         var end = digits.IndexOf(' ');
@@ -290,7 +296,9 @@ public static class KernelPathFit
             var v = Math.Max(1, (long)Math.Round(k[p] * factor, MidpointRounding.AwayFromZero));
             var old = k.SourceOf(p);
             var cut = old.IndexOf(" | fitted", StringComparison.Ordinal);
-            var src = source == "sensitivity" ? old : $"{(cut >= 0 ? old[..cut] : old)} | {source}";
+            // The raw length goes into the note: a factor below 1 maps several raw lengths to one fitted length, so
+            // dividing by it cannot always give the raw length back, and a refit would drift.
+            var src = source == "sensitivity" ? old : $"{(cut >= 0 ? old[..cut] : old)} | {source} from {k[p]}";
             k = k.With(p, v, src);
         }
         return k;

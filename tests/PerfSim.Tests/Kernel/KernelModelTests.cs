@@ -423,6 +423,21 @@ public sealed class KernelModelTests
     }
 
     [Fact]
+    public void A_signal_delivery_masks_interrupts_for_the_dequeue_the_handler_mask_and_sigreturns_mask()
+    {
+        // 2.4: dequeue_signal, handle_signal's blocked update and sys_sigreturn's each run under spin_lock_irq
+        // (cli ... sti); sigreturn's exit then disables interrupts for RESTORE_ALL (docs/research/signal-delivery-2.4.md section 1).
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.SigInstall(0, 1, 10));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.SigDeliver(0, 1, 10));
+        var kernel = TestProfiles.Kernel(entry: SyscallEntry.Int80); // 2.4's trap gate: the entry itself leaves the flag alone
+        var m = new Simulator(TestProfiles.Config(kernel: kernel)).Run(new ListTraceSource("sig", events));
+        Assert.Equal(4, m.Measured.HookCalls[(int)PerfSim.Core.Designs.Hooks.HookOp.IrqDisable]);
+        Assert.Equal(3, m.Measured.HookCalls[(int)PerfSim.Core.Designs.Hooks.HookOp.IrqEnable]);
+    }
+
+    [Fact]
     public void With_tagged_tlbs_a_switch_back_finds_the_previous_entries()
     {
         var events = TestTraces.Started();

@@ -107,7 +107,7 @@ public sealed class NativeFidelityTests
     }
 
     [Fact]
-    public void Unfitting_takes_a_fitted_path_back_to_a_raw_length_the_same_factor_takes_to_the_same_value()
+    public void Unfitting_takes_a_fitted_path_back_to_the_raw_length_its_note_keeps()
     {
         var k = TestProfiles.Kernel();
         foreach (var factor in new[] { 0.951, 2.645, 3.252, 0.3 })
@@ -121,12 +121,18 @@ public sealed class NativeFidelityTests
                 var p = (KernelPath)i;
                 Assert.Equal(fitted[p], again[p]);
                 Assert.Equal(k.SourceOf(p), raw.SourceOf(p)); // the note is dropped, the estimate's own text kept
-                if (KernelPaths.GroupOf(p) == KernelPathGroup.Memory && factor >= 1)
+                if (KernelPaths.GroupOf(p) == KernelPathGroup.Memory)
                 {
-                    Assert.Equal(k[p], raw[p]); // a factor above 1 loses nothing to rounding
+                    Assert.Equal(k[p], raw[p]); // the note keeps the raw length: nothing is lost to rounding, even below 1
                 }
             }
         }
+        // Below 1 a factor takes several raw lengths to one fitted length (80 and 81 both to 41 at 0.508): the noted raw
+        // length is the one taken back, where dividing would give 81. A note without one (an older profile) is divided.
+        var p80 = k.With(KernelPath.ForkBase, 41, "test | fitted ×0.508 (Memory group, test) from 80");
+        Assert.Equal(80, KernelPathFit.Unfitted(p80, [KernelPathGroup.Memory])[KernelPath.ForkBase]);
+        var old = k.With(KernelPath.ForkBase, 41, "test | fitted ×0.508 (Memory group, test)");
+        Assert.Equal(81, KernelPathFit.Unfitted(old, [KernelPathGroup.Memory])[KernelPath.ForkBase]);
         // Groups not named keep their fitted lengths.
         var other = KernelPathFit.Unfitted(KernelPathFit.Scale(k, KernelPathGroup.Syscall, 2, "fitted ×2.000 (test)"), [KernelPathGroup.Memory]);
         Assert.Equal(2 * k[KernelPath.SysNull], other[KernelPath.SysNull]);
