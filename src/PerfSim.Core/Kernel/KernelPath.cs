@@ -66,4 +66,6 @@ public enum KernelPath
     SysCreateCached,
     DirInsertScan,
     SysKillProbe,
+    PipeWait,
+    PipeWake,
 }

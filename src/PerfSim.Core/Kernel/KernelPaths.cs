@@ -97,6 +97,8 @@ public static class KernelPaths
         P(KernelPath.SysCreateCached, "sys_create_cached", "creat() of a new empty file whose name has a negative dentry in the dcache (an earlier unlink left it), plus the close: sys_create without the lookup's miss work (d_alloc, the file system's lookup, its directory read).");
         P(KernelPath.DirInsertScan, "dir_insert_scan", "Per existing entry of a linear ext2/ext3 directory that an insertion alone scans (ext3_add_entry's record checks), when the lookup before it read no directory block.");
         P(KernelPath.SysKillProbe, "sys_kill_probe", "kill() with signal 0, the existence and permission probe: the task lookup and the permission check; send_sig_info returns before the signal lock, the sigqueue and the wake-up.");
+        P(KernelPath.PipeWait, "pipe_wait", "A pipe read that finds the pipe empty and sleeps: pipe_wait's wait-queue add and remove around schedule, the semaphore released and retaken, the tests after the wake-up (schedule itself is its own path).");
+        P(KernelPath.PipeWake, "pipe_wake", "A pipe write that wakes a sleeping reader: try_to_wake_up and the preemption check beyond a wake-up of an empty wait queue.");
         P(KernelPath.ZapPerEmptySlot, "zap_per_empty_slot", "zap_pte_range at exit or munmap: per empty PTE slot inside the range whose page table exists.");
         for (var i = 0; i < d.Length; i++)
         {
@@ -115,7 +117,7 @@ public static class KernelPaths
             or KernelPath.SysWritePerPage or KernelPath.JournalTransaction or KernelPath.JournalWriteAccess
             or KernelPath.JournalDirtyMetadata or KernelPath.InodeUpdate or KernelPath.DirEntryScan or KernelPath.SysCreateCached
             or KernelPath.DirInsertScan => KernelPathGroup.FileSystem,
-        KernelPath.SysKillProbe => KernelPathGroup.Syscall, // numbered after the fault paths, a system call's all the same
+        KernelPath.SysKillProbe or KernelPath.PipeWait or KernelPath.PipeWake => KernelPathGroup.Syscall, // numbered after the fault paths
         KernelPath.Schedule or KernelPath.SwitchTo => KernelPathGroup.Scheduler,
         >= KernelPath.ForkBase and <= KernelPath.WaitBase => KernelPathGroup.Memory,
         KernelPath.IpiHandler or KernelPath.TlbShootdown => KernelPathGroup.Scheduler,

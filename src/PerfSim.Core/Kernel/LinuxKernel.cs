@@ -369,6 +369,7 @@ public sealed partial class LinuxKernel
                     }
                     else
                     {
+                        _p.KernelPath(KernelPath.PipeWait); // charged here, though its second half runs after the wake-up
                         proc.SleepingOnPipe = pipe; // pipe_wait; the read completes when a write wakes it
                     }
                 }
@@ -376,11 +377,16 @@ public sealed partial class LinuxKernel
             case SyscallKind.PipeWrite:
                 _p.KernelPath(KernelPath.PipeWrite);
                 IrqSave(); // wake_up_interruptible_sync: the wait-queue lock, then try_to_wake_up's runqueue lock
-                if (pipe != 0)
+                if (pipe == 0)
+                {
+                    _p.KernelPath(KernelPath.PipeWake); // an unnamed pipe's write wakes a reader (trace-format.md)
+                }
+                else
                 {
                     SharePipe(pipe, SharedStep.PipeWrite);
                     if (_pipeSleeper.Remove(pipe, out var reader))
                     {
+                        _p.KernelPath(KernelPath.PipeWake);
                         Wake(reader); // the sleeping reader takes what was written
                     }
                     else

@@ -438,6 +438,33 @@ public sealed class KernelModelTests
     }
 
     [Fact]
+    public void A_pipe_read_pays_for_sleeping_and_a_pipe_write_for_waking_only_when_they_do()
+    {
+        // pipe_wait runs only for a read of an empty pipe, try_to_wake_up only for a write that finds a sleeping reader
+        // (docs/research/path-counts-2.4-sched-mm.md section 3): lat_ctx's one-process overhead loop does neither.
+        const long Pipe = 7;
+        static long KernelPathCycles(List<TraceEvent> events, KernelProfile kernel) =>
+            new Simulator(TestProfiles.Config(kernel: kernel)).Run(new ListTraceSource("pipe", events)).Measured.Cycles[(int)CostCategory.KernelPath];
+        var plain = TestProfiles.Kernel();
+        var marked = plain.With(KernelPath.PipeWait, 100_000, "test").With(KernelPath.PipeWake, 1_000_000, "test");
+        var cpiMilli = TestProfiles.Machine()[MachineParam.KernelCpi];
+
+        var alone = TestTraces.Started(); // write, then read what was written: nobody sleeps, nobody is woken
+        alone.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        alone.Add(TraceEvent.Syscall(0, 1, SyscallKind.PipeWrite, 4, Pipe));
+        alone.Add(TraceEvent.Syscall(0, 1, SyscallKind.PipeRead, 4, Pipe));
+        Assert.Equal(KernelPathCycles(alone, plain), KernelPathCycles(alone, marked));
+
+        var handoff = TestTraces.Started(); // the child reads the empty pipe and sleeps; the parent's write wakes it
+        handoff.Add(TraceEvent.Fork(0, 1, 2));
+        handoff.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        handoff.Add(TraceEvent.Syscall(0, 2, SyscallKind.PipeRead, 4, Pipe));
+        handoff.Add(TraceEvent.Syscall(0, 1, SyscallKind.PipeWrite, 4, Pipe));
+        var extra = KernelPathCycles(handoff, marked) - KernelPathCycles(handoff, plain);
+        Assert.Equal((100_000 - plain[KernelPath.PipeWait] + 1_000_000 - plain[KernelPath.PipeWake]) * cpiMilli / 1000, extra);
+    }
+
+    [Fact]
     public void With_tagged_tlbs_a_switch_back_finds_the_previous_entries()
     {
         var events = TestTraces.Started();
