@@ -68,6 +68,9 @@ public static class TestProfiles
             ForkChildRunsFirst = childRunsFirst,
             ExecReusesMm = k.ExecReusesMm,
             ZapFlushesPerVma = k.ZapFlushesPerVma,
+            SignalWritesDr7 = k.SignalWritesDr7,
+            PteQuicklist = k.PteQuicklist,
+            CowSetsInPlace = k.CowSetsInPlace,
         };
 
     public static ResolvedConfig Config(int cpus = 1, KernelProfile? kernel = null, MachineProfile? machine = null) =>
