@@ -237,6 +237,14 @@ public sealed partial class LinuxKernel
         _p.Sti(); // finish_task_switch unlocks the runqueue
         _current[cpu] = next;
         _stats.Count(Counter.ContextSwitches);
+        if (next.InRetFromFork)
+        {
+            // A new child's switch_to "returns" to ret_from_fork, which leaves through ret_from_sys_call (2.6:
+            // syscall_exit): cli, RESTORE_ALL, iret, even where system calls return with sysexit. Its instructions
+            // are counted in fork_base.
+            next.InRetFromFork = false;
+            SyscallExit(forceIret: true);
+        }
     }
 
     /// <summary>
@@ -477,6 +485,7 @@ public sealed partial class LinuxKernel
             TlsKey = (flags & ForkFlags.Thread) != 0 ? childPid : parent.TlsKey,
             DebugRegisters = parent.DebugRegisters, // dup_task_struct copies the thread state and TIF_DEBUG
             StackTopVpn = parent.StackTopVpn,
+            InRetFromFork = true,
         };
         _procs.Add(childPid, child);
         child.LinesWriter = _p.CurrentCpu; // copy_process wrote its task_struct and kernel stack here

@@ -47,6 +47,9 @@ public sealed class Process
     /// <summary>It has been switched in at least once (a forked child's first run pulls everything copy_process wrote).</summary>
     public bool HasRun { get; set; }
 
+    /// <summary>A forked child not yet switched in: its first run returns to user through ret_from_fork's iret.</summary>
+    public bool InRetFromFork { get; set; }
+
     /// <summary>The CPU that wrote its task_struct and kernel stack last (-1: none yet).</summary>
     public int LinesWriter { get; set; } = -1;
 

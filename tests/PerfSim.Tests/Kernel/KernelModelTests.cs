@@ -1,3 +1,4 @@
+using PerfSim.Core.Designs.Hooks;
 using PerfSim.Core.Kernel;
 using PerfSim.Core.Machine;
 using PerfSim.Core.Simulation;
@@ -153,6 +154,28 @@ public sealed class KernelModelTests
         Assert.True(tables > 0);
         // The page directory is always a cleared page (2.4's get_pgd_slow); the page tables only without the quicklist.
         Assert.Equal(quicklist ? 1 : 1 + tables, m.Measured.Counts[(int)Counter.PageClears]);
+    }
+
+    [Theory]
+    [InlineData(SyscallEntry.Sysenter)]
+    [InlineData(SyscallEntry.Int80)]
+    public void A_forked_child_s_first_run_returns_to_user_with_iret_once(SyscallEntry entry)
+    {
+        // The parent forks, the child runs (a system call and then exit), the parent runs again.
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Syscall(0, 2, SyscallKind.Null));
+        events.Add(TraceEvent.Exit(0, 2));
+        events.Add(TraceEvent.Wait(0, 1, 2));
+        var m = new Simulator(TestProfiles.Config(kernel: TestProfiles.Kernel(entry))).Run(new ListTraceSource("child", events));
+        var irets = m.Measured.HookCalls[(int)HookOp.Iret];
+        var sysexits = m.Measured.HookCalls[(int)HookOp.SysExit];
+        // fork and wait return to the parent, getppid to the child, each as system calls do; the child's first
+        // switch-in adds ret_from_fork's iret, whatever the entry; exit never returns.
+        Assert.Equal(entry == SyscallEntry.Sysenter ? 1 : 4, irets);
+        Assert.Equal(entry == SyscallEntry.Sysenter ? 3 : 0, sysexits);
+        Assert.Equal(2, m.Measured.Counts[(int)Counter.ContextSwitches]);
     }
 
     [Fact]
@@ -351,7 +374,8 @@ public sealed class KernelModelTests
             + machine[MachineParam.ReadCr0] + machine[MachineParam.WriteCr0];
         var entry = 2 * (machine[MachineParam.TrapEntry] + machine[MachineParam.TrapExit]);
         var switches = 2 * (machine[MachineParam.Store] * 7 + machine[MachineParam.Cli] + machine[MachineParam.Sti]);
-        Assert.Equal(fpu + entry + switches + 400, m.Measured.TotalCycles - m.Measured.Cycles[(int)CostCategory.KernelPath]
+        var retFromFork = machine[MachineParam.Cli] + machine[MachineParam.TrapExit]; // pid 2's first run returns to user with iret
+        Assert.Equal(fpu + entry + switches + retFromFork + 400, m.Measured.TotalCycles - m.Measured.Cycles[(int)CostCategory.KernelPath]
             - m.Measured.Cycles[(int)CostCategory.KernelCodeMiss] - m.Measured.Cycles[(int)CostCategory.TlbFlush]
             - m.Measured.Cycles[(int)CostCategory.KernelTlbMiss]);
     }
