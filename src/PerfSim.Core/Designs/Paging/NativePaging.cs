@@ -11,6 +11,7 @@ public class NativePaging : IPagingMode
     protected readonly MachineModel M;
     protected readonly RunStats S;
     private readonly long _store, _load, _locked, _xchg, _cr3, _invlpg;
+    private readonly bool _smp;
 
     public NativePaging(MachineModel machine)
     {
@@ -23,6 +24,7 @@ public class NativePaging : IPagingMode
         _xchg = p[MachineParam.Xchg];
         _cr3 = p[MachineParam.Cr3Write];
         _invlpg = p[MachineParam.Invlpg];
+        _smp = machine.Cpus.Length > 1;
     }
 
     /// <summary>Nested walks (EPT/NPT) for TLB misses.</summary>
@@ -72,8 +74,17 @@ public class NativePaging : IPagingMode
         switch (op)
         {
             case PteOp.WriteProtect:
-                S.Count(Counter.LockedOps);
-                cost = _locked;
+                // ptep_set_wrprotect is clear_bit, whose LOCK_PREFIX only an SMP build has (2.6 patches it out when
+                // one CPU is online): on one CPU a plain btr on memory, a load and a store.
+                if (_smp)
+                {
+                    S.Count(Counter.LockedOps);
+                    cost = _locked;
+                }
+                else
+                {
+                    cost = _load + _store;
+                }
                 break;
             case PteOp.Modify:
                 S.Count(Counter.LockedOps);
