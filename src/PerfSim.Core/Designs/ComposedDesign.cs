@@ -553,7 +553,7 @@ public sealed class ComposedDesign : IPlatform
                 _s.Count(op switch
                 {
                     PteOp.Set => Counter.PteSets,
-                    PteOp.Clear or PteOp.ClearFull => Counter.PteClears,
+                    PteOp.Clear or PteOp.ClearPlain => Counter.PteClears,
                     _ => Counter.PteUpdates,
                 });
             }
@@ -596,8 +596,8 @@ public sealed class ComposedDesign : IPlatform
         _ => PteOp.SetAccessFlags,
     });
 
-    public void ClearPte(AddressSpace mm, long vpn, bool fullMmTeardown) =>
-        HookedPteWrite(HookOp.ClearPte, mm, vpn, fullMmTeardown ? PteOp.ClearFull : PteOp.Clear);
+    public void ClearPte(AddressSpace mm, long vpn, bool plain) =>
+        HookedPteWrite(HookOp.ClearPte, mm, vpn, plain ? PteOp.ClearPlain : PteOp.Clear);
 
     public void SetPmd(AddressSpace mm, long tableIndex) => HookedPteWrite(HookOp.SetPmd, mm, -1 - tableIndex, PteOp.SetPmd);
 

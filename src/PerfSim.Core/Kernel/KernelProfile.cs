@@ -148,6 +148,14 @@ public sealed class KernelProfile
     /// </summary>
     public bool CowSetsInPlace { get; init; }
 
+    /// <summary>
+    /// How a zap clears a present PTE depends on the CPUs online, not on the kind of zap (2.4's mmu_gather: with one
+    /// CPU online tlb_remove_page's fast mode reads the entry and pte_clears it; with more, ptep_get_and_clear's xchg,
+    /// a full teardown's included); otherwise on the kind of zap (2.6: ptep_get_and_clear_full clears a full-mm
+    /// teardown plainly, munmap's clears are xchg on any CPU count).
+    /// </summary>
+    public bool ZapXchgOnlyOnSmp { get; init; }
+
     public string SourceOf(KernelPath p) => _sources[(int)p];
 
     /// <summary>

@@ -756,6 +756,9 @@ public sealed partial class LinuxKernel
 
     private void ZapRange(AddressSpace mm, long start, long end, bool fullMm)
     {
+        // 2.4's gather clears plainly in fast mode (one CPU online) and by xchg otherwise; 2.6 clears a full teardown
+        // plainly (ptep_get_and_clear_full) and munmap's entries by xchg.
+        var plain = _profile.ZapXchgOnlyOnSmp ? _current.Length == 1 : fullMm;
         for (var t = mm.TableIndexOf(start); t <= mm.TableIndexOf(end - 1); t++)
         {
             if (!mm.HasTable(t))
@@ -771,7 +774,7 @@ public sealed partial class LinuxKernel
                 var pte = mm.GetPte(vpn);
                 _p.ReadPte(mm, vpn, fullMm ? KernelPath.ExitPerPte : KernelPath.UnmapPerPte); // ptep_get_and_clear returns the old entry
                 mm.SetPte(vpn, 0);
-                _p.ClearPte(mm, vpn, fullMm);
+                _p.ClearPte(mm, vpn, plain);
                 _p.KernelPath(fullMm ? KernelPath.ExitPerPte : KernelPath.UnmapPerPte);
                 _frames.Put(Pte.FrameOf(pte));
                 if (_current.Length > 1 && ++_gathered == FreePteNr)
@@ -1092,7 +1095,7 @@ public sealed partial class LinuxKernel
                 else
                 {
                     mm.SetPte(vpn, 0);
-                    _p.ClearPte(mm, vpn, fullMmTeardown: false); // ptep_clear_flush
+                    _p.ClearPte(mm, vpn, plain: false); // ptep_clear_flush
                     FlushTlbPage(mm, vpn);
                     _frames.Put(frame);
                     mm.SetPte(vpn, Pte.Make(copy, writable: true));

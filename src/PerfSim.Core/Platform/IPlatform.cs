@@ -40,7 +40,8 @@ public interface IPlatform
     // Page tables.
     void SetPte(AddressSpace mm, long vpn);
     void UpdatePte(AddressSpace mm, long vpn, PteUpdateKind kind);
-    void ClearPte(AddressSpace mm, long vpn, bool fullMmTeardown);
+    /// <summary>Clears a present PTE: plainly (a load and a store) or, when <paramref name="plain"/> is false, by ptep_get_and_clear's xchg.</summary>
+    void ClearPte(AddressSpace mm, long vpn, bool plain);
     void AllocPageTable(AddressSpace mm, long tableIndex);
     void ReleasePageTable(AddressSpace mm, long tableIndex);
     void SetPmd(AddressSpace mm, long tableIndex);

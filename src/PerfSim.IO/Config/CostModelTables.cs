@@ -49,6 +49,7 @@ public static class CostModelTables
             sb.Append("| signal_writes_dr7 | ").Append(Bool(k.SignalWritesDr7)).Append(" |\n");
             sb.Append("| pte_quicklist | ").Append(Bool(k.PteQuicklist)).Append(" |\n");
             sb.Append("| cow_sets_in_place | ").Append(Bool(k.CowSetsInPlace)).Append(" |\n");
+            sb.Append("| zap_xchg_only_on_smp | ").Append(Bool(k.ZapXchgOnlyOnSmp)).Append(" |\n");
             sb.Append("| global_kernel_pages | ").Append(Bool(k.GlobalKernelPages)).Append(" |\n");
             if (k.Scheduler is { } sched)
             {

@@ -12,7 +12,7 @@ public static class KernelProfileLoader
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
         "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "rep_scan_ops", "rep_scan_elements", "indirect_transfers", "smp_coherence", "fork_child_runs_first",
-        "exec_reuses_mm", "zap_flushes_per_vma", "signal_writes_dr7", "pte_quicklist", "cow_sets_in_place", "scheduler", "journal",
+        "exec_reuses_mm", "zap_flushes_per_vma", "signal_writes_dr7", "pte_quicklist", "cow_sets_in_place", "zap_xchg_only_on_smp", "scheduler", "journal",
     ];
 
     private static readonly string[] JournalKeys = ["create", "unlink", "source"];
@@ -94,6 +94,7 @@ public static class KernelProfileLoader
         var signalDr7 = false;
         var quicklist = false;
         var cowInPlace = false;
+        var zapXchgSmp = false;
         var zapFlushes = false;
         SchedulerParams? scheduler = null;
         JournalCounts? journal = null;
@@ -157,6 +158,10 @@ public static class KernelProfileLoader
             {
                 cowInPlace = r.Bool(cp.Value, "cow_sets_in_place") ?? false;
             }
+            if (top.TryGetValue("zap_xchg_only_on_smp", out var zx))
+            {
+                zapXchgSmp = r.Bool(zx.Value, "zap_xchg_only_on_smp") ?? false;
+            }
             if (top.TryGetValue("zap_flushes_per_vma", out var zf))
             {
                 zapFlushes = r.Bool(zf.Value, "zap_flushes_per_vma") ?? false;
@@ -219,6 +224,7 @@ public static class KernelProfileLoader
             SignalWritesDr7 = signalDr7,
             PteQuicklist = quicklist,
             CowSetsInPlace = cowInPlace,
+            ZapXchgOnlyOnSmp = zapXchgSmp,
             ZapFlushesPerVma = zapFlushes,
             Scheduler = scheduler,
         }.WithJournal(journal);

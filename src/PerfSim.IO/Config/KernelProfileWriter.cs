@@ -27,6 +27,7 @@ public static class KernelProfileWriter
             w.WriteBoolean("signal_writes_dr7", k.SignalWritesDr7);
             w.WriteBoolean("pte_quicklist", k.PteQuicklist);
             w.WriteBoolean("cow_sets_in_place", k.CowSetsInPlace);
+            w.WriteBoolean("zap_xchg_only_on_smp", k.ZapXchgOnlyOnSmp);
             if (k.Scheduler is { } sched)
             {
                 w.WriteStartObject("scheduler");

@@ -63,6 +63,9 @@ public static class ResolvedConfigJson
             w.WriteBoolean("exec_reuses_mm", kernel.ExecReusesMm);
             w.WriteBoolean("zap_flushes_per_vma", kernel.ZapFlushesPerVma);
             w.WriteBoolean("signal_writes_dr7", kernel.SignalWritesDr7);
+            w.WriteBoolean("pte_quicklist", kernel.PteQuicklist);
+            w.WriteBoolean("cow_sets_in_place", kernel.CowSetsInPlace);
+            w.WriteBoolean("zap_xchg_only_on_smp", kernel.ZapXchgOnlyOnSmp);
             w.WriteBoolean("global_kernel_pages", kernel.GlobalKernelPages);
             if (kernel.Scheduler is { } sched)
             {

@@ -321,6 +321,32 @@ public sealed class KernelModelTests
         Assert.Null(sim.Kernel.Find(1)!.Mm.FindVma(TraceBuilder.MmapBase / Page));
     }
 
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 2)]
+    [InlineData(true, 1)]
+    [InlineData(true, 2)]
+    public void Zapped_ptes_are_cleared_by_xchg_as_the_kernel_s_gather_does(bool linux24Gather, int cpus)
+    {
+        var kernel = TestProfiles.Kernel(zapXchgOnlyOnSmp: linux24Gather);
+        // munmap: 2.6 clears with ptep_get_and_clear's xchg on any CPU count; 2.4's gather only with several CPUs online.
+        var events = TestTraces.WithWrittenRegion(16);
+        events.Add(TraceEvent.Munmap(0, 1, TraceBuilder.MmapBase, 16 * Page));
+        var m = new Simulator(TestProfiles.Config(cpus, kernel)).Run(new ListTraceSource("munmap", events));
+        Assert.Equal(16, m.Measured.Counts[(int)Counter.PteClears]);
+        Assert.Equal(!linux24Gather || cpus > 1 ? 16 : 0, m.Measured.Counts[(int)Counter.LockedOps]);
+
+        // exit: 2.6's full teardown clears plainly (ptep_get_and_clear_full); 2.4's gather as for munmap.
+        var probe = Run(TestTraces.Started());
+        var present = probe.Kernel.Find(1)!.Mm.PresentPtes;
+        var exit = TestTraces.Started();
+        exit.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        exit.Add(TraceEvent.Exit(0, 1));
+        var e = new Simulator(TestProfiles.Config(cpus, kernel)).Run(new ListTraceSource("exit", exit));
+        Assert.Equal(present, e.Measured.Counts[(int)Counter.PteClears]);
+        Assert.Equal(linux24Gather && cpus > 1 ? present : 0, e.Measured.Counts[(int)Counter.LockedOps]);
+    }
+
     [Fact]
     public void Mprotect_splits_the_vma_and_updates_each_present_pte()
     {

@@ -35,8 +35,9 @@ public static class TestProfiles
     /// <param name="linux24Teardown">2.4's exit_mmap and exec: a TLB flush per zapped VMA, exec empties the old mm in place.</param>
     /// <param name="pteQuicklist">2.4's page-table quicklist: freed tables are reused without a clear.</param>
     /// <param name="cowInPlace">2.4's break_cow: a copy-on-write copy sets the new entry over the old one.</param>
+    /// <param name="zapXchgOnlyOnSmp">2.4's mmu_gather: zapped PTEs are cleared plainly on one CPU, by xchg on several.</param>
     public static KernelProfile Kernel(SyscallEntry entry = SyscallEntry.Sysenter, bool copiesFilePtes = false, bool wrprotectReadOnly = true,
-        bool linux24Teardown = false, bool pteQuicklist = false, bool cowInPlace = false)
+        bool linux24Teardown = false, bool pteQuicklist = false, bool cowInPlace = false, bool zapXchgOnlyOnSmp = false)
     {
         var v = new long[KernelPaths.Count];
         for (var i = 0; i < v.Length; i++)
@@ -52,6 +53,7 @@ public static class TestProfiles
             ZapFlushesPerVma = linux24Teardown,
             PteQuicklist = pteQuicklist,
             CowSetsInPlace = cowInPlace,
+            ZapXchgOnlyOnSmp = zapXchgOnlyOnSmp,
         };
     }
 
@@ -71,6 +73,7 @@ public static class TestProfiles
             SignalWritesDr7 = k.SignalWritesDr7,
             PteQuicklist = k.PteQuicklist,
             CowSetsInPlace = k.CowSetsInPlace,
+            ZapXchgOnlyOnSmp = k.ZapXchgOnlyOnSmp,
         };
 
     public static ResolvedConfig Config(int cpus = 1, KernelProfile? kernel = null, MachineProfile? machine = null) =>

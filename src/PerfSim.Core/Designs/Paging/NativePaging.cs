@@ -61,7 +61,7 @@ public class NativePaging : IPagingMode
         S.Count(op switch
         {
             PteOp.Set => Counter.PteSets,
-            PteOp.Clear or PteOp.ClearFull => Counter.PteClears,
+            PteOp.Clear or PteOp.ClearPlain => Counter.PteClears,
             _ => Counter.PteUpdates,
         });
     }
@@ -94,7 +94,7 @@ public class NativePaging : IPagingMode
                 S.Count(Counter.LockedOps);
                 cost = _xchg;
                 break;
-            case PteOp.ClearFull:
+            case PteOp.ClearPlain:
                 cost = _load + _store;
                 break;
             default:

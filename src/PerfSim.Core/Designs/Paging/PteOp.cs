@@ -11,10 +11,10 @@ public enum PteOp
     Modify,
     /// <summary>ptep_set_access_flags: a store making a present entry writable and dirty.</summary>
     SetAccessFlags,
-    /// <summary>ptep_get_and_clear on munmap (an xchg).</summary>
+    /// <summary>ptep_get_and_clear (an xchg): 2.6's munmap, 2.4's zaps with several CPUs online, ptep_clear_flush.</summary>
     Clear,
-    /// <summary>ptep_get_and_clear_full on exit: a plain load and store.</summary>
-    ClearFull,
+    /// <summary>A plain load and store: 2.6's ptep_get_and_clear_full at exit, 2.4's zaps with one CPU online.</summary>
+    ClearPlain,
     /// <summary>set_pmd / pmd_clear: a page-directory entry.</summary>
     SetPmd,
 }
