@@ -55,11 +55,12 @@ public sealed class FrameTable
         }
     }
 
-    public void Put(int frame)
+    /// <summary>Drops a reference; true when it was the last one and the frame is free again.</summary>
+    public bool Put(int frame)
     {
         if (frame == ZeroPage)
         {
-            return;
+            return false;
         }
         if (_refs[frame] <= 0)
         {
@@ -69,7 +70,9 @@ public sealed class FrameTable
         {
             Allocated--;
             _free.Push(frame);
+            return true;
         }
+        return false;
     }
 
     /// <summary>The CPU that wrote the frame last (-1: none yet): its cache holds the page modified.</summary>

@@ -68,4 +68,6 @@ public enum KernelPath
     SysKillProbe,
     PipeWait,
     PipeWake,
+    FaultCowReuse,
+    PageFreeLast,
 }

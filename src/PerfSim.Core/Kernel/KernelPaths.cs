@@ -82,7 +82,7 @@ public static class KernelPaths
         P(KernelPath.FaultBase, "fault_base", "do_page_fault: find_vma, access checks, handle_mm_fault dispatch and the exception return path.");
         P(KernelPath.FaultAnonymous, "fault_anonymous", "do_anonymous_page: page allocation and accounting (clearing is a page operation).");
         P(KernelPath.FaultFile, "fault_file", "do_no_page: page-cache lookup and mapping of a cached file page.");
-        P(KernelPath.FaultCopyOnWrite, "fault_cow", "do_wp_page: page allocation, rmap and refcount work (copying is a page operation).");
+        P(KernelPath.FaultCopyOnWrite, "fault_cow", "do_wp_page copying a shared page: page allocation, rmap and refcount work (copying is a page operation); the reuse branch is fault_cow_reuse.");
         P(KernelPath.FaultSegv, "fault_segv", "A protection fault turned into SIGSEGV: force_sig_info.");
         P(KernelPath.MmapBase, "mmap_base", "do_mmap_pgoff: VMA allocation, merge checks, file mapping.");
         P(KernelPath.MunmapBase, "munmap_base", "do_munmap: VMA split or removal, unmap_region bookkeeping.");
@@ -99,6 +99,8 @@ public static class KernelPaths
         P(KernelPath.SysKillProbe, "sys_kill_probe", "kill() with signal 0, the existence and permission probe: the task lookup and the permission check; send_sig_info returns before the signal lock, the sigqueue and the wake-up.");
         P(KernelPath.PipeWait, "pipe_wait", "A pipe read that finds the pipe empty and sleeps: pipe_wait's wait-queue add and remove around schedule, the semaphore released and retaken, the tests after the wake-up (schedule itself is its own path).");
         P(KernelPath.PipeWake, "pipe_wake", "A pipe write that wakes a sleeping reader: try_to_wake_up and the preemption check beyond a wake-up of an empty wait queue.");
+        P(KernelPath.FaultCowReuse, "fault_cow_reuse", "do_wp_page when the page is not copied: its sole user (after the other sharer exited) or a shared mapping makes the entry writable in place (the PTE write and the flush are machine ops).");
+        P(KernelPath.PageFreeLast, "page_free_last", "Freeing a page whose last reference a zap drops (a page the process had to itself): the page allocator's free path beyond dropping a reference.");
         P(KernelPath.ZapPerEmptySlot, "zap_per_empty_slot", "zap_pte_range at exit or munmap: per empty PTE slot inside the range whose page table exists.");
         for (var i = 0; i < d.Length; i++)
         {

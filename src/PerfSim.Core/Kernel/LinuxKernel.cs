@@ -776,7 +776,10 @@ public sealed partial class LinuxKernel
                 mm.SetPte(vpn, 0);
                 _p.ClearPte(mm, vpn, plain);
                 _p.KernelPath(fullMm ? KernelPath.ExitPerPte : KernelPath.UnmapPerPte);
-                _frames.Put(Pte.FrameOf(pte));
+                if (_frames.Put(Pte.FrameOf(pte)))
+                {
+                    _p.KernelPath(KernelPath.PageFreeLast); // the process's own page: __free_pages_ok (2.4), free_hot_page (2.6)
+                }
                 if (_current.Length > 1 && ++_gathered == FreePteNr)
                 {
                     // An SMP mmu_gather frees pages in batches of FREE_PTE_NR, each batch after a TLB flush
@@ -1064,10 +1067,10 @@ public sealed partial class LinuxKernel
         }
         else if (access == AccessKind.Write && !Pte.IsWritable(pte))
         {
-            _p.KernelPath(KernelPath.FaultCopyOnWrite);
             var frame = Pte.FrameOf(pte);
             if (vma.IsShared)
             {
+                _p.KernelPath(KernelPath.FaultCowReuse);
                 mm.SetPte(vpn, pte | Pte.Writable | Pte.Dirty);
                 _p.UpdatePte(mm, vpn, PteUpdateKind.SetAccessFlags);
                 FlushTlbPage(mm, vpn);
@@ -1075,12 +1078,14 @@ public sealed partial class LinuxKernel
             else if (frame != FrameTable.ZeroPage && !_frames.IsPageCache(frame) && _frames.RefCount(frame) == 1)
             {
                 // Sole user: reuse the page (ptep_set_access_flags + flush_tlb_page).
+                _p.KernelPath(KernelPath.FaultCowReuse);
                 mm.SetPte(vpn, pte | Pte.Writable | Pte.Dirty);
                 _p.UpdatePte(mm, vpn, PteUpdateKind.SetAccessFlags);
                 FlushTlbPage(mm, vpn);
             }
             else
             {
+                _p.KernelPath(KernelPath.FaultCopyOnWrite);
                 var copy = _frames.AllocateAnonymous();
                 CopyFrom(frame);
                 _frames.SetLastWriter(copy, _p.CurrentCpu);

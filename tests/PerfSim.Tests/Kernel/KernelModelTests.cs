@@ -503,6 +503,31 @@ public sealed class KernelModelTests
     }
 
     [Fact]
+    public void A_cow_fault_pays_the_copy_path_only_when_it_copies_and_a_zap_frees_a_page_only_at_its_last_reference()
+    {
+        // do_wp_page copies a page still shared and reuses one with a single user (fault_cow_reuse); a zap that drops a
+        // page's last reference runs the allocator's free path (page_free_last): docs/research/path-counts-2.4-sched-mm.md
+        // sections 6 and 7.
+        static long KernelPathCycles(List<TraceEvent> events, KernelProfile kernel) =>
+            new Simulator(TestProfiles.Config(kernel: kernel)).Run(new ListTraceSource("cow", events)).Measured.Cycles[(int)CostCategory.KernelPath];
+        var plain = TestProfiles.Kernel();
+        var marked = plain.With(KernelPath.FaultCopyOnWrite, 10_000_000, "test").With(KernelPath.FaultCowReuse, 1_000_000, "test")
+            .With(KernelPath.PageFreeLast, 100_000, "test");
+        var cpiMilli = TestProfiles.Machine()[MachineParam.KernelCpi];
+
+        var events = TestTraces.Started();
+        events.Add(TraceEvent.Fork(0, 1, 2));
+        events.Add(TraceEvent.Mark(0, 0, MarkKind.MeasureStart));
+        events.Add(TraceEvent.Touch(0, 2, TraceBuilder.StackTop, 1, AccessKind.Write)); // shared: the child copies it
+        events.Add(TraceEvent.Exit(0, 2)); // the copy was the child's alone: freed; the pages it shared are not
+        events.Add(TraceEvent.Wait(0, 1, 2));
+        events.Add(TraceEvent.Touch(0, 1, TraceBuilder.StackTop, 1, AccessKind.Write)); // now the parent's alone: reused
+        var extra = KernelPathCycles(events, marked) - KernelPathCycles(events, plain);
+        Assert.Equal((10_000_000 - plain[KernelPath.FaultCopyOnWrite] + 1_000_000 - plain[KernelPath.FaultCowReuse]
+            + 100_000 - plain[KernelPath.PageFreeLast]) * cpiMilli / 1000, extra);
+    }
+
+    [Fact]
     public void With_tagged_tlbs_a_switch_back_finds_the_previous_entries()
     {
         var events = TestTraces.Started();
