@@ -30,6 +30,10 @@ public static class KernelPaths
     public static readonly IReadOnlyList<ParamDef> IndirectTransferDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Per1000Runs, 0, 100_000_000,
         "Returns and indirect calls and jumps (switch tables, function pointers) 1,000 runs of the path execute: the control transfers a binary translator resolves through a lookup. " + d.Description)).ToArray();
 
+    /// <summary>The same keys for a kernel profile's <c>segment_loads</c> table: data segment register loads per run of the path.</summary>
+    public static readonly IReadOnlyList<ParamDef> SegmentLoadDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Count, 0, 100_000,
+        "Loads of a data segment register (mov or pop to %ds, %es, %fs, %gs) one run of the path executes (each also counted as one of its instructions): " + d.Description)).ToArray();
+
     /// <summary>The same keys for a kernel profile's <c>smp_locked_ops</c> table: lock-prefixed operations an SMP build adds per run of the path.</summary>
     public static readonly IReadOnlyList<ParamDef> SmpDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.LockedOps, 0, 100_000,
         "Lock-prefixed operations an SMP build of the kernel executes on this path and a UP build does not: " + d.Description)).ToArray();

@@ -96,6 +96,16 @@ public sealed class KernelProfile
     public IReadOnlyList<string>? IndirectTransferSources { get; init; }
 
     /// <summary>
+    /// Per path, the data segment register loads one run executes (SAVE_ALL's and RESTORE_ALL's %ds and %es, 2.6.20's
+    /// %gs for its per-CPU data, __switch_to's %fs and %gs; each is also one of the path's counted instructions, and the
+    /// machine charges the descriptor load apart), indexed by <see cref="KernelPath"/>; null when the profile does not
+    /// count them.
+    /// </summary>
+    public IReadOnlyList<long>? SegmentLoads { get; init; }
+
+    public IReadOnlyList<string>? SegmentLoadSources { get; init; }
+
+    /// <summary>
     /// Per <see cref="SharedStep"/> the cache lines of a shared kernel object the step touches, then the per-CPU-runqueue
     /// flag (indexed by <see cref="SharedSteps.Defs"/>); null when the profile does not describe them (then moving them
     /// between CPUs costs nothing).

@@ -104,6 +104,7 @@ public enum MachineParam
     RepScanStartup,
     RepScanPerElement,
     BtIndirectTransfer,
+    SegmentLoad,
 }
 
 public static class MachineParams
@@ -206,6 +207,7 @@ public static class MachineParams
         C(MachineParam.RepScanStartup, "rep_scan_startup", "Start-up of a rep cmps or rep scas instruction (an inlined memcmp, strlen or bit search) beyond its count as one instruction of its path, its exit included, charged per instruction a path's rep_scan_ops table gives.");
         C(MachineParam.RepScanPerElement, "rep_scan_per_element", "Per element (a byte for cmpsb and scasb, a dword for scasl) a rep cmps or rep scas compares or scans, charged per element a path's rep_scan_elements table gives.");
         C(MachineParam.BtIndirectTransfer, "bt_indirect_transfer", "Extra cycles a binary translator spends on one return or indirect call or jump of translated kernel code (looking the translated target up), charged per transfer a kernel path's indirect_transfers table counts.");
+        C(MachineParam.SegmentLoad, "segment_load", "Loading a data segment register (mov or pop to %ds, %es, %fs or %gs: the descriptor fetched and checked), charged per load a kernel path's segment_loads table counts.");
         C(MachineParam.ApicEoi, "apic_eoi", "Acknowledging an interrupt at the local APIC: one uncached write to the EOI register.");
         C(MachineParam.IpiLatency, "ipi_latency", "From the end of an IPI's send to the start of its delivery on the target CPU (the message on the APIC bus or system bus, and waking the target core).");
         C(MachineParam.EvtchnSend, "evtchn_send", "Xen's work for one event-channel send besides the hypercall round trip: mark the port pending, set the target vCPU's upcall flag (a physical IPI to a running target is ipi_send).");

@@ -56,6 +56,10 @@ public sealed class ResolvedConfig
             {
                 _pathCycles[i] += scanOps[i] * machine[MachineParam.RepScanStartup] + scanElements[i] * machine[MachineParam.RepScanPerElement];
             }
+            if (kernel.SegmentLoads is { } segmentLoads)
+            {
+                _pathCycles[i] += segmentLoads[i] * machine[MachineParam.SegmentLoad]; // each a descriptor fetched and checked
+            }
             // An SMP build runs on several CPUs: its lock prefixes cost a locked read-modify-write each.
             _smpLockCycles[i] = cpus > 1 ? kernel.SmpLockedOps![i] * machine[MachineParam.LockedRmw] : 0;
         }

@@ -11,7 +11,7 @@ public static class KernelProfileLoader
     private static readonly string[] TopKeys =
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
-        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "rep_scan_ops", "rep_scan_elements", "indirect_transfers", "smp_coherence", "fork_child_runs_first",
+        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "rep_scan_ops", "rep_scan_elements", "indirect_transfers", "segment_loads", "smp_coherence", "fork_child_runs_first",
         "exec_reuses_mm", "zap_flushes_per_vma", "signal_writes_dr7", "pte_quicklist", "cow_sets_in_place", "zap_xchg_only_on_smp", "scheduler", "journal",
     ];
 
@@ -88,6 +88,8 @@ public static class KernelProfileLoader
         string[]? scanElementSources = null;
         long[]? transfers = null;
         string[]? transferSources = null;
+        long[]? segmentLoads = null;
+        string[]? segmentLoadSources = null;
         long[]? coherence = null;
         var childFirst = false;
         var execReuses = false;
@@ -135,6 +137,10 @@ public static class KernelProfileLoader
             if (top.TryGetValue("indirect_transfers", out var it))
             {
                 (transfers, transferSources) = ParamTableReader.Read(r, it.Value, "indirect_transfers", KernelPaths.IndirectTransferDefs);
+            }
+            if (top.TryGetValue("segment_loads", out var sg))
+            {
+                (segmentLoads, segmentLoadSources) = ParamTableReader.Read(r, sg.Value, "segment_loads", KernelPaths.SegmentLoadDefs);
             }
             (scanOps, scanOpSources, scanElements, scanElementSources) =
                 ReadPair(r, top, "rep_scan_ops", KernelPaths.RepScanOpDefs, "rep_scan_elements", KernelPaths.RepScanElementDefs);
@@ -217,6 +223,8 @@ public static class KernelProfileLoader
             RepScanElementSources = scanElementSources,
             IndirectTransfers = transfers,
             IndirectTransferSources = transferSources,
+            SegmentLoads = segmentLoads,
+            SegmentLoadSources = segmentLoadSources,
             SmpCoherence = coherence,
             SmpCoherenceSources = coherenceSources,
             ForkChildRunsFirst = childFirst,

@@ -89,6 +89,10 @@ public static class KernelProfileWriter
             {
                 repTables.Add(("indirect_transfers", transfers, k.IndirectTransferSources!, KernelPaths.IndirectTransferDefs));
             }
+            if (k.SegmentLoads is { } segments)
+            {
+                repTables.Add(("segment_loads", segments, k.SegmentLoadSources!, KernelPaths.SegmentLoadDefs));
+            }
             {
                 foreach (var (key, values, sources, defs) in repTables)
                 {

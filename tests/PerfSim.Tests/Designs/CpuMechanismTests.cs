@@ -51,6 +51,21 @@ public sealed class CpuMechanismTests
         Assert.Equal(4 * m[MachineParam.BtIndirectTransfer], again.Category(CostCategory.TranslatedCode), 6);
     }
 
+    [Theory]
+    [InlineData("linux-2.4.21", 4)] // SAVE_ALL's %ds and %es, RESTORE_ALL's pops of them
+    [InlineData("linux-2.6.20", 4)] // the same and %gs for the per-CPU data on entry, only %gs on sysexit's return
+    public void Each_segment_register_load_a_path_counts_costs_the_machine_s_segment_load(string kernel, long perCall)
+    {
+        var catalog = PerfSim.IO.Config.ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("xeon-2400-2003");
+        var k = catalog.LoadKernel(kernel);
+        Assert.Equal(perCall, k.SegmentLoads![(int)KernelPath.SyscallDispatch] + k.SegmentLoads[(int)KernelPath.SysNull]);
+        double PathCycles(MachineProfile machine) => ScenarioRunner.Run(new ResolvedConfig(machine, k, DesignSpec.Native, 1, 1),
+            Lmbench.Find("null-call")!, new WorkloadOptions()).Category(CostCategory.KernelPath);
+        var dearer = m.With(MachineParam.SegmentLoad, m[MachineParam.SegmentLoad] + 1000, "test");
+        Assert.Equal(perCall * 1000, PathCycles(dearer) - PathCycles(m), 6);
+    }
+
     [Fact]
     public void Binary_translated_page_table_writes_are_callouts_not_traps()
     {
