@@ -34,6 +34,10 @@ public static class KernelPaths
     public static readonly IReadOnlyList<ParamDef> SegmentLoadDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Count, 0, 100_000,
         "Loads of a data segment register (mov or pop to %ds, %es, %fs, %gs) one run of the path executes (each also counted as one of its instructions): " + d.Description)).ToArray();
 
+    /// <summary>The same keys for a kernel profile's <c>xchg_ops</c> table: xchg instructions with memory per run of the path.</summary>
+    public static readonly IReadOnlyList<ParamDef> XchgOpDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.Count, 0, 100_000,
+        "xchg instructions with a memory operand, implicitly locked on any build, one run of the path executes (each also counted as one of its instructions): " + d.Description)).ToArray();
+
     /// <summary>The same keys for a kernel profile's <c>smp_locked_ops</c> table: lock-prefixed operations an SMP build adds per run of the path.</summary>
     public static readonly IReadOnlyList<ParamDef> SmpDefs = Defs.Select(d => new ParamDef(d.Key, ParamUnit.LockedOps, 0, 100_000,
         "Lock-prefixed operations an SMP build of the kernel executes on this path and a UP build does not: " + d.Description)).ToArray();

@@ -106,6 +106,16 @@ public sealed class KernelProfile
     public IReadOnlyList<string>? SegmentLoadSources { get; init; }
 
     /// <summary>
+    /// Per path, the xchg instructions with a memory operand one run executes (close_files' per descriptor, 2.6's
+    /// exit_state): implicitly locked on a UP build too, so priced at the machine's xchg on any CPU count, where
+    /// <see cref="SmpLockedOps"/> counts only the lock prefixes an SMP build adds; null when the profile does not count them.
+    /// PTE clears by ptep_get_and_clear are page-table operations, not counted here.
+    /// </summary>
+    public IReadOnlyList<long>? XchgOps { get; init; }
+
+    public IReadOnlyList<string>? XchgOpSources { get; init; }
+
+    /// <summary>
     /// Per <see cref="SharedStep"/> the cache lines of a shared kernel object the step touches, then the per-CPU-runqueue
     /// flag (indexed by <see cref="SharedSteps.Defs"/>); null when the profile does not describe them (then moving them
     /// between CPUs costs nothing).

@@ -60,6 +60,10 @@ public sealed class ResolvedConfig
             {
                 _pathCycles[i] += segmentLoads[i] * machine[MachineParam.SegmentLoad]; // each a descriptor fetched and checked
             }
+            if (kernel.XchgOps is { } xchgOps)
+            {
+                _pathCycles[i] += xchgOps[i] * machine[MachineParam.Xchg]; // implicitly locked, on a UP build too
+            }
             // An SMP build runs on several CPUs: its lock prefixes cost a locked read-modify-write each.
             _smpLockCycles[i] = cpus > 1 ? kernel.SmpLockedOps![i] * machine[MachineParam.LockedRmw] : 0;
         }

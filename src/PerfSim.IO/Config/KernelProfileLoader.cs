@@ -11,7 +11,7 @@ public static class KernelProfileLoader
     private static readonly string[] TopKeys =
     [
         "name", "description", "paging", "syscall_entry", "fork_copies_file_ptes",
-        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "rep_scan_ops", "rep_scan_elements", "indirect_transfers", "segment_loads", "smp_coherence", "fork_child_runs_first",
+        "fork_write_protects_read_only_ptes", "global_kernel_pages", "paths", "smp_locked_ops", "rep_string_ops", "rep_string_dwords", "rep_scan_ops", "rep_scan_elements", "indirect_transfers", "segment_loads", "xchg_ops", "smp_coherence", "fork_child_runs_first",
         "exec_reuses_mm", "zap_flushes_per_vma", "signal_writes_dr7", "pte_quicklist", "cow_sets_in_place", "zap_xchg_only_on_smp", "scheduler", "journal",
     ];
 
@@ -90,6 +90,8 @@ public static class KernelProfileLoader
         string[]? transferSources = null;
         long[]? segmentLoads = null;
         string[]? segmentLoadSources = null;
+        long[]? xchgOps = null;
+        string[]? xchgOpSources = null;
         long[]? coherence = null;
         var childFirst = false;
         var execReuses = false;
@@ -141,6 +143,10 @@ public static class KernelProfileLoader
             if (top.TryGetValue("segment_loads", out var sg))
             {
                 (segmentLoads, segmentLoadSources) = ParamTableReader.Read(r, sg.Value, "segment_loads", KernelPaths.SegmentLoadDefs);
+            }
+            if (top.TryGetValue("xchg_ops", out var xo))
+            {
+                (xchgOps, xchgOpSources) = ParamTableReader.Read(r, xo.Value, "xchg_ops", KernelPaths.XchgOpDefs);
             }
             (scanOps, scanOpSources, scanElements, scanElementSources) =
                 ReadPair(r, top, "rep_scan_ops", KernelPaths.RepScanOpDefs, "rep_scan_elements", KernelPaths.RepScanElementDefs);
@@ -225,6 +231,8 @@ public static class KernelProfileLoader
             IndirectTransferSources = transferSources,
             SegmentLoads = segmentLoads,
             SegmentLoadSources = segmentLoadSources,
+            XchgOps = xchgOps,
+            XchgOpSources = xchgOpSources,
             SmpCoherence = coherence,
             SmpCoherenceSources = coherenceSources,
             ForkChildRunsFirst = childFirst,

@@ -93,6 +93,10 @@ public static class KernelProfileWriter
             {
                 repTables.Add(("segment_loads", segments, k.SegmentLoadSources!, KernelPaths.SegmentLoadDefs));
             }
+            if (k.XchgOps is { } xchgs)
+            {
+                repTables.Add(("xchg_ops", xchgs, k.XchgOpSources!, KernelPaths.XchgOpDefs));
+            }
             {
                 foreach (var (key, values, sources, defs) in repTables)
                 {

@@ -67,6 +67,22 @@ public sealed class CpuMechanismTests
     }
 
     [Fact]
+    public void An_exit_pays_close_files_xchg_per_descriptor_on_one_cpu_too()
+    {
+        // xchg with memory is implicitly locked on a UP build as well: linux-2.4.21's exit closes lat_proc's 7
+        // descriptors with one each. fork's iteration exits once, and nothing else on its UP paths runs an xchg.
+        var catalog = PerfSim.IO.Config.ConfigCatalog.Locate();
+        var m = catalog.LoadMachine("xeon-2400-2003");
+        var k = catalog.LoadKernel("linux-2.4.21");
+        Assert.Equal(7, k.XchgOps![(int)KernelPath.ExitBase]);
+        Assert.Equal(7, k.XchgOps.Sum());
+        double PathCycles(MachineProfile machine) => ScenarioRunner.Run(new ResolvedConfig(machine, k, DesignSpec.Native, 1, 1),
+            Lmbench.Find("fork")!, new WorkloadOptions()).Category(CostCategory.KernelPath);
+        var dearer = m.With(MachineParam.Xchg, m[MachineParam.Xchg] + 1000, "test");
+        Assert.Equal(7 * 1000, PathCycles(dearer) - PathCycles(m), 6);
+    }
+
+    [Fact]
     public void Binary_translated_page_table_writes_are_callouts_not_traps()
     {
         var r = Run(Bt, "fork");
