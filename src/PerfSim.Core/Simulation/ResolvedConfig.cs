@@ -92,7 +92,7 @@ public sealed class ResolvedConfig
     public Placement Placement { get; init; } = Placement.Auto;
     public ulong Seed { get; }
 
-    /// <summary>Cycles of one execution of a kernel path on this machine, its code in the instruction cache (with its rep string start-ups and dwords when the kernel profile gives them).</summary>
+    /// <summary>Cycles of one execution of a kernel path on this machine, its code in the instruction cache (with its rep string start-ups and dwords, its segment register loads and its xchg instructions when the kernel profile counts them).</summary>
     public long CyclesOf(KernelPath p) => _pathCycles[(int)p];
 
 
