@@ -93,13 +93,8 @@ public static class KernelProfileLoader
         long[]? xchgOps = null;
         string[]? xchgOpSources = null;
         long[]? coherence = null;
-        var childFirst = false;
-        var execReuses = false;
-        var signalDr7 = false;
-        var quicklist = false;
-        var cowInPlace = false;
-        var zapXchgSmp = false;
-        var zapFlushes = false;
+        bool childFirst = false, execReuses = false, signalDr7 = false, quicklist = false, cowInPlace = false,
+            zapXchgSmp = false, zapFlushes = false;
         SchedulerParams? scheduler = null;
         JournalCounts? journal = null;
         string[]? coherenceSources = null;
@@ -136,48 +131,22 @@ public static class KernelProfileLoader
             }
             (repOps, repOpSources, repDwords, repDwordSources) =
                 ReadPair(r, top, "rep_string_ops", KernelPaths.RepOpDefs, "rep_string_dwords", KernelPaths.RepDwordDefs);
-            if (top.TryGetValue("indirect_transfers", out var it))
-            {
-                (transfers, transferSources) = ParamTableReader.Read(r, it.Value, "indirect_transfers", KernelPaths.IndirectTransferDefs);
-            }
-            if (top.TryGetValue("segment_loads", out var sg))
-            {
-                (segmentLoads, segmentLoadSources) = ParamTableReader.Read(r, sg.Value, "segment_loads", KernelPaths.SegmentLoadDefs);
-            }
-            if (top.TryGetValue("xchg_ops", out var xo))
-            {
-                (xchgOps, xchgOpSources) = ParamTableReader.Read(r, xo.Value, "xchg_ops", KernelPaths.XchgOpDefs);
-            }
+            // An optional per-path count table (null when absent) and an optional knob (false when absent).
+            (long[]? Values, string[]? Sources) Table(string key, IReadOnlyList<PerfSim.Core.Machine.ParamDef> defs) =>
+                top.TryGetValue(key, out var t) ? ParamTableReader.Read(r, t.Value, key, defs) : (null, null);
+            bool Knob(string key) => top.TryGetValue(key, out var k) && (r.Bool(k.Value, key) ?? false);
+            (transfers, transferSources) = Table("indirect_transfers", KernelPaths.IndirectTransferDefs);
+            (segmentLoads, segmentLoadSources) = Table("segment_loads", KernelPaths.SegmentLoadDefs);
+            (xchgOps, xchgOpSources) = Table("xchg_ops", KernelPaths.XchgOpDefs);
             (scanOps, scanOpSources, scanElements, scanElementSources) =
                 ReadPair(r, top, "rep_scan_ops", KernelPaths.RepScanOpDefs, "rep_scan_elements", KernelPaths.RepScanElementDefs);
-            if (top.TryGetValue("fork_child_runs_first", out var cf))
-            {
-                childFirst = r.Bool(cf.Value, "fork_child_runs_first") ?? false;
-            }
-            if (top.TryGetValue("exec_reuses_mm", out var er))
-            {
-                execReuses = r.Bool(er.Value, "exec_reuses_mm") ?? false;
-            }
-            if (top.TryGetValue("signal_writes_dr7", out var sd))
-            {
-                signalDr7 = r.Bool(sd.Value, "signal_writes_dr7") ?? false;
-            }
-            if (top.TryGetValue("pte_quicklist", out var pq))
-            {
-                quicklist = r.Bool(pq.Value, "pte_quicklist") ?? false;
-            }
-            if (top.TryGetValue("cow_sets_in_place", out var cp))
-            {
-                cowInPlace = r.Bool(cp.Value, "cow_sets_in_place") ?? false;
-            }
-            if (top.TryGetValue("zap_xchg_only_on_smp", out var zx))
-            {
-                zapXchgSmp = r.Bool(zx.Value, "zap_xchg_only_on_smp") ?? false;
-            }
-            if (top.TryGetValue("zap_flushes_per_vma", out var zf))
-            {
-                zapFlushes = r.Bool(zf.Value, "zap_flushes_per_vma") ?? false;
-            }
+            childFirst = Knob("fork_child_runs_first");
+            execReuses = Knob("exec_reuses_mm");
+            signalDr7 = Knob("signal_writes_dr7");
+            quicklist = Knob("pte_quicklist");
+            cowInPlace = Knob("cow_sets_in_place");
+            zapXchgSmp = Knob("zap_xchg_only_on_smp");
+            zapFlushes = Knob("zap_flushes_per_vma");
             if (top.TryGetValue("scheduler", out var sch) && r.Object(sch.Value, "scheduler", SchedulerKeys, SchedulerKeys) is { } so
                 && so.Count == SchedulerKeys.Length)
             {
